@@ -1,0 +1,89 @@
+# umount-helper: why can't I unmount this, and where did my mount go?
+#
+#   make            build/umount-helper
+#   make check      install missing Debian packages (as root), build, run every test
+#   make demo       the main job on a built-in scenario
+#
+# Sources are picked up by directory: lib/*.c is the analysis library,
+# umount-helper/*.c the program, tests/unit/*.c and tests/fixtures/*.c the test
+# programs.  Larger areas bring their own rules in an included *.mk file and
+# append to CHECK_SUITES / PROG_EXTRA_OBJS.
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BUILD      ?= build
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+
+PKGS       := mount libcap-ng
+CFLAGS     ?= -O2 -g
+WARNINGS   := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+override CFLAGS += -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -Ilib -I$(BUILD)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+override CPPFLAGS += $(PKG_CFLAGS) -MMD -MP
+LDLIBS     += $(PKG_LIBS) -pthread
+
+LIB_SRCS   := $(wildcard lib/*.c)
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+PROG_SRCS  := $(wildcard umount-helper/*.c)
+PROG_OBJS  := $(PROG_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS  := $(wildcard tests/unit/*.c)
+UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
+FIX_SRCS   := $(filter-out tests/fixtures/hangfs.c,$(wildcard tests/fixtures/*.c))
+FIX_BINS   := $(FIX_SRCS:%.c=$(BUILD)/%) $(BUILD)/tests/fixtures/hangfs
+
+LIBUMH     := $(BUILD)/libumh.a
+PROG       := $(BUILD)/umount-helper
+
+# Filled in by the included area makefiles.
+CHECK_SUITES    :=
+PROG_EXTRA_OBJS :=
+
+.PHONY: all check demo deps test-programs clean
+all: $(PROG)
+
+-include $(wildcard */*.mk */*/*.mk)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBUMH): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(PROG): $(PROG_OBJS) $(PROG_EXTRA_OBJS) $(LIBUMH)
+	$(CC) $(LDFLAGS) -o $@ $(PROG_OBJS) $(PROG_EXTRA_OBJS) $(LIBUMH) $(LDLIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBUMH)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBUMH) $(LDLIBS)
+
+$(BUILD)/tests/fixtures/%: $(BUILD)/tests/fixtures/%.o
+	$(CC) $(LDFLAGS) -o $@ $< -pthread
+
+# The never-answering FUSE server links libfuse3; only tests need it.
+$(BUILD)/tests/fixtures/hangfs: tests/fixtures/hangfs.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -D_GNU_SOURCE $$($(PKG_CONFIG) --cflags fuse3) -o $@ $< \
+		$$($(PKG_CONFIG) --libs fuse3)
+
+test-programs: $(PROG) $(UNIT_BINS) $(FIX_BINS)
+
+deps:
+	tools/install-deps
+
+# `make check` re-enters make after installing packages, so that pkg-config
+# sees the libraries it just installed.
+check: deps
+	$(MAKE) --no-print-directory test-programs
+	tests/run $(CHECK_SUITES)
+
+demo: deps
+	$(MAKE) --no-print-directory test-programs
+	tests/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,82 @@
+# Shared helpers for the shell tests: TAP output, private mount namespaces,
+# holders started and reaped by pid, JSON checks with jq.
+#
+# A test script starts with:
+#     . "$(dirname "$0")/lib.sh"     (or ../lib.sh from a subdirectory)
+#     enter_private_ns "$@"
+# and from then on runs as root in its own mount namespace, so every mount it
+# makes disappears with it.
+
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+UMH=${UMH:-$TOP/build/umount-helper}
+FIX=$TOP/build/tests/fixtures
+export LC_ALL=C
+
+enter_private_ns() {
+	if [ -z "${UMH_TEST_NS:-}" ]; then
+		export UMH_TEST_NS=1
+		exec unshare --mount --propagation private -- bash "$0" "$@"
+	fi
+}
+
+# --- TAP -------------------------------------------------------------------
+TESTS_FAILED=0
+ok()     { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; TESTS_FAILED=$((TESTS_FAILED + 1)); }
+diag()   { sed -e 's/^/# /' <<<"$*"; }
+
+# check DESC COMMAND...: passes when COMMAND exits 0.
+check() {
+	local desc=$1; shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+# check_contains DESC TEXT NEEDLE: passes when TEXT contains NEEDLE (fixed string).
+check_contains() {
+	if grep -qF -- "$3" <<<"$2"; then ok "$1"; else not_ok "$1"; diag "expected to find: $3"; diag "in: $2"; fi
+}
+check_not_contains() {
+	if grep -qF -- "$3" <<<"$2"; then not_ok "$1"; diag "did not expect: $3"; diag "in: $2"; else ok "$1"; fi
+}
+# check_json DESC JSON JQ-EXPRESSION: passes when the expression is true.
+check_json() {
+	if jq -e "$3" >/dev/null 2>&1 <<<"$2"; then ok "$1"; else not_ok "$1"; diag "jq: $3"; diag "json: $2"; fi
+}
+check_eq() { # DESC EXPECTED ACTUAL
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "expected: $2"; diag "actual:   $3"; fi
+}
+finish() { exit $((TESTS_FAILED > 0)); }
+
+# --- processes we start, reaped by pid ---------------------------------------
+STARTED_PIDS=()
+CLEANUPS=()
+at_exit() { CLEANUPS+=("$*"); }
+run_cleanups() {
+	local p i
+	for p in "${STARTED_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for p in "${STARTED_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${CLEANUPS[i]}" 2>/dev/null; done
+	return 0
+}
+trap run_cleanups EXIT
+
+# start_holder READY-FILE COMMAND...: starts COMMAND in the background and
+# waits until it has created READY-FILE (the fixtures write it once they hold
+# what they were asked to hold).  Sets HOLDER_PID.
+start_holder() {
+	local ready=$1; shift
+	rm -f "$ready"
+	"$@" &
+	HOLDER_PID=$!
+	STARTED_PIDS+=("$HOLDER_PID")
+	wait_for "test -e $ready" || { diag "holder did not get ready: $*"; return 1; }
+}
+
+# wait_for SHELL-CONDITION [TENTHS]: polls until true, 5 s by default.
+wait_for() {
+	local i
+	for ((i = 0; i < ${2:-50}; i++)); do eval "$1" && return 0; sleep 0.1; done
+	return 1
+}
+
+mount_id_of() { findmnt -n -o ID --mountpoint "$1" | tail -n 1 | tr -d ' '; }
