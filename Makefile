@@ -12,6 +12,7 @@
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 BUILD      ?= build
+OBJ        := $(BUILD)/obj
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
@@ -25,9 +26,9 @@ override CPPFLAGS += $(PKG_CFLAGS) -MMD -MP
 LDLIBS     += $(PKG_LIBS) -pthread
 
 LIB_SRCS   := $(wildcard lib/*.c)
-LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS   := $(LIB_SRCS:%.c=$(OBJ)/%.o)
 PROG_SRCS  := $(wildcard umount-helper/*.c)
-PROG_OBJS  := $(PROG_SRCS:%.c=$(BUILD)/%.o)
+PROG_OBJS  := $(PROG_SRCS:%.c=$(OBJ)/%.o)
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
 FIX_SRCS   := $(filter-out tests/fixtures/hangfs.c,$(wildcard tests/fixtures/*.c))
@@ -45,7 +46,7 @@ all: $(PROG)
 
 -include $(wildcard */*.mk */*/*.mk)
 
-$(BUILD)/%.o: %.c
+$(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -56,10 +57,12 @@ $(LIBUMH): $(LIB_OBJS)
 $(PROG): $(PROG_OBJS) $(PROG_EXTRA_OBJS) $(LIBUMH)
 	$(CC) $(LDFLAGS) -o $@ $(PROG_OBJS) $(PROG_EXTRA_OBJS) $(LIBUMH) $(LDLIBS)
 
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBUMH)
+$(BUILD)/tests/unit/%: $(OBJ)/tests/unit/%.o $(LIBUMH)
+	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBUMH) $(LDLIBS)
 
-$(BUILD)/tests/fixtures/%: $(BUILD)/tests/fixtures/%.o
+$(BUILD)/tests/fixtures/%: $(OBJ)/tests/fixtures/%.o
+	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< -pthread
 
 # The never-answering FUSE server links libfuse3; only tests need it.
@@ -86,4 +89,4 @@ demo: deps
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

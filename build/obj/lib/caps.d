@@ -1,0 +1,3 @@
+build/obj/lib/caps.o: lib/caps.c lib/caps.h lib/cleanup.h
+lib/caps.h:
+lib/cleanup.h:

@@ -1,0 +1,2 @@
+build/obj/lib/escape.o: lib/escape.c lib/escape.h
+lib/escape.h:

@@ -1,0 +1,3 @@
+build/obj/lib/json.o: lib/json.c lib/json.h lib/escape.h
+lib/json.h:
+lib/escape.h:

@@ -1,0 +1,18 @@
+/* Least privilege with libcap-ng: each phase of the analysis keeps only the
+ * capabilities it needs, and the process that prints keeps none. */
+#pragma once
+
+enum umh_phase {
+	UMH_PHASE_SETUP,  /* entering the target's namespace, reading binfmt_misc/nfsd */
+	UMH_PHASE_SCAN,   /* reading other processes' /proc entries */
+	UMH_PHASE_REPORT, /* printing: nothing */
+};
+
+/* Narrows this thread's capabilities to what PHASE needs.  A process that
+ * has no capabilities (an ordinary user) is left as it is.  Returns 0 or a
+ * negative errno. */
+int umh_caps_enter(enum umh_phase phase);
+
+/* With UMOUNT_HELPER_DEBUG=caps in the environment, prints the phase and
+ * the effective capability mask (from /proc/self/status) to stderr. */
+void umh_caps_debug(const char *phase);

@@ -1,0 +1,156 @@
+#include "explain.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "cleanup.h"
+#include "mounttab.h"
+#include "scan.h"
+
+static inline void mnt_unref_tablep(struct libmnt_table **t) { mnt_unref_table(*t); }
+
+static int fail(struct umh_report *r, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct umh_report *r, int err, const char *fmt, ...)
+{
+	struct umh_report s = { .error_code = err, .unexplained_refs = -1 };
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&s.error, fmt, ap) < 0)
+		s.error = NULL;
+	va_end(ap);
+	umh_report_set_summary(r, &s);
+	free(s.error);
+	return err;
+}
+
+/* -N: a pid, or a file such as /proc/PID/ns/mnt or a bind mount of one. */
+static int enter_namespace(int procfd, const char *ns)
+{
+	char path[64];
+	const char *p = ns;
+	char *end;
+	long pid = strtol(ns, &end, 10);
+	if (*ns && !*end && pid > 0) {
+		snprintf(path, sizeof(path), "%ld/ns/mnt", pid);
+		p = path;
+	}
+	_cleanup_close_ int fd = openat(procfd, p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWNS) < 0)
+		return -errno;
+	return 0;
+}
+
+/* io_uring and eventfd descriptors live on the kernel's anon_inode mount;
+ * its id tells the process scan which descriptors may be io_uring. */
+static uint64_t anon_inode_mount_id(int procfd)
+{
+	_cleanup_close_ int efd = eventfd(0, EFD_CLOEXEC);
+	char name[64];
+	struct statx stx;
+	if (efd < 0)
+		return 0;
+	snprintf(name, sizeof(name), "self/fd/%d", efd);
+	if (statx(procfd, name, AT_STATX_DONT_SYNC, 0, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return stx.stx_mnt_id;
+}
+
+static unsigned int default_workers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 4 ? 4 : (unsigned int)n;
+}
+
+static void enter_phase(const struct umh_explain_opts *o, enum umh_phase phase, const char *name)
+{
+	if (o->drop_caps)
+		umh_caps_enter(phase);
+	umh_caps_debug(name);
+}
+
+typedef int (*collector_fn)(struct umh_scan *s);
+
+int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
+{
+	int64_t start = umh_now_ns();
+	int ret;
+	enter_phase(o, UMH_PHASE_SETUP, "setup");
+
+	_cleanup_close_ int procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0)
+		return fail(r, -errno, "/proc is not mounted");
+	if (o->ns && (ret = enter_namespace(procfd, o->ns)) < 0)
+		return fail(r, ret, "cannot enter the mount namespace of %s: %s", o->ns, strerror(-ret));
+
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
+	if ((ret = umh_mounttab_read(procfd, NULL, &tb)) < 0)
+		return fail(r, ret, "cannot read the mount table: %s", strerror(-ret));
+	struct libmnt_fs *fs;
+	ret = umh_mounttab_find(tb, o->spec, &fs);
+	if (ret == -ENOENT)
+		return fail(r, ret, "%s: no such file or directory", o->spec);
+	if (ret < 0)
+		return fail(r, -EINVAL, "%s: not mounted", o->spec);
+
+	struct umh_scan s = {
+		.report = r,
+		.procfd = procfd,
+		.table = tb,
+		.deadline_ns = o->deadline_ns,
+		.workers = o->workers ? o->workers : default_workers(),
+		.self = getpid(),
+		.parent = o->exclude_pid,
+		.anon_inode_mnt_id = anon_inode_mount_id(procfd),
+	};
+	umh_read_mntns(procfd, "self", &s.mntns);
+	struct umh_mount target;
+	umh_mount_from_fs(fs, UMH_ROLE_TARGET, &target);
+	if (o->expect_mnt_id && target.id != o->expect_mnt_id)
+		return fail(r, -ESTALE, "%s is no longer the mount that umount tried", o->spec);
+	if ((ret = umh_scan_add_mount(&s, &target)) < 0)
+		goto out;
+
+	/* Setup needs CAP_SYS_ADMIN (detached binfmt_misc/nfsd mounts); the
+	 * process scan that follows runs without it. */
+	static const collector_fn setup[] = { umh_collect_related_mounts, umh_collect_child_mounts,
+					      umh_collect_binfmt, umh_collect_nfsd };
+	static const collector_fn scan[] = { umh_collect_loop, umh_collect_swap, umh_collect_processes };
+	for (size_t i = 0; i < ARRAY_SIZE(setup) && ret >= 0; i++)
+		ret = setup[i](&s);
+	enter_phase(o, UMH_PHASE_SCAN, "scan");
+	for (size_t i = 0; i < ARRAY_SIZE(scan) && ret >= 0; i++)
+		ret = scan[i](&s);
+
+out:;
+	struct umh_report summary = {
+		.finished = ret >= 0 && !umh_scan_out_of_time(&s),
+		.known_busy = o->known_busy,
+		.unexplained_refs = -1,
+		.method = "procfs",
+		.processes_scanned = atomic_load(&s.processes_scanned),
+		.fds_scanned = atomic_load(&s.fds_scanned),
+		.elapsed_us = (uint64_t)(umh_now_ns() - start) / 1000,
+	};
+	if (ret < 0) {
+		summary.error_code = ret;
+		if (asprintf(&summary.incomplete, "the scan failed: %s", strerror(-ret)) < 0)
+			summary.incomplete = NULL;
+	} else if (umh_scan_out_of_time(&s)) {
+		summary.incomplete = strdup("the time budget ran out before the scan ended");
+	}
+	umh_report_set_summary(r, &summary);
+	free(summary.incomplete);
+	free(s.mounts);
+	return ret < 0 ? ret : 0;
+}

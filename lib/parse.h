@@ -1,0 +1,71 @@
+/* Parsers for the text the kernel prints in /proc and /sys.
+ *
+ * Pure functions on buffers: no I/O, so they are unit-tested on real and
+ * hostile lines and fuzzed.  Each returns 0 on success or a negative errno
+ * (-EINVAL for text that does not have the expected shape). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* /proc/PID/fdinfo/FD */
+struct umh_fdinfo {
+	uint64_t pos;
+	unsigned int flags; /* open(2) flags, octal in the file */
+	uint64_t mnt_id;
+	uint64_t ino;
+	bool has_mnt_id;
+};
+int umh_parse_fdinfo(const char *buf, struct umh_fdinfo *out);
+
+/* "r", "w", "rw" from open flags; "path" for O_PATH descriptors. */
+const char *umh_access_from_flags(unsigned int flags);
+
+/* Calls FN for each registered file listed after "UserFiles:" in an
+ * io_uring descriptor's fdinfo, with the index and the unescaped path (a
+ * buffer FN may not keep).  Returns the number of files, or negative errno
+ * (FN's own negative return stops the walk and is returned). */
+typedef int (*umh_uring_file_fn)(unsigned int index, const char *path, void *userdata);
+int umh_parse_uring_files(const char *fdinfo, umh_uring_file_fn fn, void *userdata);
+
+/* One line of /proc/PID/maps.  PATH points into the line (which is modified:
+ * the kernel escapes only '\n' there, as \012, and the parser decodes it);
+ * it is "" for anonymous mappings. */
+struct umh_maps_entry {
+	uint64_t start, end, offset, inode;
+	unsigned int major, minor;
+	char perms[5];
+	const char *path;
+};
+int umh_parse_maps_line(char *line, struct umh_maps_entry *out);
+
+/* One line of /proc/swaps (not the header).  FILENAME points into the line,
+ * unescaped; TYPE is "file" or "partition". */
+struct umh_swap_entry {
+	const char *filename;
+	const char *type;
+};
+int umh_parse_swaps_line(char *line, struct umh_swap_entry *out);
+
+/* A binfmt_misc entry file (/proc/sys/fs/binfmt_misc/NAME).  INTERPRETER
+ * points into BUF, which is modified. */
+struct umh_binfmt_entry {
+	bool enabled;
+	bool open_binary; /* the F flag: the kernel holds the interpreter open */
+	const char *interpreter;
+	const char *flags;
+};
+int umh_parse_binfmt_entry(char *buf, struct umh_binfmt_entry *out);
+
+/* One line of /proc/fs/nfsd/exports: "PATH\tCLIENT(OPTIONS)".  Comment lines
+ * ("# ...") give -ENOENT.  PATH is unescaped, CLIENT points into the line. */
+struct umh_export_entry {
+	const char *path;
+	const char *client;
+};
+int umh_parse_exports_line(char *line, struct umh_export_entry *out);
+
+/* Whether PATH is MOUNTPOINT or lies below it ("/mnt" covers "/mnt/a" but
+ * not "/mnt2").  Lexical only: nothing is looked up. */
+bool umh_path_under(const char *path, const char *mountpoint);

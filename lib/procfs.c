@@ -1,0 +1,119 @@
+#include "procfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+ssize_t umh_read_small(int dirfd, const char *name, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	size_t len = 0;
+	while (len + 1 < size) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+ssize_t umh_read_all(int dirfd, const char *name, char **buf, size_t *size)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	size_t len = 0;
+	for (;;) {
+		if (len + 1 >= *size) {
+			size_t nsize = *size ? *size * 2 : 16384;
+			char *nbuf = realloc(*buf, nsize);
+			if (!nbuf)
+				return -ENOMEM;
+			*buf = nbuf;
+			*size = nsize;
+		}
+		ssize_t n = read(fd, *buf + len, *size - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	(*buf)[len] = '\0';
+	return (ssize_t)len;
+}
+
+ssize_t umh_readlink(int dirfd, const char *name, char *buf, size_t size)
+{
+	ssize_t n = readlinkat(dirfd, name, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+static char *user_name(uid_t uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	char *name;
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		return strdup(res->pw_name);
+	if (asprintf(&name, "%u", (unsigned)uid) < 0)
+		return NULL;
+	return name;
+}
+
+int umh_describe_process(int dirfd, int32_t pid, struct umh_process *p)
+{
+	char buf[UMH_MAX_CMDLINE + 1];
+	*p = (struct umh_process){ .pid = pid };
+
+	ssize_t n = umh_read_small(dirfd, "comm", buf, sizeof(buf));
+	if (n >= 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		p->comm = strdup(buf);
+	}
+
+	/* Arguments are NUL-separated; a process may rewrite them, or have
+	 * none (kernel threads, zombies). */
+	n = umh_read_small(dirfd, "cmdline", buf, sizeof(buf));
+	if (n > 0) {
+		while (n > 0 && buf[n - 1] == '\0')
+			n--;
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		buf[n] = '\0';
+		p->cmdline = strdup(buf);
+	}
+
+	n = umh_read_small(dirfd, "status", buf, sizeof(buf));
+	const char *uid_line = n > 0 ? strstr(buf, "\nUid:") : NULL;
+	unsigned ruid, euid;
+	if (uid_line && sscanf(uid_line, "\nUid: %u %u", &ruid, &euid) == 2) {
+		p->uid = euid;
+		p->user = user_name(euid);
+	}
+	if (!p->comm && !p->cmdline && !p->user)
+		return -ESRCH;
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* Reading /proc without surprises: small files into bounded buffers, large
+ * ones (maps) whole, and a process's description for the report. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "model.h"
+
+/* Reads DIRFD/NAME into BUF (at most SIZE-1 bytes, NUL-terminated).
+ * Returns the length or a negative errno. */
+ssize_t umh_read_small(int dirfd, const char *name, char *buf, size_t size);
+
+/* Reads all of DIRFD/NAME into *BUF, a buffer of *SIZE bytes that is grown
+ * as needed (and kept by the caller for the next read).  Returns the length
+ * or a negative errno. */
+ssize_t umh_read_all(int dirfd, const char *name, char **buf, size_t *size);
+
+/* readlinkat() into BUF, NUL-terminated; returns the length or -errno. */
+ssize_t umh_readlink(int dirfd, const char *name, char *buf, size_t size);
+
+/* Fills P for process PID (its directory is DIRFD): comm, a command line of
+ * at most MAX_CMDLINE bytes, the effective uid and its user name.  Strings
+ * are allocated; release with umh_process_clear(). */
+#define UMH_MAX_CMDLINE 4096
+int umh_describe_process(int dirfd, int32_t pid, struct umh_process *p);

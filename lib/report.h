@@ -1,0 +1,18 @@
+/* Printing a report: text for people, grouped by holder with a remedy for
+ * each, and JSON for programs.  Renderers never scan. */
+#pragma once
+
+#include <stdio.h>
+
+#include "json.h"
+#include "model.h"
+
+/* Most references listed for one process before the rest are counted. */
+#define UMH_TEXT_MAX_REFS 20
+
+void umh_report_print_text(const struct umh_report *r, FILE *out);
+
+/* The report as one JSON object (see DESIGN.md), written through J so that
+ * several reports can go into one array.  SPEC, the target as the user wrote
+ * it, names it when it could not be resolved. */
+void umh_report_write_json(const struct umh_report *r, const char *spec, struct umh_json *j);

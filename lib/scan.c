@@ -1,0 +1,65 @@
+#include "scan.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "mounttab.h"
+
+const struct umh_scan_mount *umh_scan_lookup(const struct umh_scan *s, uint64_t mnt_id)
+{
+	/* A handful of mounts at most: a linear walk beats any index. */
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (s->mounts[i].id == mnt_id)
+			return &s->mounts[i];
+	return NULL;
+}
+
+bool umh_scan_has_dev(const struct umh_scan *s, unsigned int major, unsigned int minor)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (s->mounts[i].major == major && s->mounts[i].minor == minor)
+			return true;
+	return false;
+}
+
+int umh_scan_add_mount(struct umh_scan *s, const struct umh_mount *m)
+{
+	if (umh_scan_lookup(s, m->id))
+		return 0;
+	struct umh_scan_mount *a = reallocarray(s->mounts, s->n_mounts + 1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	s->mounts = a;
+	int r = umh_report_add_mount(s->report, m);
+	if (r < 0)
+		return r;
+	a[s->n_mounts++] = (struct umh_scan_mount){
+		.id = m->id, .major = m->major, .minor = m->minor, .role = m->role
+	};
+	return 0;
+}
+
+const struct umh_scan_mount *umh_scan_mount_for_path(const struct umh_scan *s, const char *path)
+{
+	struct libmnt_fs *fs = umh_mounttab_for_path(s->table, path);
+	return fs ? umh_scan_lookup(s, (uint64_t)mnt_fs_get_id(fs)) : NULL;
+}
+
+int64_t umh_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+bool umh_scan_out_of_time(struct umh_scan *s)
+{
+	if (atomic_load_explicit(&s->out_of_time, memory_order_relaxed))
+		return true;
+	if (s->deadline_ns && umh_now_ns() >= s->deadline_ns) {
+		atomic_store(&s->out_of_time, true);
+		return true;
+	}
+	return false;
+}

@@ -1,0 +1,86 @@
+/* umount-helper: why can't I unmount this, and where did my mount go?
+ *
+ * One binary, dispatched on argv[0]:
+ *   umount-helper COMMAND ...   the tool itself
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "umount-helper.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "explain", cmd_explain, "say what keeps a mount from being unmounted" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage:\n"
+		" %s <command> [options] [<target>...]\n"
+		"\n"
+		"Explain why a filesystem cannot be unmounted.\n"
+		"\n"
+		"Commands:\n",
+		PROGRAM_NAME);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, " %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+		"\n"
+		"Options:\n"
+		" -h, --help     display this help\n"
+		" -V, --version  display version\n"
+		"\n"
+		"Run '%s <command> --help' for a command's options.\n"
+		"For more details see umount-helper(8).\n",
+		PROGRAM_NAME);
+}
+
+void print_version(void) { printf("%s %s\n", PROGRAM_NAME, PACKAGE_VERSION); }
+
+int parse_seconds(const char *s, long long *ns)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 86400)
+		return -EINVAL;
+	*ns = (long long)(v * 1e9);
+	return 0;
+}
+
+static int tool_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+		usage(stdout);
+		return EX_OK;
+	}
+	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+		print_version();
+		return EX_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "%s: unknown command '%s'\n", PROGRAM_NAME, cmd);
+	fprintf(stderr, "Try '%s --help' for more information.\n", PROGRAM_NAME);
+	return EX_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	return tool_main(argc, argv);
+}

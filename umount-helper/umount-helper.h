@@ -1,0 +1,28 @@
+/* The program: one binary, several names.  argv[0] decides what it is. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes, as mount(8) and umount(8) use them. */
+enum {
+	EX_OK = 0,
+	EX_USAGE = 1,    /* incorrect invocation */
+	EX_SYSERR = 2,   /* system error, or nothing to explain */
+	EX_SOFTWARE = 4, /* internal bug */
+	EX_INTR = 8,     /* interrupted */
+	EX_NFS = 16,     /* what nfs-utils' umount.nfs returns for any failure */
+	EX_FAIL = 32,    /* umount failed; for explain: the target is held */
+	EX_EXEC = 126,   /* a wrapped helper could not be run */
+};
+
+#define PROGRAM_NAME "umount-helper"
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0.1"
+#endif
+
+int cmd_explain(int argc, char **argv);
+
+/* Parses SECONDS (a decimal number, fractions allowed) into nanoseconds. */
+int parse_seconds(const char *s, long long *ns);
+void print_version(void);
