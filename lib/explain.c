@@ -112,6 +112,7 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 		.self = getpid(),
 		.parent = o->exclude_pid,
 		.anon_inode_mnt_id = anon_inode_mount_id(procfd),
+		.unexplained_refs = -1,
 	};
 	umh_read_mntns(procfd, "self", &s.mntns);
 	struct umh_mount target;
@@ -125,19 +126,36 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 	 * process scan that follows runs without it. */
 	static const collector_fn setup[] = { umh_collect_related_mounts, umh_collect_child_mounts,
 					      umh_collect_binfmt, umh_collect_nfsd };
-	static const collector_fn scan[] = { umh_collect_loop, umh_collect_swap, umh_collect_processes };
+	static const collector_fn scan[] = { umh_collect_loop, umh_collect_swap };
 	for (size_t i = 0; i < ARRAY_SIZE(setup) && ret >= 0; i++)
 		ret = setup[i](&s);
+	/* Processes: BPF iterators where the kernel lets us (the only phase
+	 * that holds CAP_BPF), else /proc. */
+	char bpf_why[384] = "--no-bpf was given";
+	if (ret >= 0 && !o->no_bpf) {
+		enter_phase(o, UMH_PHASE_BPF, "bpf");
+		int b = umh_collect_bpf(&s, bpf_why, sizeof(bpf_why));
+		if (b < 0 && s.bpf_scanned)
+			ret = b;
+	}
 	enter_phase(o, UMH_PHASE_SCAN, "scan");
 	for (size_t i = 0; i < ARRAY_SIZE(scan) && ret >= 0; i++)
 		ret = scan[i](&s);
+	if (ret >= 0 && !s.bpf_scanned) {
+		if (o->verbose) {
+			char why[448];
+			snprintf(why, sizeof(why), "%s; /proc was scanned instead", bpf_why);
+			umh_report_add_skip(r, 0, 0, "the BPF scan", why);
+		}
+		ret = umh_collect_processes(&s);
+	}
 
 out:;
 	struct umh_report summary = {
 		.finished = ret >= 0 && !umh_scan_out_of_time(&s),
 		.known_busy = o->known_busy,
-		.unexplained_refs = -1,
-		.method = "procfs",
+		.unexplained_refs = s.unexplained_refs,
+		.method = s.bpf_scanned ? "bpf" : "procfs",
 		.processes_scanned = atomic_load(&s.processes_scanned),
 		.fds_scanned = atomic_load(&s.fds_scanned),
 		.elapsed_us = (uint64_t)(umh_now_ns() - start) / 1000,

@@ -19,9 +19,10 @@ BPF_SKELS  := $(BPF_SRCS:lib/bpf/%.bpf.c=$(BPF_DIR)/%.skel.h)
 BPF_LOADER_SRCS := $(filter-out %.bpf.c,$(wildcard lib/bpf/*.c))
 BPF_LOADER_OBJS := $(BPF_LOADER_SRCS:%.c=$(OBJ)/%.o)
 
+# -mcpu=v3: atomics that return a value, 32-bit jumps (kernels >= 5.12).
 # -g keeps the BTF that CO-RE needs; strip -g then drops the DWARF, which
 # would only make the skeleton (embedded in the binary) larger.
-BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_x86 -Wall -Werror -Ilib/bpf \
+BPF_CFLAGS := -target bpf -mcpu=v3 -g -O2 -D__TARGET_ARCH_x86 -Wall -Werror -Ilib/bpf \
 	$(shell $(PKG_CONFIG) --cflags-only-I libbpf 2>/dev/null)
 
 LIB_OBJS += $(BPF_LOADER_OBJS)
