@@ -294,10 +294,12 @@ static long scm_file(__u32 i, void *data)
 	r->flags = BPF_CORE_READ(file, f_flags);
 	r->ino = BPF_CORE_READ(file, f_inode, i_ino);
 	r->nlink = BPF_CORE_READ(file, f_inode, i_nlink);
-	struct umh_pathbuf *p = umh_walk_path(BPF_CORE_READ(file, f_path.dentry), vfsmnt);
+	/* Names as the reader (this scan) sees them, like bpf_d_path. */
+	struct task_struct *me = bpf_get_current_task_btf();
+	struct umh_pathbuf *p = umh_walk_path(BPF_CORE_READ(file, f_path.dentry), vfsmnt, &me->fs->root);
 	if (p) {
 		__u32 len = p->len < sizeof(r->path) ? p->len : sizeof(r->path);
-		bpf_probe_read_kernel(r->path, len & (sizeof(r->path) - 1), p->buf);
+		bpf_probe_read_kernel(r->path, umh_mask(len, sizeof(r->path) - 1), p->buf);
 		r->path_len = len;
 		r->path_parts = p->parts;
 	}

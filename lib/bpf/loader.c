@@ -18,6 +18,14 @@ static int keep_message(enum libbpf_print_level level, const char *fmt, va_list 
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;
+	const char *debug = getenv("UMOUNT_HELPER_DEBUG");
+	if (debug && strstr(debug, "bpf")) {
+		va_list copy;
+		va_copy(copy, ap);
+		fputs("umount-helper: debug: libbpf: ", stderr);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
 	char line[sizeof(last_message)];
 	vsnprintf(line, sizeof(line), fmt, ap);
 	/* The verifier log arrives as many lines; the interesting one is
@@ -27,8 +35,6 @@ static int keep_message(enum libbpf_print_level level, const char *fmt, va_list 
 		line[--n] = '\0';
 	if (n && !strstr(line, "-- END PROG LOAD LOG --"))
 		memcpy(last_message, line, n + 1);
-	if (getenv("UMOUNT_HELPER_DEBUG") && strstr(getenv("UMOUNT_HELPER_DEBUG"), "bpf"))
-		fprintf(stderr, "umount-helper: debug: libbpf: %s\n", line);
 	return 0;
 }
 

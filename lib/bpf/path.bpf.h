@@ -4,7 +4,9 @@
  * bpf_d_path() would be simpler, but only iterators and a few fentry
  * attach points may call it, and only on a pointer the verifier trusts: a
  * file in flight in a socket queue, or a kprobe's argument, is neither.
- * The walk reads with bpf_probe_read_kernel, which fails safe (a name that
+ * The walk stops at the root it is given (the reader's, as d_path and
+ * /proc do: a chrooted reader sees paths from its own root), else at the
+ * top of the mount namespace.  It reads with bpf_probe_read_kernel, which fails safe (a name that
  * changes under it is read as it was, or cut short), and runs in bpf_loop
  * so the verifier checks its body once.
  *
@@ -35,10 +37,21 @@ struct {
 	__type(value, struct umh_pathbuf);
 } umh_pathbuf SEC(".maps");
 
+/* V & MASK, done where the verifier sees it: clang would otherwise drop a
+ * mask it can prove redundant, and older verifiers (6.1) cannot follow the
+ * bound through the spill that remains. */
+static __always_inline __u32 umh_mask(__u32 v, __u32 mask)
+{
+	asm volatile("%[v] &= %[m]" : [v] "+r"(v) : [m] "i"(mask));
+	return v;
+}
+
 struct umh_walk {
 	struct dentry *dentry;
 	struct vfsmount *vfsmnt;
 	struct umh_pathbuf *out;
+	struct dentry *root_dentry;
+	struct vfsmount *root_mnt;
 };
 
 static __always_inline struct mount *umh_real_mount(struct vfsmount *m)
@@ -54,6 +67,10 @@ static long umh_walk_step(__u32 i, void *data)
 	struct vfsmount *vfsmnt = w->vfsmnt;
 	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
 
+	if (d == w->root_dentry && vfsmnt == w->root_mnt) {
+		out->complete = 1;
+		return 1;
+	}
 	if (d == mnt_root) {
 		/* The top of this mount: go on from where it is mounted. */
 		struct mount *m = umh_real_mount(vfsmnt);
@@ -75,7 +92,7 @@ static long umh_walk_step(__u32 i, void *data)
 	if (off > UMH_PATH_BUF - UMH_NAME_MAX)
 		return 1; /* too deep: the path stays incomplete */
 	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
-	long n = bpf_probe_read_kernel_str(&out->buf[off & (UMH_PATH_BUF - 1)], UMH_NAME_MAX, name);
+	long n = bpf_probe_read_kernel_str(&out->buf[umh_mask(off, UMH_PATH_BUF - 1)], UMH_NAME_MAX, name);
 	if (n <= 0)
 		return 1;
 	out->len = off + (__u32)n;
@@ -84,8 +101,10 @@ static long umh_walk_step(__u32 i, void *data)
 	return 0;
 }
 
-/* Fills the scratch buffer with PATH's names; returns it, or NULL. */
-static __always_inline struct umh_pathbuf *umh_walk_path(struct dentry *dentry, struct vfsmount *vfsmnt)
+/* Fills the scratch buffer with the names from DENTRY (on VFSMNT) up to
+ * ROOT (either may be NULL: the namespace's top); returns it, or NULL. */
+static __always_inline struct umh_pathbuf *umh_walk_path(struct dentry *dentry, struct vfsmount *vfsmnt,
+							 const struct path *root)
 {
 	__u32 zero = 0;
 	struct umh_pathbuf *out = bpf_map_lookup_elem(&umh_pathbuf, &zero);
@@ -95,6 +114,10 @@ static __always_inline struct umh_pathbuf *umh_walk_path(struct dentry *dentry, 
 	out->parts = 0;
 	out->complete = 0;
 	struct umh_walk w = { .dentry = dentry, .vfsmnt = vfsmnt, .out = out };
+	if (root) {
+		w.root_dentry = BPF_CORE_READ(root, dentry);
+		w.root_mnt = BPF_CORE_READ(root, mnt);
+	}
 	bpf_loop(UMH_PATH_DEPTH, umh_walk_step, &w, 0);
 	return out;
 }
