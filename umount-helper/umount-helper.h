@@ -22,6 +22,9 @@ enum {
 #endif
 
 int cmd_explain(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_ledger(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 /* Parses SECONDS (a decimal number, fractions allowed) into nanoseconds. */
 int parse_seconds(const char *s, long long *ns);

@@ -2,7 +2,9 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <cap-ng.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,11 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+
+#ifndef CAP_BPF
+#define CAP_PERFMON 38
+#define CAP_BPF 39
+#endif
 
 static char last_message[512];
 
@@ -68,14 +75,28 @@ int umh_bpf_precheck(char *why, size_t size)
 	return 0;
 }
 
+static bool have_bpf_caps(void)
+{
+	capng_get_caps_process();
+	bool sys_admin = capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_ADMIN);
+	return (capng_have_capability(CAPNG_EFFECTIVE, CAP_BPF) || sys_admin) &&
+	       (capng_have_capability(CAPNG_EFFECTIVE, CAP_PERFMON) || sys_admin);
+}
+
 void umh_bpf_describe_error(int err, const char *what, char *why, size_t size)
 {
 	const char *detail = last_message[0] ? last_message : NULL;
 	switch (-err) {
 	case EPERM:
 	case EACCES:
-		snprintf(why, size, "the kernel refused to load %s (%s): no CAP_BPF/CAP_PERFMON, or a security policy",
-			 what, strerror(-err));
+		if (have_bpf_caps())
+			snprintf(why, size,
+				 "the kernel refused to load %s (%s) although this process has CAP_BPF and "
+				 "CAP_PERFMON: a kernel policy forbids them",
+				 what, strerror(-err));
+		else
+			snprintf(why, size, "the kernel refused to load %s (%s): this process lacks CAP_BPF or CAP_PERFMON",
+				 what, strerror(-err));
 		break;
 	case ENOENT:
 	case ESRCH:
