@@ -26,8 +26,11 @@
 static const int scan_caps[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_CHECKPOINT_RESTORE };
 /* The BPF scan: CAP_BPF to load, CAP_PERFMON for tracing programs (the
  * iterators read kernel memory); kernels before 5.8 wanted CAP_SYS_ADMIN.
+ * CAP_SYSLOG: /proc/kallsyms shows addresses (to name the ledger's kernel
+ * stacks) only with it where kptr_restrict is 1.
  * The scan's own capabilities stay, for the matches' /proc entries. */
-static const int bpf_caps[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_CHECKPOINT_RESTORE, CAP_BPF, CAP_PERFMON };
+static const int bpf_caps[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_CHECKPOINT_RESTORE, CAP_BPF, CAP_PERFMON,
+				CAP_SYSLOG };
 static const int setup_caps[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_CHECKPOINT_RESTORE,
 				  CAP_SYS_ADMIN, CAP_SYS_CHROOT };
 

@@ -129,18 +129,21 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 	static const collector_fn scan[] = { umh_collect_loop, umh_collect_swap };
 	for (size_t i = 0; i < ARRAY_SIZE(setup) && ret >= 0; i++)
 		ret = setup[i](&s);
-	/* Processes: BPF iterators where the kernel lets us (the only phase
-	 * that holds CAP_BPF), else /proc. */
+	/* BPF (the process scan, the open ledger) where the kernel lets us:
+	 * the only phase that holds CAP_BPF.  Loop devices and swap files
+	 * come first, so that the ledger does not name their files again. */
 	char bpf_why[384] = "--no-bpf was given";
+	enter_phase(o, o->no_bpf ? UMH_PHASE_SCAN : UMH_PHASE_BPF, o->no_bpf ? "scan" : "bpf");
+	for (size_t i = 0; i < ARRAY_SIZE(scan) && ret >= 0; i++)
+		ret = scan[i](&s);
 	if (ret >= 0 && !o->no_bpf) {
-		enter_phase(o, UMH_PHASE_BPF, "bpf");
 		int b = umh_collect_bpf(&s, bpf_why, sizeof(bpf_why));
 		if (b < 0 && s.bpf_scanned)
 			ret = b;
+		if (ret >= 0)
+			ret = umh_collect_ledger(&s);
 	}
 	enter_phase(o, UMH_PHASE_SCAN, "scan");
-	for (size_t i = 0; i < ARRAY_SIZE(scan) && ret >= 0; i++)
-		ret = scan[i](&s);
 	if (ret >= 0 && !s.bpf_scanned) {
 		if (o->verbose) {
 			char why[448];

@@ -107,7 +107,12 @@ void umh_opens_print_stack(struct umh_opens_printer *p, int stack_id, const char
 	/* Module symbols change as modules come and go: read them afresh. */
 	umh_ksyms_free(&p->ks);
 	p->ks_loaded = umh_opens_load_symbols(&p->ks, p->modsyms_fd) == 0;
-	for (int i = 0; i < n; i++) {
+	int i = 0;
+	/* The probe's own frames (the BPF program, its trampoline) first. */
+	for (const struct umh_ksym *k; i < n && (k = umh_ksyms_find(&p->ks, ips[i])) && k->module &&
+				       strcmp(k->module, "bpf") == 0;)
+		i++;
+	for (; i < n; i++) {
 		char frame[256];
 		umh_ksyms_format(&p->ks, ips[i], frame, sizeof(frame));
 		fprintf(p->out, "%s%s\n", indent, frame);

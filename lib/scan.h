@@ -69,6 +69,9 @@ int umh_collect_processes(struct umh_scan *s);      /* procfs: fds, cwd, maps, t
  * iterators.  On failure before any holder was added, returns a negative
  * errno with WHY set, and bpf_scanned stays false: scan /proc instead. */
 int umh_collect_bpf(struct umh_scan *s, char *why, size_t size);
+/* Files opened by kernel code while the open ledger ran (nothing when it
+ * does not run). */
+int umh_collect_ledger(struct umh_scan *s);
 int umh_collect_loop(struct umh_scan *s);
 int umh_collect_swap(struct umh_scan *s);
 int umh_collect_binfmt(struct umh_scan *s);

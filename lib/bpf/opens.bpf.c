@@ -247,6 +247,20 @@ struct sym_walk {
 	__u32 n;
 };
 
+static __always_inline bool same_str(const char *a, const char *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+static __always_inline bool is_alias(const char *name)
+{
+	return same_str(name, "init_module", sizeof("init_module")) ||
+	       same_str(name, "cleanup_module", sizeof("cleanup_module"));
+}
+
 static long keep_symbol(__u32 i, void *data)
 {
 	struct sym_walk *w = data;
@@ -266,7 +280,10 @@ static long keep_symbol(__u32 i, void *data)
 	bpf_probe_read_kernel_str(v.name, sizeof(v.name), w->strtab + sym.st_name);
 	bpf_probe_read_kernel_str(v.module, sizeof(v.module), w->module);
 	__u64 addr = sym.st_value;
-	bpf_map_update_elem(&modsyms, &addr, &v, BPF_ANY);
+	/* module_init() makes init_module an alias of the real function
+	 * (and module_exit, cleanup_module): keep the real name. */
+	bool alias = is_alias(v.name);
+	bpf_map_update_elem(&modsyms, &addr, &v, alias ? BPF_NOEXIST : BPF_ANY);
 	return 0;
 }
 
