@@ -15,7 +15,7 @@
 #include "runner.h"
 #include "umount-helper.h"
 
-#define DEFAULT_BUDGET_NS (5LL * 1000000000)
+#define DEFAULT_BUDGET_NS (10LL * 1000000000)
 
 static void usage(FILE *out)
 {
@@ -33,7 +33,7 @@ static void usage(FILE *out)
 		" -J, --json                 use JSON output format\n"
 		" -N, --namespace <ns>       look in another mount namespace (a pid or a\n"
 		"                              namespace file such as /proc/PID/ns/mnt)\n"
-		"     --timeout <seconds>    time budget for the whole run (default 5)\n"
+		"     --timeout <seconds>    time budget for the whole run (default 10)\n"
 		"     --workers <n>          threads for the process scan (default: CPUs, max 4)\n"
 		" -h, --help                 display this help\n"
 		" -V, --version              display version\n"
