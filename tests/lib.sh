@@ -9,8 +9,9 @@
 
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-UMH=${UMH:-$TOP/build/umount-helper}
-FIX=$TOP/build/tests/fixtures
+BUILD=${BUILD:-build}
+UMH=${UMH:-$TOP/$BUILD/umount-helper}
+FIX=$TOP/$BUILD/tests/fixtures
 export LC_ALL=C
 
 enter_private_ns() {

@@ -86,10 +86,14 @@ check_contains "binfmt: text and remedy" "$text" "echo -1 > /proc/sys/fs/binfmt_
 # With binfmt_misc mounted nowhere in this namespace, it is read through a
 # detached mount that changes no mount table.
 umount /proc/sys/fs/binfmt_misc
-before=$(cat /proc/self/mountinfo)
-json=$("$UMH" explain --json "$M")
-check_json "binfmt: found without binfmt_misc mounted" "$json" \
-	"[.holders[] | select(.kind == \"binfmt\" and .object == \"$NAME\")] | length == 1"
-check_eq "binfmt: reading it mounted nothing" "$before" "$(cat /proc/self/mountinfo)"
+if [ -n "${UMH_UNDER_VALGRIND:-}" ]; then
+	ok "binfmt: found without binfmt_misc mounted # SKIP valgrind 3.19 does not implement fsopen(2)"
+else
+	before=$(cat /proc/self/mountinfo)
+	json=$("$UMH" explain --json "$M")
+	check_json "binfmt: found without binfmt_misc mounted" "$json" \
+		"[.holders[] | select(.kind == \"binfmt\" and .object == \"$NAME\")] | length == 1"
+	check_eq "binfmt: reading it mounted nothing" "$before" "$(cat /proc/self/mountinfo)"
+fi
 busy_then_free binfmt "$M" "echo -1 > '$B/$NAME'"
 finish
