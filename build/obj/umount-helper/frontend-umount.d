@@ -1,0 +1,12 @@
+build/obj/umount-helper/frontend-umount.o: \
+ umount-helper/frontend-umount.c umount-helper/after-failure.h \
+ /usr/include/libmount/libmount.h umount-helper/config.h lib/cleanup.h \
+ umount-helper/frontend.h umount-helper/umount-helper.h \
+ umount-helper/umount-message.h
+umount-helper/after-failure.h:
+/usr/include/libmount/libmount.h:
+umount-helper/config.h:
+lib/cleanup.h:
+umount-helper/frontend.h:
+umount-helper/umount-helper.h:
+umount-helper/umount-message.h:
