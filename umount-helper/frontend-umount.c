@@ -61,7 +61,7 @@ int frontend_umount_one(struct frontend *fe, const char *spec)
 	}
 	rc = umh_umount_exit_code(cxt, rc, fe->quiet);
 	if (rc == MNT_EX_SUCCESS && mnt_context_is_verbose(cxt))
-		umh_umount_success_message(cxt);
+		umh_umount_success_message(cxt, true);
 	if (rc != MNT_EX_SUCCESS)
 		explain_if_busy(fe, target, mnt_id);
 	mnt_reset_context(cxt);

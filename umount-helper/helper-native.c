@@ -102,7 +102,7 @@ int helper_native(int argc, char **argv, const struct umh_config *c)
 
 	int rc = umh_umount_exit_code(cxt, mnt_context_umount(cxt), false);
 	if (rc == EX_OK && verbose)
-		umh_umount_success_message(cxt);
+		umh_umount_success_message(cxt, false);
 	if (rc != EX_OK && explain && umh_umount_said_busy(cxt)) {
 		struct umh_failure f = { .target = mount_point, .ns = ns, .mnt_id = mnt_id, .known_busy = true };
 		umh_explain_failure(&f, c);

@@ -23,12 +23,12 @@ int umh_umount_exit_code(struct libmnt_context *cxt, int api_rc, bool quiet)
 	return rc;
 }
 
-void umh_umount_success_message(struct libmnt_context *cxt)
+void umh_umount_success_message(struct libmnt_context *cxt, bool with_source)
 {
 	if ((mnt_context_helper_executed(cxt) && mnt_context_get_helper_status(cxt)) ||
 	    mnt_context_get_status(cxt) != 1)
 		return;
-	const char *tgt = mnt_context_get_target(cxt), *src = mnt_context_get_source(cxt);
+	const char *tgt = mnt_context_get_target(cxt), *src = with_source ? mnt_context_get_source(cxt) : NULL;
 	if (!tgt)
 		return;
 	if (src)

@@ -13,8 +13,10 @@
  * "must be superuser") is not printed. */
 int umh_umount_exit_code(struct libmnt_context *cxt, int api_rc, bool quiet);
 
-/* -v after a successful unmount: "umount: /mnt (source) unmounted". */
-void umh_umount_success_message(struct libmnt_context *cxt);
+/* -v after a successful unmount: "umount: /mnt (source) unmounted", the
+ * source left out unless WITH_SOURCE: util-linux knows it only when it read
+ * the mount table, and a helper's caller mostly does not. */
+void umh_umount_success_message(struct libmnt_context *cxt, bool with_source);
 
 /* Whether umount(2) itself ran and returned EBUSY. */
 bool umh_umount_said_busy(struct libmnt_context *cxt);
