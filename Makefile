@@ -42,6 +42,8 @@ CHECK_SUITES    :=
 PROG_EXTRA_OBJS :=
 
 .PHONY: all check demo deps test-programs clean
+# Keep objects of test programs between builds.
+.SECONDARY:
 all: $(PROG)
 
 -include $(wildcard */*.mk */*/*.mk)

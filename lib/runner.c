@@ -26,16 +26,18 @@ static void send_item(struct umh_report *r, enum umh_item type, const void *item
 	int fd = *(int *)userdata;
 	if (fd >= 0 && umh_wire_send(fd, type, item) < 0)
 		*(int *)userdata = -1; /* the reader is gone: stop writing */
-	/* A testing aid: UMOUNT_HELPER_FAULT=crash|hang makes the analysis
-	 * fail after its first holder, to prove that the caller survives. */
+	/* A testing aid, to prove that the caller survives a failing
+	 * analysis: UMOUNT_HELPER_FAULT=crash|hang makes it crash or hang
+	 * after its first holder, hang-start right after it found the target. */
 	const char *fault = getenv("UMOUNT_HELPER_FAULT");
-	if (fault && type == UMH_ITEM_HOLDER) {
-		if (strcmp(fault, "crash") == 0)
-			raise(SIGSEGV);
-		if (strcmp(fault, "hang") == 0)
-			for (;;)
-				pause();
-	}
+	if (!fault)
+		return;
+	bool first_holder = type == UMH_ITEM_HOLDER, target = type == UMH_ITEM_MOUNT;
+	if (first_holder && strcmp(fault, "crash") == 0)
+		raise(SIGSEGV);
+	if ((first_holder && strcmp(fault, "hang") == 0) || (target && strcmp(fault, "hang-start") == 0))
+		for (;;)
+			pause();
 }
 
 static _Noreturn void run_child(const struct umh_run_opts *o, int fd, pid_t parent, int64_t deadline)

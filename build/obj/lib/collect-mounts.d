@@ -1,9 +1,0 @@
-build/obj/lib/collect-mounts.o: lib/collect-mounts.c lib/cleanup.h \
- lib/mounttab.h /usr/include/libmount/libmount.h lib/model.h lib/parse.h \
- lib/scan.h
-lib/cleanup.h:
-lib/mounttab.h:
-/usr/include/libmount/libmount.h:
-lib/model.h:
-lib/parse.h:
-lib/scan.h:

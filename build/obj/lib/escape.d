@@ -1,2 +1,0 @@
-build/obj/lib/escape.o: lib/escape.c lib/escape.h
-lib/escape.h:
