@@ -60,3 +60,20 @@ run_capture() {
 
 is_mounted() { findmnt -n --mountpoint "$1" >/dev/null; }
 is_unmounted() { ! is_mounted "$1"; }
+
+# A stand-in for nfs-utils' umount.nfs, as the original helper of
+# umount.tmpfs (beside $SCRATCH/bin/umount.tmpfs, where the wrapper looks):
+# it says what it ran with on stdout, unmounts, and for any failure prints
+# its own words on stderr and exits 16, as nfs-utils does.  Sets FAKE.
+make_fake_original() {
+	FAKE=$SCRATCH/bin/umount.tmpfs.distrib
+	mkdir -p "$SCRATCH/bin"
+	cat >"$FAKE" <<'SH'
+#!/bin/sh
+echo "original ran with: $*"
+umount -i "$1" 2>/dev/null && exit 0
+echo "umount.fake: $1: device is busy" >&2
+exit 16
+SH
+	chmod +x "$FAKE"
+}

@@ -12,17 +12,7 @@ make_scratch
 make_conf
 
 # --- a stand-in for nfs-utils' helper, on a tmpfs ---------------------------
-FAKE=$SCRATCH/bin/umount.tmpfs.distrib
-mkdir -p "$SCRATCH/bin"
-cat >"$FAKE" <<'SH'
-#!/bin/sh
-# Like nfs-utils' umount.nfs: its own words, exit 16 for any failure.
-echo "original ran with: $*"
-umount -i "$1" 2>/dev/null && exit 0
-echo "umount.fake: $1: device is busy" >&2
-exit 16
-SH
-chmod +x "$FAKE"
+make_fake_original
 HELPER=$(link_as umount.tmpfs)
 
 M=$(new_tmpfs held)
