@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cleanup.h"
 #include "scan.h"
 #include "wire.h"
@@ -41,6 +42,11 @@ static void send_item(struct umh_report *r, enum umh_item type, const void *item
 
 static _Noreturn void run_child(const struct umh_run_opts *o, int fd, pid_t parent, int64_t deadline)
 {
+	/* See only what the person who ran us may see, before reading
+	 * anything.  Changing credentials clears the parent-death signal, so
+	 * this comes first. */
+	if (umh_become_real_user() < 0)
+		_exit(1);
 	/* Die with the caller, whatever it dies of. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
