@@ -20,6 +20,12 @@ PKGS       := mount libcap-ng
 CFLAGS     ?= -O2 -g
 WARNINGS   := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 override CFLAGS += -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -Ilib -I$(BUILD)
+# SANITIZE=1: AddressSanitizer and UndefinedBehaviorSanitizer (use another
+# BUILD directory, e.g. make BUILD=build/asan SANITIZE=1).
+ifeq ($(SANITIZE),1)
+override CFLAGS  += -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=address,undefined
+endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 override CPPFLAGS += $(PKG_CFLAGS) -MMD -MP
@@ -42,6 +48,8 @@ CHECK_SUITES    :=
 PROG_EXTRA_OBJS :=
 
 .PHONY: all check demo deps test-programs clean
+# Keep objects of test programs between builds.
+.SECONDARY:
 all: $(PROG)
 
 -include $(wildcard */*.mk */*/*.mk)
@@ -68,7 +76,7 @@ $(BUILD)/tests/fixtures/%: $(OBJ)/tests/fixtures/%.o
 # The never-answering FUSE server links libfuse3; only tests need it.
 $(BUILD)/tests/fixtures/hangfs: tests/fixtures/hangfs.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -D_GNU_SOURCE $$($(PKG_CONFIG) --cflags fuse3) -o $@ $< \
+	$(CC) $(CFLAGS) $(LDFLAGS) -D_GNU_SOURCE $$($(PKG_CONFIG) --cflags fuse3) -o $@ $< \
 		$$($(PKG_CONFIG) --libs fuse3)
 
 test-programs: $(PROG) $(UNIT_BINS) $(FIX_BINS)

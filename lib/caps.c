@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/capability.h>
 
 #include "cleanup.h"
@@ -106,6 +107,29 @@ int umh_caps_enter(enum umh_phase phase)
 		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, (unsigned)keep[i]);
 	if (capng_apply(CAPNG_SELECT_CAPS) < 0)
 		return -EPERM;
+	return 0;
+}
+
+int umh_become_real_user(void)
+{
+	uid_t ruid = getuid();
+	gid_t rgid = getgid();
+	bool gained = ruid != geteuid() || rgid != getegid();
+	if (!gained && ruid == 0)
+		return 0;
+	/* Group first: once the uid is dropped, the gid can no longer be. */
+	if (setresgid(rgid, rgid, rgid) < 0 || setresuid(ruid, ruid, ruid) < 0)
+		return -errno;
+	if (ruid != 0) {
+		/* setresuid() away from root already emptied the sets; file
+		 * capabilities of a non-root caller are cleared here. */
+		capng_clear(CAPNG_SELECT_CAPS);
+		if (capng_apply(CAPNG_SELECT_CAPS) < 0)
+			return -EPERM;
+		/* Be paranoid: getting root back must be impossible now. */
+		if (setuid(0) == 0)
+			return -EPERM;
+	}
 	return 0;
 }
 

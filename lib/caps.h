@@ -14,6 +14,13 @@ enum umh_phase {
  * negative errno. */
 int umh_caps_enter(enum umh_phase phase);
 
+/* Becomes the real user for good: real, effective and saved ids all set
+ * to the real uid and gid, and every capability cleared when that user is
+ * not root.  A set-user-ID caller (umount installed setuid for "user"
+ * mounts) must show only what the person who ran it may see.  A no-op for
+ * a process that gained nothing.  Returns 0 or a negative errno. */
+int umh_become_real_user(void);
+
 /* With UMOUNT_HELPER_DEBUG=caps in the environment, prints the phase and
  * the effective capability mask (from /proc/self/status) to stderr. */
 void umh_caps_debug(const char *phase);

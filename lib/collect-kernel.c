@@ -152,14 +152,15 @@ int umh_collect_loop(struct umh_scan *s)
 	if (!d)
 		return -errno;
 	struct dirent *e;
-	while ((e = readdir(d))) {
+	int more;
+	while ((more = umh_readdir(d, &e)) > 0) {
 		if (strncmp(e->d_name, "loop", 4) != 0)
 			continue;
 		int r = loop_device(s, sysblock, e->d_name);
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return more;
 }
 
 /* --- swap ---------------------------------------------------------------------- */
@@ -217,8 +218,13 @@ static int open_fs_root(struct umh_scan *s, const char *fstype, const char *wher
 		return -errno;
 	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return -errno;
-	int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID);
-	return mfd >= 0 ? mfd : -errno;
+	_cleanup_close_ int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID);
+	if (mfd < 0)
+		return -errno;
+	/* fsmount() gives a path-only descriptor: open the root for reading.
+	 * The detached mount lives as long as a descriptor refers to it. */
+	int fd = openat(mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd >= 0 ? fd : -errno;
 }
 
 static bool kernel_has_fs(struct umh_scan *s, const char *fstype)
@@ -242,7 +248,8 @@ int umh_collect_binfmt(struct umh_scan *s)
 		return -errno;
 	}
 	struct dirent *e;
-	while ((e = readdir(d))) {
+	int more;
+	while ((more = umh_readdir(d, &e)) > 0) {
 		if (e->d_name[0] == '.' || strcmp(e->d_name, "register") == 0 || strcmp(e->d_name, "status") == 0)
 			continue;
 		char buf[4096];
@@ -268,7 +275,7 @@ int umh_collect_binfmt(struct umh_scan *s)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return more;
 }
 
 static int exports_from(struct umh_scan *s, char *buf)

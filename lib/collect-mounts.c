@@ -15,6 +15,7 @@
 #include "cleanup.h"
 #include "mounttab.h"
 #include "parse.h"
+#include "procfs.h"
 #include "scan.h"
 
 static inline void mnt_free_iterp(struct libmnt_iter **i) { mnt_free_iter(*i); }
@@ -124,7 +125,8 @@ static int load_ns_tables(struct umh_scan *s, struct ns_tables *out)
 	TAKE_FD(fd);
 
 	struct dirent *e;
-	while ((e = readdir(d))) {
+	int more;
+	while ((more = umh_readdir(d, &e)) > 0) {
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
 		uint64_t ns;
@@ -146,7 +148,7 @@ static int load_ns_tables(struct umh_scan *s, struct ns_tables *out)
 		out->v = v;
 		v[out->n++] = (struct ns_table){ .ns = ns, .pid = (int32_t)atoi(e->d_name), .tb = tb };
 	}
-	return 0;
+	return more;
 }
 
 static bool in_groups(const uint64_t *g, size_t n, uint64_t id)

@@ -329,8 +329,9 @@ static int scan_threads(struct proc_scan *p)
 		return 0;
 	TAKE_FD(fd);
 
+	/* A listing cut short means the process exited: nothing is held. */
 	struct dirent *e;
-	while ((e = readdir(d))) {
+	while (umh_readdir(d, &e) > 0) {
 		int32_t tid = atoi(e->d_name);
 		if (tid <= 0 || tid == p->pid)
 			continue;
@@ -434,7 +435,8 @@ static int list_pids(struct umh_scan *s, int32_t **ret, size_t *n)
 	int32_t *pids = NULL;
 	size_t count = 0;
 	struct dirent *e;
-	while ((e = readdir(d))) {
+	int more;
+	while ((more = umh_readdir(d, &e)) > 0) {
 		int32_t pid = atoi(e->d_name);
 		if (pid <= 0 || pid == s->self || pid == s->parent)
 			continue;
@@ -447,6 +449,10 @@ static int list_pids(struct umh_scan *s, int32_t **ret, size_t *n)
 			pids = v;
 		}
 		pids[count++] = pid;
+	}
+	if (more < 0) {
+		free(pids);
+		return more;
 	}
 	*ret = pids;
 	*n = count;

@@ -79,7 +79,67 @@ static void enter_phase(const struct umh_explain_opts *o, enum umh_phase phase, 
 	umh_caps_debug(name);
 }
 
-typedef int (*collector_fn)(struct umh_scan *s);
+struct collector {
+	int (*run)(struct umh_scan *s);
+	const char *what;
+};
+
+/* A collector that fails costs only what it would have found: it is
+ * recorded as not inspected, and the others still run.  Only running out of
+ * memory ends the scan. */
+static int run_collectors(struct umh_scan *s, const struct collector *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = c[i].run(s);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			umh_report_add_skip(s->report, 0, -r, c[i].what, strerror(-r));
+	}
+	return 0;
+}
+
+/* A propagated copy that is held blocks the unmount as a whole: name it as
+ * one holder of its own, beside the processes that hold it. */
+static int add_held_copies(struct umh_scan *s)
+{
+	struct umh_report *r = s->report;
+	for (size_t m = 0; m < s->n_mounts; m++) {
+		if (s->mounts[m].role != UMH_ROLE_COPY)
+			continue;
+		bool held = false;
+		pthread_mutex_lock(&r->lock);
+		for (size_t i = 0; i < r->n_holders && !held; i++)
+			held = r->holders[i].mnt_id == s->mounts[m].id;
+		const struct umh_mount *c = umh_report_mount(r, s->mounts[m].id);
+		char *target = c && c->target ? strdup(c->target) : NULL;
+		uint64_t ns = c ? c->mntns : 0;
+		int32_t ns_pid = c ? c->ns_pid : 0;
+		pthread_mutex_unlock(&r->lock);
+		if (!held) {
+			free(target);
+			continue;
+		}
+		char detail[96];
+		if (ns)
+			snprintf(detail, sizeof(detail), "mount namespace mnt:[%llu] of pid %d", (unsigned long long)ns,
+				 ns_pid);
+		else
+			snprintf(detail, sizeof(detail), "in this mount namespace");
+		struct umh_holder h = {
+			.kind = UMH_KIND_NAMESPACE_COPY,
+			.mnt_id = s->mounts[m].id,
+			.fd = -1,
+			.object = target,
+			.detail = detail,
+		};
+		int ret = umh_report_add_holder(r, &h);
+		free(target);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
 
 int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 {
@@ -124,24 +184,35 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 
 	/* Setup needs CAP_SYS_ADMIN (detached binfmt_misc/nfsd mounts); the
 	 * process scan that follows runs without it. */
-	static const collector_fn setup[] = { umh_collect_related_mounts, umh_collect_child_mounts,
-					      umh_collect_binfmt, umh_collect_nfsd };
-	static const collector_fn scan[] = { umh_collect_loop, umh_collect_swap };
-	for (size_t i = 0; i < ARRAY_SIZE(setup) && ret >= 0; i++)
-		ret = setup[i](&s);
+	static const struct collector setup[] = {
+		{ umh_collect_related_mounts, "other mounts of this filesystem" },
+		{ umh_collect_child_mounts, "child mounts" },
+		{ umh_collect_binfmt, "binfmt_misc interpreters" },
+		{ umh_collect_nfsd, "nfsd exports" },
+	};
+	static const struct collector scan[] = {
+		{ umh_collect_loop, "loop devices" },
+		{ umh_collect_swap, "swap files" },
+	};
+	static const struct collector ledger = { umh_collect_ledger, "the open ledger" };
+	static const struct collector procfs = { umh_collect_processes, "processes" };
+	ret = run_collectors(&s, setup, ARRAY_SIZE(setup));
+
 	/* BPF (the process scan, the open ledger) where the kernel lets us:
 	 * the only phase that holds CAP_BPF.  Loop devices and swap files
 	 * come first, so that the ledger does not name their files again. */
 	char bpf_why[384] = "--no-bpf was given";
 	enter_phase(o, o->no_bpf ? UMH_PHASE_SCAN : UMH_PHASE_BPF, o->no_bpf ? "scan" : "bpf");
-	for (size_t i = 0; i < ARRAY_SIZE(scan) && ret >= 0; i++)
-		ret = scan[i](&s);
+	if (ret >= 0)
+		ret = run_collectors(&s, scan, ARRAY_SIZE(scan));
 	if (ret >= 0 && !o->no_bpf) {
 		int b = umh_collect_bpf(&s, bpf_why, sizeof(bpf_why));
-		if (b < 0 && s.bpf_scanned)
+		if (b == -ENOMEM)
 			ret = b;
+		else if (b < 0 && s.bpf_scanned) /* failed after its first holder: no fallback */
+			umh_report_add_skip(r, 0, -b, "processes (BPF scan)", strerror(-b));
 		if (ret >= 0)
-			ret = umh_collect_ledger(&s);
+			ret = run_collectors(&s, &ledger, 1);
 	}
 	enter_phase(o, UMH_PHASE_SCAN, "scan");
 	if (ret >= 0 && !s.bpf_scanned) {
@@ -150,8 +221,11 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 			snprintf(why, sizeof(why), "%s; /proc was scanned instead", bpf_why);
 			umh_report_add_skip(r, 0, 0, "the BPF scan", why);
 		}
-		ret = umh_collect_processes(&s);
+		ret = run_collectors(&s, &procfs, 1);
 	}
+
+	if (ret >= 0)
+		ret = add_held_copies(&s);
 
 out:;
 	struct umh_report summary = {

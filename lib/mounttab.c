@@ -118,9 +118,11 @@ char *umh_path_normalize(const char *path)
 struct libmnt_fs *umh_mounttab_top(struct libmnt_table *tb, struct libmnt_fs *fs)
 {
 	/* Stacked mounts share a mount point; each one's parent is the one
-	 * below it.  Climb while some mount at the same point sits on top. */
+	 * below it.  Climb while some mount at the same point sits on top, at
+	 * most once per entry: a table with a cycle must not loop forever. */
 	const char *target = mnt_fs_get_target(fs);
-	for (bool climbed = true; climbed;) {
+	int steps = mnt_table_get_nents(tb);
+	for (bool climbed = true; climbed && steps-- > 0;) {
 		climbed = false;
 		_cleanup_(mnt_free_iterp) struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
 		struct libmnt_fs *o;
@@ -180,7 +182,10 @@ static struct libmnt_fs *find_by_source(struct libmnt_table *tb, const char *spe
 		return NULL;
 
 	_cleanup_(mnt_unref_cachep) struct libmnt_cache *cache = mnt_new_cache();
-	_cleanup_free_ char *dev = mnt_resolve_spec(spec, cache);
+	if (!cache)
+		return NULL;
+	/* The cache owns what it resolves: used here, freed with the cache. */
+	const char *dev = mnt_resolve_spec(spec, cache);
 	return dev ? mnt_table_find_source(tb, dev, MNT_ITER_BACKWARD) : NULL;
 }
 

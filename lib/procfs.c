@@ -61,6 +61,15 @@ ssize_t umh_read_all(int dirfd, const char *name, char **buf, size_t *size)
 	return (ssize_t)len;
 }
 
+int umh_readdir(DIR *d, struct dirent **e)
+{
+	errno = 0;
+	*e = readdir(d);
+	if (*e)
+		return 1;
+	return errno ? -errno : 0;
+}
+
 ssize_t umh_readlink(int dirfd, const char *name, char *buf, size_t size)
 {
 	ssize_t n = readlinkat(dirfd, name, buf, size - 1);

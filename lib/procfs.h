@@ -2,6 +2,7 @@
  * ones (maps) whole, and a process's description for the report. */
 #pragma once
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -16,6 +17,11 @@ ssize_t umh_read_small(int dirfd, const char *name, char *buf, size_t size);
  * as needed (and kept by the caller for the next read).  Returns the length
  * or a negative errno. */
 ssize_t umh_read_all(int dirfd, const char *name, char **buf, size_t *size);
+
+/* The next entry of D in *E: returns 1, 0 at the end, or -errno (readdir()
+ * alone cannot tell an error from the end). */
+struct dirent;
+int umh_readdir(DIR *d, struct dirent **e);
 
 /* readlinkat() into BUF, NUL-terminated; returns the length or -errno. */
 ssize_t umh_readlink(int dirfd, const char *name, char *buf, size_t size);

@@ -407,6 +407,9 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 	} else if (r->known_busy) {
 		esc(out, target);
 		fputs(" is busy, but no holder was found.\n", out);
+	} else if (!r->finished || r->incomplete) {
+		esc(out, target);
+		fputs(": no holder found so far, but the scan did not finish.\n", out);
 	} else {
 		esc(out, target);
 		fputs(": no holder found; umount should succeed.\n", out);

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cleanup.h"
 #include "scan.h"
 #include "wire.h"
@@ -25,20 +26,27 @@ static void send_item(struct umh_report *r, enum umh_item type, const void *item
 	int fd = *(int *)userdata;
 	if (fd >= 0 && umh_wire_send(fd, type, item) < 0)
 		*(int *)userdata = -1; /* the reader is gone: stop writing */
-	/* A testing aid: UMOUNT_HELPER_FAULT=crash|hang makes the analysis
-	 * fail after its first holder, to prove that the caller survives. */
+	/* A testing aid, to prove that the caller survives a failing
+	 * analysis: UMOUNT_HELPER_FAULT=crash|hang makes it crash or hang
+	 * after its first holder, hang-start right after it found the target. */
 	const char *fault = getenv("UMOUNT_HELPER_FAULT");
-	if (fault && type == UMH_ITEM_HOLDER) {
-		if (strcmp(fault, "crash") == 0)
-			raise(SIGSEGV);
-		if (strcmp(fault, "hang") == 0)
-			for (;;)
-				pause();
-	}
+	if (!fault)
+		return;
+	bool first_holder = type == UMH_ITEM_HOLDER, target = type == UMH_ITEM_MOUNT;
+	if (first_holder && strcmp(fault, "crash") == 0)
+		raise(SIGSEGV);
+	if ((first_holder && strcmp(fault, "hang") == 0) || (target && strcmp(fault, "hang-start") == 0))
+		for (;;)
+			pause();
 }
 
 static _Noreturn void run_child(const struct umh_run_opts *o, int fd, pid_t parent, int64_t deadline)
 {
+	/* See only what the person who ran us may see, before reading
+	 * anything.  Changing credentials clears the parent-death signal, so
+	 * this comes first. */
+	if (umh_become_real_user() < 0)
+		_exit(1);
 	/* Die with the caller, whatever it dies of. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)

@@ -9,8 +9,9 @@
 
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-UMH=${UMH:-$TOP/build/umount-helper}
-FIX=$TOP/build/tests/fixtures
+BUILD=${BUILD:-build}
+UMH=${UMH:-$TOP/$BUILD/umount-helper}
+FIX=$TOP/$BUILD/tests/fixtures
 export LC_ALL=C
 
 enter_private_ns() {
@@ -80,3 +81,29 @@ wait_for() {
 }
 
 mount_id_of() { findmnt -n -o ID --mountpoint "$1" | tail -n 1 | tr -d ' '; }
+
+# --- scenarios ----------------------------------------------------------------
+# new_scratch: a private scratch directory, removed at exit (after holders
+# are killed and mounts are gone: cleanups run in reverse order).
+new_scratch() {
+	SCRATCH=$(mktemp -d /tmp/umh-test.XXXXXX)
+	at_exit "rm -rf '$SCRATCH'"
+	READY=$SCRATCH/ready
+	mkdir -p "$READY"
+}
+
+# mount_tmpfs DIR [SOURCE]: a tmpfs, unmounted (lazily) at exit.
+mount_tmpfs() {
+	mkdir -p "$1"
+	mount -t tmpfs "${2:-tmpfs}" "$1" || return 1
+	at_exit "umount -l '$1'"
+}
+
+# hold NAME MODE PATH...: starts the holder fixture and waits until it holds.
+hold() {
+	local name=$1; shift
+	start_holder "$READY/$name" "$FIX/holder" "$READY/$name" "$@"
+}
+
+# jq_count JSON FILTER: how many holders match a jq select() condition.
+jq_count() { jq "[.holders[] | select($2)] | length" <<<"$1"; }

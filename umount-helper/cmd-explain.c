@@ -15,7 +15,7 @@
 #include "runner.h"
 #include "umount-helper.h"
 
-#define DEFAULT_BUDGET_NS (5LL * 1000000000)
+#define DEFAULT_BUDGET_NS (10LL * 1000000000)
 
 static void usage(FILE *out)
 {
@@ -33,7 +33,7 @@ static void usage(FILE *out)
 		" -J, --json                 use JSON output format\n"
 		" -N, --namespace <ns>       look in another mount namespace (a pid or a\n"
 		"                              namespace file such as /proc/PID/ns/mnt)\n"
-		"     --timeout <seconds>    time budget for the whole run (default 5)\n"
+		"     --timeout <seconds>    time budget for the whole run (default 10)\n"
 		"     --workers <n>          threads for the process scan (default: CPUs, max 4)\n"
 		"     --no-bpf               scan /proc even where BPF iterators could be used\n"
 		" -v, --verbose              also say why the BPF scan was not used\n"
@@ -54,7 +54,18 @@ struct explain_args {
 	bool verbose;
 };
 
-static int explain_one(const struct explain_args *a, const char *spec, struct umh_report *r)
+/* The exit status for one report: held wins; a scan that did not finish
+ * cannot say "free". */
+static int exit_status(const struct umh_report *r)
+{
+	if (!umh_report_target(r))
+		return EX_SYSERR;
+	if (umh_report_is_held(r))
+		return EX_FAIL;
+	return r->finished && !r->incomplete ? EX_OK : EX_SYSERR;
+}
+
+static void explain_one(const struct explain_args *a, const char *spec, struct umh_report *r)
 {
 	struct umh_run_opts o = {
 		.explain = { .spec = spec, .ns = a->ns, .workers = a->workers, .no_bpf = a->no_bpf,
@@ -63,9 +74,6 @@ static int explain_one(const struct explain_args *a, const char *spec, struct um
 	};
 	umh_report_init(r);
 	umh_run_explain(&o, r);
-	if (!umh_report_target(r))
-		return EX_SYSERR;
-	return umh_report_is_held(r) ? EX_FAIL : EX_OK;
 }
 
 int cmd_explain(int argc, char **argv)
@@ -132,34 +140,44 @@ int cmd_explain(int argc, char **argv)
 	}
 
 	int n = argc - optind, status = EX_OK;
+	struct umh_report *reports = calloc((size_t)n, sizeof(*reports));
+	if (!reports) {
+		fprintf(stderr, "%s: %s\n", PROGRAM_NAME, strerror(ENOMEM));
+		return EX_SYSERR;
+	}
+	/* Every analysis first: each runs in a child that needs our
+	 * capabilities.  Then the printing, with none. */
+	for (int i = 0; i < n; i++)
+		explain_one(&a, argv[optind + i], &reports[i]);
+	umh_caps_enter(UMH_PHASE_REPORT);
+	umh_caps_debug("report");
+
 	bool any_held = false, any_error = false;
 	struct umh_json j;
 	umh_json_init(&j, stdout);
 	if (a.json && n > 1)
 		umh_json_open_array(&j, NULL, false);
-
-	for (int i = optind; i < argc; i++) {
-		struct umh_report r;
-		int st = explain_one(&a, argv[i], &r);
-		/* The printing process needs no privilege at all. */
-		umh_caps_enter(UMH_PHASE_REPORT);
+	for (int i = 0; i < n; i++) {
+		struct umh_report *r = &reports[i];
+		int st = exit_status(r);
 		if (a.json) {
-			umh_report_write_json(&r, argv[i], &j);
+			umh_report_write_json(r, argv[optind + i], &j);
 		} else {
-			if (i > optind)
+			if (i > 0)
 				fputc('\n', stdout);
-			if (st == EX_SYSERR) {
+			if (!umh_report_target(r)) {
 				fprintf(stderr, "%s: ", PROGRAM_NAME);
-				umh_fputs_escaped(r.error ? r.error : "cannot be examined", stderr);
+				umh_fputs_escaped(r->error ? r->error : "cannot be examined", stderr);
 				fputc('\n', stderr);
 			} else {
-				umh_report_print_text(&r, stdout);
+				umh_report_print_text(r, stdout);
 			}
 		}
 		any_held |= st == EX_FAIL;
 		any_error |= st == EX_SYSERR;
-		umh_report_free(&r);
+		umh_report_free(r);
 	}
+	free(reports);
 	if (a.json && n > 1)
 		umh_json_close_array(&j);
 

@@ -2,6 +2,9 @@
  *
  * One binary, dispatched on argv[0]:
  *   umount-helper COMMAND ...   the tool itself
+ *   umount [options] TARGET     the util-linux compatible front end
+ *   umount.TYPE TARGET [...]    the helper util-linux umount runs for TYPE
+ *                               (umount.nfs, umount.nfs4, umount.tmpfs, ...)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -85,5 +88,13 @@ static int tool_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	const char *name = argc > 0 ? argv[0] : PROGRAM_NAME;
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+	if (strcmp(base, "umount") == 0)
+		return frontend_main(argc, argv);
+	/* umount.TYPE, with TYPE as libmount names helpers: umount.nfs4,
+	 * umount.fuse (for fuse.sshfs too: it passes -t). */
+	if (strncmp(base, "umount.", 7) == 0 && base[7])
+		return helper_main(argc, argv, base + 7);
 	return tool_main(argc, argv);
 }

@@ -1,4 +1,7 @@
-/* The program: one binary, several names.  argv[0] decides what it is. */
+/* The program: one binary, several names.  argv[0] decides what it is:
+ *   umount-helper COMMAND ...   the tool
+ *   umount ...                  the front end
+ *   umount.TYPE TARGET ...      the helper libmount runs for TYPE */
 #pragma once
 
 #include <stdbool.h>
@@ -25,6 +28,15 @@ int cmd_explain(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+
+/* Run as "umount": the util-linux compatible front end (frontend.c). */
+int frontend_main(int argc, char **argv);
+
+struct umh_config;
+/* Run as "umount.TYPE": the libmount helper for TYPE (helper.c), which
+ * wraps the distribution's helper or unmounts natively (helper-native.c). */
+int helper_main(int argc, char **argv, const char *type);
+int helper_native(int argc, char **argv, const struct umh_config *c);
 
 /* Parses SECONDS (a decimal number, fractions allowed) into nanoseconds. */
 int parse_seconds(const char *s, long long *ns);

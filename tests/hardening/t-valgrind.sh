@@ -1,0 +1,32 @@
+# The main scenarios with umount-helper under valgrind (memcheck, forked
+# analysis processes included): no errors, no definite or indirect leaks.
+# The tests that measure time are left out: valgrind is slow by design.
+cd "$(dirname "$0")/../.."
+make --no-print-directory -s test-programs >/dev/null || { echo "not ok - the build failed"; exit 1; }
+wrapper=build/valgrind-umount-helper
+logdir=build/valgrind
+rm -rf "$logdir"
+mkdir -p -m 1777 "$logdir" # the privilege tests run it as nobody too
+cat >"$wrapper" <<EOW
+#!/bin/sh
+exec valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \\
+	--errors-for-leak-kinds=definite,indirect --child-silent-after-fork=no \\
+	--log-file=$PWD/$logdir/%p.log $PWD/build/umount-helper "\$@"
+EOW
+chmod +x "$wrapper"
+out=$(UMH_UNDER_VALGRIND=1 UMH=$PWD/$wrapper TESTS=explain TESTS_EXCLUDE="deadfs cli" tests/run 2>&1)
+rc=$?
+passed=$(tail -n 1 <<<"$out" | grep -o '[0-9]* passed' | grep -o '[0-9]*')
+[ "${passed:-0}" -gt 50 ] || rc=1 # it must have run the scenarios
+grep -E '^t-' <<<"$out" | sed -e 's/^/# /'
+errors=$(cat "$logdir"/*.log 2>/dev/null | grep -cE '== (Invalid|Conditional|Syscall param|Mismatched|Source and destination)|definitely lost: [1-9]|indirectly lost: [1-9]')
+runs=$(ls "$logdir" | wc -l)
+if [ "$rc" = 0 ] && [ "$errors" = 0 ]; then
+	echo "ok - the explain scenarios under valgrind: $runs processes checked, no errors, no leaks"
+else
+	echo "not ok - valgrind: test status $rc, $errors error lines"
+	grep -hE 'not ok' <<<"$out" | head -5 | sed -e 's/^/# /'
+	grep -lE '== (Invalid|Conditional|Syscall param)|definitely lost: [1-9]|indirectly lost: [1-9]' "$logdir"/*.log | head -3 |
+		xargs -r head -40 | sed -e 's/^/# /'
+	exit 1
+fi

@@ -1,0 +1,83 @@
+#include "after-failure.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "mounttab.h"
+#include "report.h"
+#include "runner.h"
+#include "umount-helper.h"
+
+static inline void mnt_unref_tablep(struct libmnt_table **t) { mnt_unref_table(*t); }
+
+int umh_mount_before(struct libmnt_context *cxt, const char *spec, uint64_t *mnt_id, char **target)
+{
+	*mnt_id = 0;
+	*target = NULL;
+	/* Opened before entering the target namespace, which may have no
+	 * /proc; "self/mountinfo" is then that namespace's table. */
+	_cleanup_close_ int procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0)
+		return -errno;
+	struct libmnt_ns *old = mnt_context_switch_target_ns(cxt);
+	if (!old)
+		return -EINVAL;
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
+	struct libmnt_fs *fs = NULL;
+	int r = umh_mounttab_read(procfd, NULL, &tb);
+	if (r >= 0)
+		r = umh_mounttab_find(tb, spec, &fs);
+	if (r >= 0 && !(*target = strdup(mnt_fs_get_target(fs))))
+		r = -ENOMEM;
+	if (r >= 0)
+		*mnt_id = (uint64_t)mnt_fs_get_id(fs);
+	if (!mnt_context_switch_ns(cxt, old))
+		r = r < 0 ? r : -EINVAL;
+	return r;
+}
+
+void umh_explain_failure(const struct umh_failure *f, const struct umh_config *c)
+{
+	if (!c->explain || !f->mnt_id || !f->target)
+		return;
+	struct umh_run_opts o = {
+		.explain = {
+			.spec = f->target,
+			.ns = f->ns,
+			.expect_mnt_id = f->mnt_id,
+			.known_busy = f->known_busy,
+		},
+		.budget_ns = c->budget_ns,
+	};
+	struct umh_report r;
+	umh_report_init(&r);
+	umh_run_explain(&o, &r);
+	/* No target: it is gone or was replaced (-ESTALE), or the analysis
+	 * could not start: nothing true to add. */
+	if (umh_report_target(&r) && umh_report_is_held(&r)) {
+		fflush(stdout);
+		umh_report_print_text(&r, stderr);
+		fflush(stderr);
+	}
+	umh_report_free(&r);
+}
+
+bool umh_frontend_explains(void)
+{
+	const char *v = getenv(UMH_FRONTEND_ENV);
+	char *end;
+	if (!v || !*v)
+		return false;
+	long pid = strtol(v, &end, 10);
+	return !*end && pid > 1 && pid == (long)getppid();
+}
+
+bool umh_helper_status_may_be_busy(int status)
+{
+	return status != EX_OK && status != EX_USAGE && status != EX_EXEC && status != 127;
+}

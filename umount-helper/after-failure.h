@@ -1,0 +1,46 @@
+/* Explaining a failed umount, without ever changing its outcome.
+ *
+ * The mount umount is about to try is noted first (its mount id); after a
+ * failure, the explanation runs in a separate process within a time budget
+ * (runner.h), and only if the target is still that very mount.  Whatever
+ * the analysis does (crash, hang, no permission), the caller's exit status
+ * and the mount are what they would have been without it: these functions
+ * only ever print, and only to stderr. */
+#pragma once
+
+#include <libmount.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+/* The mount that umount will try for SPEC, looked up now in CXT's target
+ * namespace (-N) as umount(8) looks it up: its mount id and mount point
+ * (allocated), for umh_explain_failure().  Returns 0, or a negative errno
+ * when SPEC is not mounted or the table cannot be read. */
+int umh_mount_before(struct libmnt_context *cxt, const char *spec, uint64_t *mnt_id, char **target);
+
+struct umh_failure {
+	const char *target;  /* the mount point from umh_mount_before() */
+	const char *ns;      /* -N as the user gave it (a pid or a file), or NULL */
+	uint64_t mnt_id;     /* from umh_mount_before(); 0: unknown, say nothing */
+	bool known_busy;     /* umount(2) itself returned EBUSY */
+};
+
+/* Prints to stderr what holds F->target, when it is still the mount that
+ * failed to unmount and either umount said EBUSY or something was found
+ * holding it (a helper's failure may have had another cause: then an empty
+ * report would only mislead).  Silent when C turns explanations off. */
+void umh_explain_failure(const struct umh_failure *f, const struct umh_config *c);
+
+/* A front end that explains failures itself sets this in its helpers'
+ * environment to its pid; a helper whose parent has that pid leaves the
+ * explanation to it, so that it is printed once. */
+#define UMH_FRONTEND_ENV "UMOUNT_HELPER_FRONTEND"
+bool umh_frontend_explains(void);
+
+/* Whether a helper's exit STATUS may mean that the unmount was tried and
+ * refused: not 0, not 1 (usage: nothing was tried), not 126/127 (it did not
+ * run).  nfs-utils exits 16 for every failed umount, so no finer reading is
+ * possible. */
+bool umh_helper_status_may_be_busy(int status);

@@ -1,0 +1,111 @@
+/* umount.<type> without a distribution helper to wrap: unmount through
+ * libmount, which mnt_context_init_helper() tells not to look for helpers
+ * (we are the helper: no recursion), and speak like util-linux umount, so
+ * that `umount /mnt` reads the same as without us, plus the explanation on
+ * stderr when umount(2) said EBUSY. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "after-failure.h"
+#include "cleanup.h"
+#include "config.h"
+#include "umount-helper.h"
+#include "umount-message.h"
+
+static inline void mnt_free_contextp(struct libmnt_context **c) { mnt_free_context(*c); }
+
+static void usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"Usage:\n"
+		" %s <target> [-n] [-l] [-f] [-v] [-r] [-t <type>] [-N <ns>]\n"
+		"\n"
+		"The umount helper for this filesystem type, run by umount(8): unmounts\n"
+		"<target> and, when it is busy, explains what holds it.\n"
+		"\n"
+		"Options:\n"
+		" -n              don't write to /etc/mtab\n"
+		" -l              detach the filesystem now, clean up things later\n"
+		" -f              force unmount\n"
+		" -v              say what is being done\n"
+		" -r              in case unmounting fails, try to remount read-only\n"
+		" -t <type>       the filesystem type (type.subtype)\n"
+		" -N <ns>         unmount in another mount namespace\n"
+		" -h, --help      display this help\n"
+		" -V, --version   display version\n"
+		"\n"
+		"For more details see umount-helper-wrapper(8).\n",
+		prog);
+}
+
+int helper_native(int argc, char **argv, const struct umh_config *c)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	_cleanup_(mnt_free_contextp) struct libmnt_context *cxt = mnt_new_context();
+	if (!cxt || mnt_context_init_helper(cxt, MNT_ACT_UMOUNT, 0) < 0) {
+		fprintf(stderr, "%s: libmount context allocation failed\n", prog);
+		return EX_SYSERR;
+	}
+
+	const char *ns = NULL;
+	bool verbose = false;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "nlfvrt:N:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout, prog);
+			return EX_OK;
+		case 'V':
+			print_version();
+			return EX_OK;
+		case '?':
+			fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+			return EX_USAGE;
+		case 'N':
+			ns = optarg;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		}
+		/* -n -l -f -v -r -t -N, as libmount defines them for helpers. */
+		if (mnt_context_helper_setopt(cxt, ch, optarg) < 0) {
+			fprintf(stderr, "%s: failed to set option -%c\n", prog, ch);
+			return EX_SYSERR;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "%s: %s\n", prog, optind >= argc ? "no target specified" : "too many arguments");
+		fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+		return EX_USAGE;
+	}
+	const char *target = argv[optind];
+	if (mnt_context_set_target(cxt, target) < 0) {
+		fprintf(stderr, "%s: failed to set umount target\n", prog);
+		return EX_SYSERR;
+	}
+
+	bool explain = c->explain && !umh_frontend_explains();
+	uint64_t mnt_id = 0;
+	_cleanup_free_ char *mount_point = NULL;
+	if (explain)
+		umh_mount_before(cxt, target, &mnt_id, &mount_point);
+
+	int rc = umh_umount_exit_code(cxt, mnt_context_umount(cxt), false);
+	if (rc == EX_OK && verbose)
+		umh_umount_success_message(cxt, false);
+	if (rc != EX_OK && explain && umh_umount_said_busy(cxt)) {
+		struct umh_failure f = { .target = mount_point, .ns = ns, .mnt_id = mnt_id, .known_busy = true };
+		umh_explain_failure(&f, c);
+	}
+	return rc;
+}

@@ -1,0 +1,174 @@
+/* umount.<type>: the libmount helper protocol.
+ *
+ *   umount.TYPE TARGET [-n] [-l] [-f] [-v] [-r] [-t type.subtype] [-N ns]
+ *
+ * util-linux umount execs /sbin/umount.<type> with these arguments, as the
+ * real user, passes its exit status through and prints nothing itself.
+ *
+ * When the distribution has a helper for TYPE (nfs-utils' umount.nfs), this
+ * one wraps it: it runs it with the same arguments, its output and exit
+ * status untouched, and only when it failed and the same mount (mount id
+ * read before) is still there, explains on stderr after its message.
+ * nfs-utils prints its errors on stderr and exits 16 for any failed umount,
+ * so the explanation follows its message on the stream people read errors
+ * on, and stdout stays what scripts saw before.  Without such a helper, it
+ * unmounts through libmount (helper-native.c). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "after-failure.h"
+#include "caps.h"
+#include "cleanup.h"
+#include "config.h"
+#include "umount-helper.h"
+
+#define DISTRIB_SUFFIX ".distrib"
+/* libmount's FS_SEARCH_PATH: where umount looks for umount.<type>. */
+static const char *const helper_dirs[] = { "/sbin", "/sbin/fs.d", "/sbin/fs" };
+
+static inline void mnt_free_contextp(struct libmnt_context **c) { mnt_free_context(*c); }
+
+/* TARGET and -N, from a copy of ARGV: getopt permutes what it parses, and
+ * the wrapped helper must get our arguments exactly. */
+static void scan_arguments(int argc, char **argv, const char **target, const char **ns)
+{
+	_cleanup_free_ char **copy = calloc((size_t)argc + 1, sizeof(*copy));
+	*target = *ns = NULL;
+	if (!copy)
+		return;
+	memcpy(copy, argv, (size_t)argc * sizeof(*copy));
+	int saved_opterr = opterr;
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt(argc, copy, "nlfvrt:N:h")) != -1)
+		if (c == 'N')
+			*ns = optarg;
+	if (optind < argc)
+		*target = copy[optind];
+	opterr = saved_opterr;
+	optind = 1;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* The distribution's helper this one wraps: helper.TYPE from the
+ * configuration, else umount.TYPE.distrib beside the name we were run as
+ * (where `make install-nfs-wrapper` and dpkg-divert put it), else in
+ * libmount's search path.  NULL: none, unmount natively. */
+static char *find_original(const char *argv0, const char *type, const struct umh_config *c)
+{
+	char *path = NULL;
+	if (c->helper_none)
+		return NULL;
+	if (c->helper)
+		return strdup(c->helper);
+	if (strchr(argv0, '/')) {
+		if (asprintf(&path, "%s%s", argv0, DISTRIB_SUFFIX) >= 0 && access(path, X_OK) == 0)
+			return path;
+		free(path);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(helper_dirs); i++) {
+		if (asprintf(&path, "%s/umount.%s%s", helper_dirs[i], type, DISTRIB_SUFFIX) >= 0 &&
+		    access(path, X_OK) == 0)
+			return path;
+		free(path);
+	}
+	return NULL;
+}
+
+static void note_mount(const char *target, const char *ns, uint64_t *mnt_id, char **mount_point)
+{
+	_cleanup_(mnt_free_contextp) struct libmnt_context *cxt = mnt_new_context();
+	if (!cxt || (ns && mnt_context_set_target_ns(cxt, ns) < 0))
+		return;
+	umh_mount_before(cxt, target, mnt_id, mount_point);
+}
+
+/* Runs ORIGINAL with our own argv (argv[0] included: mount.nfs reads its
+ * mode and its name for messages from it) and returns its wait status. */
+static int run_original(const char *prog, const char *original, char **argv, int *wstatus)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		/* As libmount runs helpers: as the real user.  A helper that
+		 * needs privileges is set-user-ID itself (mount.nfs is). */
+		if (umh_become_real_user() < 0)
+			_exit(EX_EXEC);
+		execv(original, argv);
+		fprintf(stderr, "%s: cannot run %s: %s\n", prog, original, strerror(errno));
+		_exit(EX_EXEC);
+	}
+	while (waitpid(pid, wstatus, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static int wrap(const char *prog, const char *original, int argc, char **argv, const struct umh_config *c)
+{
+	const char *target, *ns;
+	uint64_t mnt_id = 0;
+	_cleanup_free_ char *mount_point = NULL;
+	bool explain = c->explain && !umh_frontend_explains();
+
+	scan_arguments(argc, argv, &target, &ns);
+	if (explain && target)
+		note_mount(target, ns, &mnt_id, &mount_point);
+
+	int wstatus;
+	int r = run_original(prog, original, argv, &wstatus);
+	if (r < 0) {
+		fprintf(stderr, "%s: cannot run %s: %s\n", prog, original, strerror(-r));
+		return EX_EXEC;
+	}
+	if (WIFSIGNALED(wstatus)) {
+		/* Die the same death, so that the caller sees the same status. */
+		signal(WTERMSIG(wstatus), SIG_DFL);
+		raise(WTERMSIG(wstatus));
+		return EX_SOFTWARE;
+	}
+	int status = WEXITSTATUS(wstatus);
+	if (explain && umh_helper_status_may_be_busy(status)) {
+		struct umh_failure f = { .target = mount_point, .ns = ns, .mnt_id = mnt_id };
+		umh_explain_failure(&f, c);
+	}
+	return status;
+}
+
+int helper_main(int argc, char **argv, const char *type)
+{
+	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	struct umh_config c;
+	if (umh_config_load(prog, type, &c) < 0) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return EX_SYSERR;
+	}
+	int status;
+	_cleanup_free_ char *original = find_original(argv[0], type, &c);
+	if (!original) {
+		status = helper_native(argc, argv, &c);
+	} else if (same_file(original, "/proc/self/exe")) {
+		fprintf(stderr, "%s: %s is this program itself, not the helper to wrap (see %s)\n", prog, original,
+			c.path);
+		status = EX_EXEC;
+	} else {
+		status = wrap(prog, original, argc, argv, &c);
+	}
+	umh_config_free(&c);
+	return status;
+}
