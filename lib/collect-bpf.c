@@ -323,8 +323,19 @@ static int run_iter(struct bpf_program *prog, char **buf, size_t *len)
 	return umh_bpf_read_iter(bpf_link__fd(link), buf, len);
 }
 
+/* UMOUNT_HELPER_DEBUG=time: where the BPF scan's time goes. */
+static void debug_time(const char *what, int64_t *t)
+{
+	const char *dbg = getenv("UMOUNT_HELPER_DEBUG");
+	int64_t now = umh_now_ns();
+	if (dbg && strstr(dbg, "time"))
+		fprintf(stderr, "umount-helper: debug: bpf scan: %s %.1f ms\n", what, (double)(now - *t) / 1e6);
+	*t = now;
+}
+
 int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 {
+	int64_t t = umh_now_ns();
 	int r = umh_bpf_precheck(why, size);
 	if (r < 0)
 		return r;
@@ -343,6 +354,7 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 		umh_bpf_describe_error(r, "the BPF scan", why, size);
 		return r;
 	}
+	debug_time("open and load", &t);
 	int mounts = bpf_map__fd(skel->maps.mounts);
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		uint32_t id = (uint32_t)s->mounts[i].id;
@@ -368,14 +380,17 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 		else if ((r = parse_records(out[i], len[i], &recs)) < 0)
 			snprintf(why, size, "the BPF scan wrote records this program does not understand");
 	}
+	debug_time("iterators", &t);
 	if (r >= 0) {
 		/* From here on, holders are added: no falling back. */
-		qsort(recs.v, recs.n, sizeof(*recs.v), cmp_rec);
+		if (recs.n)
+			qsort(recs.v, recs.n, sizeof(*recs.v), cmp_rec);
 		struct emitter e = { .s = s, .described = -1 };
 		r = emit_process_records(&e, &recs);
 		if (r >= 0)
 			r = emit_scm(&e, skel, &recs);
 		free(e.text);
+		debug_time("holders", &t);
 		atomic_fetch_add(&s->processes_scanned, skel->bss->tasks_seen);
 		atomic_fetch_add(&s->fds_scanned, skel->bss->files_seen);
 		s->bpf_scanned = true;

@@ -129,8 +129,11 @@ static const struct umh_ksym *floor_sym(const struct umh_ksym *v, size_t n, uint
 const struct umh_ksym *umh_ksyms_find(struct umh_ksyms *k, uint64_t addr)
 {
 	if (!k->sorted) {
-		qsort(k->syms, k->n, sizeof(*k->syms), by_addr);
-		qsort(k->exact, k->n_exact, sizeof(*k->exact), by_addr);
+		/* (qsort's array may not be NULL, even for no element) */
+		if (k->n)
+			qsort(k->syms, k->n, sizeof(*k->syms), by_addr);
+		if (k->n_exact)
+			qsort(k->exact, k->n_exact, sizeof(*k->exact), by_addr);
 		k->sorted = true;
 	}
 	if (!addr)
