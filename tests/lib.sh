@@ -63,14 +63,15 @@ trap run_cleanups EXIT
 
 # start_holder READY-FILE COMMAND...: starts COMMAND in the background and
 # waits until it has created READY-FILE (the fixtures write it once they hold
-# what they were asked to hold).  Sets HOLDER_PID.
+# what they were asked to hold), HOLDER_WAIT tenths of a second at most (5 s
+# by default).  Sets HOLDER_PID.
 start_holder() {
 	local ready=$1; shift
 	rm -f "$ready"
 	"$@" &
 	HOLDER_PID=$!
 	STARTED_PIDS+=("$HOLDER_PID")
-	wait_for "test -e $ready" || { diag "holder did not get ready: $*"; return 1; }
+	wait_for "test -e $ready" "${HOLDER_WAIT:-50}" || { diag "holder did not get ready: $*"; return 1; }
 }
 
 # wait_for SHELL-CONDITION [TENTHS]: polls until true, 5 s by default.
