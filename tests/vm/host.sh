@@ -128,7 +128,7 @@ vm_qemu_args() {
 	VM_QEMU=(qemu-system-x86_64 -accel tcg -m 1024 -smp 2
 		-nodefaults -no-user-config -nographic -serial "$serial" -no-reboot
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD"
-		-append "console=ttyS0 loglevel=1 panic=-1 rdinit=/init umh_repo=$VM_TOP umh_mode=$mode umh_only=$only umh_timeout=${VM_GUEST_TIMEOUT:-420}"
+		-append "console=ttyS0 loglevel=1 panic=-1 rdinit=/init umh_repo=$VM_TOP umh_mode=$mode umh_only=$only umh_timeout=${VM_GUEST_TIMEOUT:-420} umh_scenario_timeout=${VM_SCENARIO_TIMEOUT:-240}"
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 		-device virtio-rng-pci)
 }

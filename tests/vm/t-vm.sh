@@ -44,8 +44,9 @@ if [ ${#expected[@]} = 0 ]; then
 fi
 
 log=$VM_OUT/console.log
-# The guest's own backstop must fire before ours.
-VM_GUEST_TIMEOUT=$((limit - 60))
+# The guest's own backstop (killing the runner, then powering off) must fire
+# before ours.
+VM_GUEST_TIMEOUT=${VM_GUEST_TIMEOUT:-$((limit - limit / 8 - 5))}
 vm_qemu_args run "$only"
 echo "# vm: ${VM_QEMU[*]}"
 t_boot=$(date +%s%N)

@@ -117,6 +117,7 @@ hold_mmap() { start_holder /tmp/ready.mmap "$VM_BIN/bin/holdmap" "$1" /tmp/ready
 # each scenario can also run alone (VM_ONLY=...).
 nfs_server_start() {
 	local threads
+	nfs_undrop
 	threads=$(cat /proc/fs/nfsd/threads 2>/dev/null)
 	[ "${threads:-0}" -gt 0 ] && pgrep -x rpc.mountd >/dev/null && return 0
 	modprobe nfsd || return 1
@@ -139,15 +140,21 @@ nfs_server_start() {
 # forever.
 nfs_server_kill() {
 	local bad=0
+	: >/run/vm-nfs-dropped
 	run iptables -I INPUT -p tcp --dport 2049 -j DROP; [ "$RUN_RC" = 0 ] || bad=1
 	run iptables -I INPUT -p udp --dport 2049 -j DROP; [ "$RUN_RC" = 0 ] || bad=1
 	run rpc.nfsd 0; [ "$RUN_RC" = 0 ] || bad=1
 	run pkill -KILL -x rpc.mountd; [ "$RUN_RC" = 0 ] || bad=1
 	return $bad
 }
+nfs_undrop() {
+	[ -e /run/vm-nfs-dropped ] || return 0
+	while iptables -D INPUT -p tcp --dport 2049 -j DROP 2>/dev/null; do :; done
+	while iptables -D INPUT -p udp --dport 2049 -j DROP 2>/dev/null; do :; done
+	rm -f /run/vm-nfs-dropped
+}
 nfs_server_revive() {
-	iptables -D INPUT -p tcp --dport 2049 -j DROP 2>/dev/null
-	iptables -D INPUT -p udp --dport 2049 -j DROP 2>/dev/null
+	nfs_undrop
 	nfs_server_start
 }
 
@@ -161,14 +168,28 @@ nfs_export_files() {
 # nfs_mount TYPE OPTIONS: mounts 127.0.0.1:/export on /mnt (unmounted again,
 # forcibly and lazily, at exit if the scenario did not).
 nfs_mount() {
-	at_exit "mountpoint -q /mnt && umount -f -l /mnt"
+	at_exit "is_nfs_mounted && umount -f -l /mnt"
 	run mount -t "$1" -o "$2" 127.0.0.1:/export /mnt
 	check_eq "mount -t $1 -o $2 127.0.0.1:/export /mnt succeeds" 0 "$RUN_RC"
 	[ "$RUN_RC" = 0 ]
 }
-is_nfs_mounted() { # is an NFS file system on /mnt (the top one)?
-	case $(findmnt -n -o FSTYPE --mountpoint /mnt | tail -n 1) in nfs|nfs4) return 0;; esac
+# The type of the file system on top of /mnt, read from mountinfo alone:
+# findmnt and mountpoint stat() /mnt, which hangs while the server is dead.
+mnt_fstype() {
+	awk '$5 == "/mnt" { for (i = 7; $i != "-"; i++); t = $(i + 1) } END { print t }' /proc/self/mountinfo
+}
+is_nfs_mounted() {
+	case $(mnt_fstype) in nfs|nfs4) return 0;; esac
 	return 1
+}
+
+# vm_reset: what the runner does after a scenario that failed, so that the
+# next one starts from a clean guest: no module, nothing on /mnt, no
+# dropped NFS traffic.
+vm_reset() {
+	rmmod holdfile 2>/dev/null
+	while [ -n "$(mnt_fstype)" ]; do timeout 10 umount -f -l /mnt || break; done
+	nfs_undrop
 }
 
 insmod_holdfile() { # PATH

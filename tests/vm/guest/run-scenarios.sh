@@ -12,7 +12,7 @@
 set -u
 export LC_ALL=C VM_REPO=$1
 only=${2:-}
-per_scenario=${VM_SCENARIO_TIMEOUT:-150}
+per_scenario=${VM_SCENARIO_TIMEOUT:-240}
 cd /
 # Kernel messages would cut through our lines on the console: keep them in
 # the ring buffer (printed at the end) instead.
@@ -26,13 +26,10 @@ for s in "$VM_REPO"/tests/vm/scenarios/*.sh; do
 	VM_SCENARIO=$name timeout -k 5 "$per_scenario" bash "$s" </dev/null 2>&1
 	rc=$?
 	echo "@@VM end $name $rc $((($(date +%s%N) - t0) / 1000000))"
-	# A scenario that timed out had no chance to clean up: leave the next
-	# one a free /mnt and no module.
+	# A scenario that failed or timed out may not have cleaned up: leave the
+	# next one no module, nothing on /mnt, no dropped NFS traffic.
 	if [ "$rc" != 0 ]; then
-		rmmod holdfile 2>/dev/null
-		while mountpoint -q /mnt && [ "$(findmnt -n -o FSTYPE --mountpoint /mnt | tail -n 1)" != tmpfs ]; do
-			umount -f -l /mnt || break
-		done
+		VM_SCENARIO=$name timeout -k 5 60 bash -c '. "$VM_REPO/tests/vm/guest/lib.sh" && vm_reset' </dev/null 2>&1
 	fi
 done
 echo "@@VM done"

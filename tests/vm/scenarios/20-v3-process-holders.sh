@@ -5,8 +5,11 @@
 # the kernel-side holder of 10-seed -- lsof and fuser do find it.
 . "$VM_REPO/tests/vm/guest/lib.sh"
 
+# lsof_pids OUTPUT: the PID column of lsof's table.
+lsof_pids() { awk 'NR > 1 { print $2 }' <<<"$1"; }
+
 # Assertions about build/umount-helper for this case go here; KIND is cwd,
-# fd or mmap, PID the holder.
+# fd, mmap or all, PID the holder(s).
 check_umount_helper() { # KIND PID
 	umh_explain /mnt
 	# later: exit 32, a holder of kind "$1" with pid $2
@@ -30,8 +33,7 @@ for kind in cwd fd mmap; do
 	check_eq "$kind: umount /mnt exits 16" 16 "$RUN_RC"
 
 	run lsof /mnt
-	run lsof -t /mnt
-	check_word "$kind: lsof -t /mnt lists the holder" "$RUN_OUT" "$pid"
+	check_word "$kind: lsof /mnt lists the holder" "$(lsof_pids "$RUN_OUT")" "$pid"
 	# fuser prints the pids on stdout and the access letters on stderr.
 	run sh -c 'fuser -m /mnt 2>/dev/null'
 	check_word "$kind: fuser -m /mnt lists the holder" "$RUN_OUT" "$pid"
@@ -54,6 +56,10 @@ run umount /mnt
 check_eq "all: umount /mnt says the device is busy" "umount.nfs: /mnt: device is busy" "$RUN_OUT"
 check_eq "all: umount /mnt exits 16" 16 "$RUN_RC"
 run lsof /mnt
+pids=$(lsof_pids "$RUN_OUT")
+for p in $p_cwd $p_fd $p_mmap; do
+	check_word "all: lsof /mnt lists pid $p" "$pids" "$p"
+done
 run sh -c 'fuser -m /mnt 2>/dev/null'
 for p in $p_cwd $p_fd $p_mmap; do
 	check_word "all: fuser -m /mnt lists pid $p" "$RUN_OUT" "$p"
