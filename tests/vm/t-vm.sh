@@ -22,12 +22,12 @@ if [ "$(id -u)" != 0 ]; then
 	echo "not ok - vm: needs root (qemu shares / with the guest, which runs the NFS scenarios as root)"
 	exit 1
 fi
-if ! vm_prepare 2>"$VM_OUT.prepare.err"; then
+mkdir -p "$VM_OUT" || { echo "not ok - vm: cannot create $VM_OUT"; exit 1; }
+if ! vm_prepare 2>"$VM_OUT/prepare.err"; then
 	echo "not ok - vm: cannot prepare the guest (kernel, holdfile.ko, initramfs)"
-	sed -e 's/^/# /' "$VM_OUT.prepare.err"
+	sed -e 's/^/# /' "$VM_OUT/prepare.err"
 	exit 1
 fi
-rm -f "$VM_OUT.prepare.err"
 prepare_ms=$(ms_since "$t_start")
 echo "# vm: kernel $VM_KVER, initramfs modules:$VM_MODLIST"
 
