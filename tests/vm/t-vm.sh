@@ -76,7 +76,6 @@ clean=$VM_OUT/console.txt
 sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[c]//g' "$log" >"$clean"
 
 declare -A began=() ended=() status=() failed=()
-current=
 seen_boot= seen_done= seen_poweroff= fatal=
 while IFS= read -r line; do
 	case $line in
@@ -92,12 +91,12 @@ while IFS= read -r line; do
 		continue
 	fi
 	case $verb in
-	begin) began[$name]=1; current=$name; echo "# --- scenario $name";;
+	begin) began[$name]=1; echo "# --- scenario $name";;
 	ok) echo "ok - vm/$name: $rest";;
 	not-ok) echo "not ok - vm/$name: $rest"; failed[$name]=1;;
 	end)
 		read -r rc ms <<<"$rest"
-		ended[$name]=1; status[$name]=$rc; current=
+		ended[$name]=1; status[$name]=$rc
 		echo "# --- end of $name: status $rc, $(secs "$ms")";;
 	done) seen_done=1;;
 	poweroff) seen_poweroff=1;;
