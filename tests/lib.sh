@@ -108,3 +108,20 @@ hold() {
 
 # jq_count JSON FILTER: how many holders match a jq select() condition.
 jq_count() { jq "[.holders[] | select($2)] | length" <<<"$1"; }
+
+# as_nobody COMMAND...: runs COMMAND as uid/gid 65534, without capabilities.
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all -- "$@"; }
+
+# hold_as_two_users MOUNTPOINT: one cwd holder of nobody's (in DIR/mine) and
+# one of root's (in DIR/theirs), on a tmpfs made writable for both.  Sets
+# P_NOBODY and P_ROOT.
+hold_as_two_users() {
+	local m=$1
+	chmod 755 "$SCRATCH"
+	chmod 1777 "$m" "$READY"
+	mkdir -m 777 "$m/mine" "$m/theirs"
+	start_holder "$READY/nobody" as_nobody "$FIX/holder" "$READY/nobody" cwd "$m/mine"
+	P_NOBODY=$(pgrep -u 65534 -f "holder $READY/nobody")
+	hold root cwd "$m/theirs"
+	P_ROOT=$HOLDER_PID
+}
