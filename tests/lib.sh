@@ -40,9 +40,16 @@ check_not_contains() {
 	if grep -qF -- "$3" <<<"$2"; then not_ok "$1"; diag "did not expect: $3"; diag "in: $2"; else ok "$1"; fi
 }
 # check_json DESC JSON JQ-EXPRESSION: passes when the expression is true.
+# Empty input fails: jq 1.6 -e exits 0 when it reads no value at all.
 check_json() {
-	if jq -e "$3" >/dev/null 2>&1 <<<"$2"; then ok "$1"; else not_ok "$1"; diag "jq: $3"; diag "json: $2"; fi
+	if [ -n "${2//[[:space:]]/}" ] && jq -e "$3" >/dev/null 2>&1 <<<"$2"; then
+		ok "$1"
+	else
+		not_ok "$1"; diag "jq: $3"; diag "json: $2"
+	fi
 }
+# is_json TEXT: TEXT is one or more JSON values (and not empty).
+is_json() { [ -n "${1//[[:space:]]/}" ] && jq -e . >/dev/null 2>&1 <<<"$1"; }
 check_eq() { # DESC EXPECTED ACTUAL
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "expected: $2"; diag "actual:   $3"; fi
 }
