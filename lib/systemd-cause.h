@@ -1,0 +1,121 @@
+/* Why did systemd unmount this?  The cause, read from systemd's own state.
+ *
+ * When systemd stops (unmounts) a mount unit, the reason is in its state for
+ * as long as the stop job exists: the unit's dependencies and their states,
+ * StopWhenUnneeded=, the automount that triggers it, conflicts.  systemd 252
+ * logs the reason only at debug level ("Unit is stopped because bound to
+ * inactive unit X"), so this module reads that state over D-Bus, ideally at
+ * the moment the stop job appears (the JobNew signal), before the job ends
+ * and the unit is garbage-collected.
+ *
+ * Self-contained: libsystemd's sd-bus only.  Every function returns 0 (or a
+ * positive value where said) on success and a negative errno on failure.
+ */
+#ifndef UMH_SYSTEMD_CAUSE_H
+#define UMH_SYSTEMD_CAUSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct sd_bus sd_bus;
+
+/* Where systemd listens: its private socket (a direct connection: no bus
+ * daemon needed, every signal sent unasked, root only). */
+#define UMH_SD_PRIVATE_SOCKET "/run/systemd/private"
+
+/* Connects to a systemd manager.  `where` is
+ *   NULL                 the system bus (/run/dbus/system_bus_socket);
+ *   "/path/to/socket"    a direct connection to that socket, normally
+ *                        UMH_SD_PRIVATE_SOCKET;
+ *   "unix:..."  etc.     a D-Bus address, used as it is (a direct connection;
+ *                        "x-machine-unix:pid=PID" is a container's system bus,
+ *                        which needs sd_bus_set_bus_client: use NULL-like
+ *                        handling, see umh_sd_connect_pid for containers).
+ * In every case the manager is asked to send its signals (Subscribe()), so
+ * JobNew / JobRemoved / UnitRemoved arrive.  Method calls time out after 5 s.
+ *
+ * systemd accepts a connection on its private socket only from root, and
+ * only from a process it can see: one in its own pid namespace (or below).
+ * For the systemd of a container, use umh_sd_connect_pid(). */
+int umh_sd_connect(const char *where, sd_bus **ret);
+
+/* Connects directly to the private socket of the systemd whose host pid is
+ * `pid` (the PID 1 of a container): the socket is connect()ed by a helper
+ * process that entered that pid namespace, so that systemd sees a valid
+ * peer, and reached through /proc/PID/root.  Needs root (setns).  Then as
+ * umh_sd_connect(). */
+int umh_sd_connect_pid(pid_t pid, sd_bus **ret);
+
+/* The mount unit systemd names after a mount point, as systemd-escape
+ * --path --suffix=mount does: "/mnt/b" -> "mnt-b.mount", "/" -> "-.mount",
+ * "/a-b" -> "a\x2db.mount".  The path must be absolute; "//", "/./" and a
+ * trailing "/" are simplified away; ".." is refused (-EINVAL); a name longer
+ * than systemd allows is refused (-ENAMETOOLONG; systemd 252 refuses such
+ * mount points too). */
+int umh_sd_mount_unit_name(const char *path, char **ret);
+
+/* The reverse, for a ".mount" name: "mnt-b.mount" -> "/mnt/b". */
+int umh_sd_mount_unit_path(const char *unit, char **ret);
+
+enum umh_sd_cause_kind {
+	UMH_SD_CAUSE_UNKNOWN = 0,
+	UMH_SD_CAUSE_BINDS_TO_INACTIVE,   /* BindsTo= a unit that is inactive or stopping */
+	UMH_SD_CAUSE_STOP_WHEN_UNNEEDED,  /* StopWhenUnneeded=yes, nothing active needs it */
+	UMH_SD_CAUSE_AUTOMOUNT_IDLE,      /* its automount's TimeoutIdleSec= ran out */
+	UMH_SD_CAUSE_CONFLICT,            /* Conflicts= with a unit being started (umount.target: shutdown) */
+	UMH_SD_CAUSE_DEPENDENCY_STOPPING, /* Requires= / PartOf= a unit being stopped */
+	UMH_SD_CAUSE_NEED_DAEMON_RELOAD,  /* none of the above, and its unit file changed on disk */
+};
+
+/* "binds-to-inactive", "stop-when-unneeded", "automount-idle", "conflict",
+ * "dependency-stopping", "need-daemon-reload", "unknown". */
+const char *umh_sd_cause_kind_name(enum umh_sd_cause_kind kind);
+
+/* What was read about the unit, for the record.  Strings may be NULL when
+ * systemd did not say; lists are NULL-terminated, possibly NULL. */
+struct umh_sd_unit_facts {
+	char *id, *load_state, *active_state, *sub_state;
+	uint32_t job_id;         /* 0: no job */
+	char *job_type;          /* "stop", "start", ...; NULL: no job */
+	char *what, *where, *fstype, *result;          /* org.freedesktop.systemd1.Mount */
+	char *source_path, *fragment_path, *invocation_id;
+	bool stop_when_unneeded, need_daemon_reload;
+	char **binds_to, **requires, **part_of, **triggered_by;
+	char **conflicts, **conflicted_by;
+	char **required_by, **requisite_of, **wanted_by, **bound_by;
+	char **drop_in_paths;
+	bool gone;               /* the unit was no longer loaded */
+};
+
+struct umh_sd_cause {
+	enum umh_sd_cause_kind kind;
+	char *unit;              /* the mount unit, e.g. "mnt-b.mount" */
+	char *related_unit;      /* the unit that explains it, or NULL */
+	char *related_state;     /* that unit's ActiveState ("inactive", "deactivating", ...) */
+	char *related_job;       /* the type of its pending job ("start", "stop"), or NULL */
+	char *sentence;          /* plain English, one line */
+	struct umh_sd_unit_facts facts;
+};
+
+/* Reads the cause of a stop of `unit` (a unit name such as "mnt-b.mount";
+ * a path "/mnt/b" is turned into its mount unit name) from the manager on
+ * `bus`.  Call it when the stop job appears (JobNew for the unit): then the
+ * unit, its dependencies and their states are still what made systemd stop
+ * it.  Afterwards the unit may be gone (facts.gone) or reloaded from its unit
+ * file without what /proc/self/mountinfo had given it, and the answer is
+ * weaker (kind unknown, sentence says so).  On success *ret is filled and
+ * must be released with umh_sd_cause_done(). */
+int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret);
+
+/* Releases what umh_sd_read_cause() filled in, and zeroes it. */
+void umh_sd_cause_done(struct umh_sd_cause *cause);
+
+/* Asks the manager to keep `unit` loaded while this connection is open
+ * (org.freedesktop.systemd1.Unit.Ref), so that its state survives the end of
+ * its stop job.  systemd accepts this only from a client on the system bus
+ * (it tracks the client by its bus name): on a direct connection it fails
+ * and this returns a negative errno.  Optional. */
+int umh_sd_ref_unit(sd_bus *bus, const char *unit);
+
+#endif
