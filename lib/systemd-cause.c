@@ -958,20 +958,25 @@ static int decide_rules(struct umh_sd_cause *c, const struct unit_briefs *deps, 
 		                    is_stopping(b) && !is_inactive_or_failed(b) ? "being stopped" : state);
 	}
 
-	/* 2. Conflicts= (either direction) with a unit that is being started:
-	 *    umount.target at shutdown, or an explicit Conflicts=. */
+	/* 2. Conflicts= (either direction) with a unit that is being started
+	 *    or has just started: umount.target at shutdown, or an explicit
+	 *    Conflicts=. */
 	for (int pass = 0; pass < 2; pass++)
 		for (l = pass ? f->conflicted_by : f->conflicts; l && *l; l++) {
+			bool starting;
+
 			b = unit_briefs_find(deps, *l);
-			if (!b || !(has_job(b, "start") || state_is(b, "activating")))
+			starting = b && (has_job(b, "start") || state_is(b, "activating"));
+			/* Active, no stop job: it started while we were reading. */
+			if (!b || !(starting || (state_is(b, "active") && !is_stopping(b))))
 				continue;
 			c->kind = UMH_SD_CAUSE_CONFLICT;
 			if ((r = set_related(c, b)) < 0)
 				return r;
 			return sdc_asprintf(&c->sentence,
 			                    "systemd stopped %s because it conflicts (Conflicts=) with %s, "
-			                    "which is being started%s",
-			                    c->unit, b->name,
+			                    "which is %s%s",
+			                    c->unit, b->name, starting ? "being started" : "active",
 			                    streq_ptr(b->name, "umount.target") ||
 			                    streq_ptr(b->name, "shutdown.target") ?
 			                    " (the system is shutting down)" : "");
@@ -1049,8 +1054,8 @@ static int decide_rules(struct umh_sd_cause *c, const struct unit_briefs *deps, 
 	c->kind = UMH_SD_CAUSE_UNKNOWN;
 	if (f->gone)
 		return sdc_asprintf(&c->sentence,
-		                    "systemd no longer has %s loaded: its stop is over and its state is gone; "
-		                    "the journal may tell more",
+		                    "systemd has no %s loaded: it was not mounted while systemd watched, or it "
+		                    "was stopped and its state is gone; the journal may tell more",
 		                    c->unit);
 	if (!f->job_id)
 		return sdc_asprintf(&c->sentence,
@@ -1097,10 +1102,9 @@ static int decide(struct umh_sd_cause *c, const struct unit_briefs *deps, const 
  * disk, which took it ~6 ms in the test container, a third of the time the
  * stop job leaves.  The most telling come first. */
 static const char *const unit_prop_order[] = {
-	"BindsTo", "StopWhenUnneeded", "TriggeredBy", "Conflicts", "ConflictedBy", "Requires",
-	"PartOf", "RequiredBy", "RequisiteOf", "WantedBy", "BoundBy", "NeedDaemonReload",
-	"InvocationID", "Job", "ActiveState", "SubState", "LoadState", "Id", "SourcePath",
-	"FragmentPath", "DropInPaths", NULL
+	"BindsTo", "StopWhenUnneeded", "TriggeredBy", "Conflicts", "ConflictedBy", "InvocationID",
+	"Requires", "PartOf", "RequiredBy", "RequisiteOf", "WantedBy", "BoundBy", "SourcePath",
+	"FragmentPath", "DropInPaths", "NeedDaemonReload", NULL
 };
 
 static const struct prop_map *find_prop(const struct prop_map *map, const char *name)
@@ -1121,7 +1125,7 @@ int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret)
 	_sdc_cleanup_free_ char *upath = NULL;
 	_sdc_cleanup_free_ uint64_t *idle = NULL;
 	const struct unit_brief *me;
-	int r, i_self, i_props, i_mount = -1, i_deps = -1, n_trig;
+	int r, i_self, i_after, i_prop[BATCH_MAX], i_mount = -1, i_deps = -1, n_trig;
 	int i_idle[BATCH_MAX];
 
 	if (!bus || !unit || !ret)
@@ -1147,12 +1151,23 @@ int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret)
 		if ((i_self = batch_add_list_units(&b1, one)) < 0)
 			return i_self;
 	}
-	i_props = (int)b1.n;
-	for (size_t i = 0; unit_prop_order[i]; i++)
-		if ((r = batch_add_get(&b1, upath, SDC_UNIT, unit_prop_order[i])) < 0)
-			return r;
-	if (endswith(c.unit, ".mount") && (i_mount = batch_add_get_all(&b1, upath, SDC_MOUNT)) < 0)
-		return i_mount;
+	for (size_t i = 0; unit_prop_order[i]; i++) {
+		/* What= is gone from the Mount properties once systemd has seen
+		 * the mount leave /proc/self/mountinfo: ask for it early. */
+		if (i == 5 && endswith(c.unit, ".mount") &&
+		    (i_mount = batch_add_get_all(&b1, upath, SDC_MOUNT)) < 0)
+			return i_mount;
+		if ((i_prop[i] = batch_add_get(&b1, upath, SDC_UNIT, unit_prop_order[i])) < 0)
+			return i_prop[i];
+	}
+	/* Last, the unit's job again: if it is still there, no property above
+	 * was read after the stop was over (a unit with a job is never
+	 * collected). */
+	{
+		char *one[] = { c.unit, NULL };
+		if ((i_after = batch_add_list_units(&b1, one)) < 0)
+			return i_after;
+	}
 	r = batch_wait(&b1);
 	if (r < 0)
 		return r;
@@ -1166,7 +1181,7 @@ int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret)
 	if (!me)
 		return -EIO;
 	for (size_t i = 0; unit_prop_order[i]; i++) {
-		struct batch_call *call = &b1.v[i_props + (int)i];
+		struct batch_call *call = &b1.v[i_prop[i]];
 
 		if (!call->reply) {
 			/* A property this systemd does not have: skip it. */
@@ -1190,8 +1205,19 @@ int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret)
 	if ((r = strdup_to(&c.facts.job_type, me->job_type)) < 0 ||
 	    (r = strdup_to(&c.facts.active_state, me->active_state)) < 0 ||
 	    (r = strdup_to(&c.facts.sub_state, me->sub_state)) < 0 ||
-	    (r = strdup_to(&c.facts.load_state, me->load_state)) < 0)
+	    (r = strdup_to(&c.facts.load_state, me->load_state)) < 0 ||
+	    (r = strdup_to(&c.facts.id, me->name)) < 0)
 		return r;
+	if (me->job_id && b1.v[i_after].reply) {
+		_sdc_cleanup_(unit_briefs_donep) struct unit_briefs after = { 0 };
+		const struct unit_brief *a;
+
+		r = parse_list_units(b1.v[i_after].reply, &after);
+		if (r < 0)
+			return r;
+		a = unit_briefs_find(&after, c.unit);
+		c.facts.consistent = a && a->job_id == me->job_id;
+	}
 	/* Read too late: the job is over, the unit was garbage-collected and
 	 * what we read is a freshly loaded copy (no invocation ID). */
 	if (!me->job_id && is_inactive_or_failed(me) && !c.facts.invocation_id)

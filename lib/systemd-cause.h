@@ -86,6 +86,7 @@ struct umh_sd_unit_facts {
 	char **required_by, **requisite_of, **wanted_by, **bound_by;
 	char **drop_in_paths;
 	bool gone;               /* the unit was no longer loaded */
+	bool consistent;         /* all of it was read while the job was there */
 };
 
 struct umh_sd_cause {

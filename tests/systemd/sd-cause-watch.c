@@ -22,6 +22,7 @@
  *   --timeout  exit 2 after this long (default 30 s)
  *   --ready    create this file once subscribed
  *   --ref      call Unit.Ref() on the unit at JobNew, print what happened
+ *   --read UNIT|PATH  read the cause for this unit now, print it, exit
  *   --one-connection  read the cause on the connection the signal came on
  *              (from inside its callback: the calls go one by one); by
  *              default a second connection is used, so they are pipelined
@@ -135,9 +136,9 @@ static void print_cause(const struct umh_sd_cause *c, uint64_t t0)
 	json_kv("source_path", f->source_path, 1);
 	json_kv("fragment_path", f->fragment_path, 1);
 	json_kv("invocation_id", f->invocation_id, 1);
-	printf(",\"stop_when_unneeded\":%s,\"need_daemon_reload\":%s,\"gone\":%s",
+	printf(",\"stop_when_unneeded\":%s,\"need_daemon_reload\":%s,\"gone\":%s,\"consistent\":%s",
 	       f->stop_when_unneeded ? "true" : "false", f->need_daemon_reload ? "true" : "false",
-	       f->gone ? "true" : "false");
+	       f->gone ? "true" : "false", f->consistent ? "true" : "false");
 	json_strv("binds_to", f->binds_to);
 	json_strv("requires", f->requires);
 	json_strv("part_of", f->part_of);
@@ -233,8 +234,10 @@ static int on_unit_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 	json_kv("unit", unit, 1);
 	printf("}\n");
 	fflush(stdout);
+	/* systemd may collect the unit before it sends JobRemoved: both
+	 * orders count. */
 	for (int i = 0; i < n_seen; i++)
-		if (seen[i].removed && strcmp(seen[i].unit, unit) == 0)
+		if (strcmp(seen[i].unit, unit) == 0)
 			seen[i].gc = 1;
 	return 0;
 }
@@ -262,10 +265,12 @@ int main(int argc, char **argv)
 		{ "ready", required_argument, NULL, 'r' },
 		{ "ref", no_argument, NULL, 'R' },
 		{ "one-connection", no_argument, NULL, '1' },
+		{ "read", required_argument, NULL, 'x' },
 		{ 0 }
 	};
 	const char *where = NULL, *ready = NULL;
 	int one_connection = 0;
+	const char *read_now = NULL;
 	double timeout = 30;
 	sd_bus *bus = NULL;
 	sd_bus_slot *s1 = NULL, *s2 = NULL, *s3 = NULL;
@@ -285,9 +290,11 @@ int main(int argc, char **argv)
 		case 'r': ready = optarg; break;
 		case 'R': do_ref = 1; break;
 		case '1': one_connection = 1; break;
+		case 'x': read_now = optarg; break;
 		default:
 			fprintf(stderr, "usage: %s [--bus PATH|ADDRESS|pid:PID] [--unit NAME]... [--count N] "
-			                "[--wait-gc] [--timeout S] [--ready FILE] [--ref] [--one-connection]\n",
+			                "[--wait-gc] [--timeout S] [--ready FILE] [--ref] [--one-connection] "
+			                "[--read UNIT|PATH]\n",
 			        argv[0]);
 			return 64;
 		}
@@ -305,6 +312,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sd-cause-watch: cannot connect to systemd at %s: %s\n",
 		        where ? where : "the system bus", strerror(-r));
 		return 1;
+	}
+	if (read_now) {
+		struct umh_sd_cause cause;
+
+		r = umh_sd_read_cause(bus, read_now, &cause);
+		if (r < 0) {
+			fprintf(stderr, "sd-cause-watch: cannot read the cause for %s: %s\n", read_now,
+			        strerror(-r));
+			goto out;
+		}
+		print_cause(&cause, now_us(CLOCK_REALTIME));
+		umh_sd_cause_done(&cause);
+		rc = 0;
+		goto out;
 	}
 	if ((r = sd_bus_match_signal(bus, &s1, NULL, "/org/freedesktop/systemd1",
 	                             "org.freedesktop.systemd1.Manager", "JobNew", on_job_new, bus)) < 0 ||
