@@ -5,7 +5,7 @@
  *
  *   {"event":"ready"}
  *   {"event":"JobNew","t_us":...,"id":N,"job":"/org/...","unit":"mnt-b.mount"}
- *   {"event":"cause","t_us":...,"read_us":...,"unit":...,"kind":...,
+ *   {"event":"cause","t_us":...,"read_us":...,"for_job":N,"unit":...,"kind":...,
  *    "related_unit":...,"related_state":...,"sentence":...,"facts":{...}}
  *   {"event":"JobRemoved","t_us":...,"id":N,"job":...,"unit":...,"result":"done"}
  *   {"event":"UnitRemoved","t_us":...,"unit":...}
@@ -17,7 +17,7 @@
  *   --bus      where systemd listens (see umh_sd_connect), or pid:PID for the
  *              systemd of a container (umh_sd_connect_pid); default the system bus
  *   --unit     only these units (default: every *.mount unit)
- *   --count    exit 0 once N watched stop jobs have been read and removed
+ *   --count    exit 0 once N jobs of watched units have been read and removed
  *   --wait-gc  ... and their units were removed (garbage-collected) too
  *   --timeout  exit 2 after this long (default 30 s)
  *   --ready    create this file once subscribed
@@ -111,12 +111,13 @@ static int watched(const char *unit)
 	return 0;
 }
 
-static void print_cause(const struct umh_sd_cause *c, uint64_t t0)
+static void print_cause(const struct umh_sd_cause *c, uint64_t t0, uint32_t for_job)
 {
 	const struct umh_sd_unit_facts *f = &c->facts;
 	uint64_t t = now_us(CLOCK_REALTIME);
 
-	printf("{\"event\":\"cause\",\"t_us\":%" PRIu64 ",\"read_us\":%" PRIu64, t, t - t0);
+	printf("{\"event\":\"cause\",\"t_us\":%" PRIu64 ",\"read_us\":%" PRIu64 ",\"for_job\":%" PRIu32,
+	       t, t - t0, for_job);
 	json_kv("unit", c->unit, 1);
 	json_kv("kind", umh_sd_cause_kind_name(c->kind), 1);
 	json_kv("related_unit", c->related_unit, 1);
@@ -172,6 +173,11 @@ static int on_job_new(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 	json_kv("job", path, 1);
 	json_kv("unit", unit, 1);
 	printf("}\n");
+	if (n_seen < MAX_SEEN) {
+		seen[n_seen].id = id;
+		snprintf(seen[n_seen].unit, sizeof(seen[n_seen].unit), "%s", unit);
+		n_seen++;
+	}
 	if (do_ref) {
 		r = umh_sd_ref_unit(bus, unit);
 		printf("{\"event\":\"Ref\",\"unit\":");
@@ -188,13 +194,7 @@ static int on_job_new(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 		json_kv("error", strerror(-r), 1);
 		printf("}\n");
 	} else {
-		print_cause(&c, t0);
-		/* Only stop jobs count towards --count. */
-		if (c.facts.job_type && strcmp(c.facts.job_type, "stop") == 0 && n_seen < MAX_SEEN) {
-			seen[n_seen].id = id;
-			snprintf(seen[n_seen].unit, sizeof(seen[n_seen].unit), "%s", unit);
-			n_seen++;
-		}
+		print_cause(&c, t0, id);
 		umh_sd_cause_done(&c);
 	}
 	fflush(stdout);
@@ -322,7 +322,7 @@ int main(int argc, char **argv)
 			        strerror(-r));
 			goto out;
 		}
-		print_cause(&cause, now_us(CLOCK_REALTIME));
+		print_cause(&cause, now_us(CLOCK_REALTIME), 0);
 		umh_sd_cause_done(&cause);
 		rc = 0;
 		goto out;
