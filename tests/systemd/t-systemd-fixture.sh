@@ -59,6 +59,17 @@ check_eq "its PID 1 is systemd" "systemd" "$(sd_exec cat /proc/1/comm)"
 
 now_us() { date +%s%6N; }
 
+# check_json_of DESC JSON EXPR: check_json, but an empty JSON fails (jq 1.6's
+# -e exits 0 when it is given no input at all).
+check_json_of() {
+	if [ -z "${2//[[:space:]]/}" ]; then
+		not_ok "$1"
+		diag "no JSON to check (expected: $3)"
+	else
+		check_json "$@"
+	fi
+}
+
 # unit_file NAME CONTENT: writes /run/systemd/system/NAME inside.
 unit_file() {
 	sd_exec sh -c 'mkdir -p "$(dirname "$1")" && printf "%s" "$2" >"$1"' sh "/run/systemd/system/$1" "$2"
@@ -172,19 +183,19 @@ check_eq "(a) mount -t tmpfs tmpfs /mnt/b succeeds and then vanishes" 1 "$SC_GON
 check_eq "(a) the watcher saw the stop job and its unit collected" 1 "$SC_WATCHED"
 check_eq "(a) the cause was read while the stop job was there" 1 "$SC_TIME"
 c=$(cause_of "$WORK/a")
-check_json "(a) JobNew for mnt-b.mount (id, job path)" "$(jq -c 'select(.event == "JobNew")' "$WORK/a" | head -n 1)" \
+check_json_of "(a) JobNew for mnt-b.mount (id, job path)" "$(jq -c 'select(.event == "JobNew")' "$WORK/a" | head -n 1)" \
 	'.unit == "mnt-b.mount" and (.id > 0) and (.job | startswith("/org/freedesktop/systemd1/job/"))'
-check_json "(a) cause: binds-to-inactive, never-started.service, inactive" "$c" \
+check_json_of "(a) cause: binds-to-inactive, never-started.service, inactive" "$c" \
 	'.kind == "binds-to-inactive" and .related_unit == "never-started.service" and .related_state == "inactive" and .related_job == null'
-check_json "(a) the sentence names systemd, the unit and the cause" "$c" \
+check_json_of "(a) the sentence names systemd, the unit and the cause" "$c" \
 	'.sentence == "systemd stopped mnt-b.mount because it is bound (BindsTo=) to never-started.service, which is inactive"'
-check_json "(a) read while the stop job was there, before collection" "$c" \
+check_json_of "(a) read while the stop job was there, before collection" "$c" \
 	'.facts.job_type == "stop" and .facts.gone == false and (.facts.active_state == "active" or .facts.active_state == "deactivating") and .facts.invocation_id != null and .facts.id == "mnt-b.mount"'
-check_json "(a) state at JobNew: BindsTo, What/Where, not StopWhenUnneeded" "$c" \
+check_json_of "(a) state at JobNew: BindsTo, What/Where, not StopWhenUnneeded" "$c" \
 	'.facts.binds_to == ["never-started.service"] and .facts.what == "tmpfs" and .facts.where == "/mnt/b" and .facts.stop_when_unneeded == false'
 # Read last in the batch: may come after the unit was collected, then the
 # reader says so (consistent == false) and they are not checked.
-check_json "(a) ... and, if read in time, SourcePath, FragmentPath, NeedDaemonReload" "$c" \
+check_json_of "(a) ... and, if read in time, SourcePath, FragmentPath, NeedDaemonReload" "$c" \
 	'(.facts.consistent | not) or (.facts.source_path == "/proc/self/mountinfo" and .facts.fragment_path == "/run/systemd/system/mnt-b.mount" and .facts.need_daemon_reload == false)'
 jq -e '.facts.consistent' <<<"$c" >/dev/null || diag "(a) read only partly in time (consistent: false)"
 timings "$WORK/a" "$T0" "(a)"
@@ -206,12 +217,12 @@ check_eq "(b) mount -t tmpfs tmpfs /mnt/u succeeds and then vanishes" 1 "$SC_GON
 check_eq "(b) the watcher saw the stop job and its unit collected" 1 "$SC_WATCHED"
 check_eq "(b) the cause was read while the stop job was there" 1 "$SC_TIME"
 c=$(cause_of "$WORK/b")
-check_json "(b) cause: stop-when-unneeded" "$c" '.kind == "stop-when-unneeded" and .related_unit == null'
-check_json "(b) the sentence names systemd, the unit and the cause" "$c" \
+check_json_of "(b) cause: stop-when-unneeded" "$c" '.kind == "stop-when-unneeded" and .related_unit == null'
+check_json_of "(b) the sentence names systemd, the unit and the cause" "$c" \
 	'.sentence == "systemd stopped mnt-u.mount because it has StopWhenUnneeded=yes and no active unit wants, requires or binds to it"'
-check_json "(b) state at JobNew: a stop job, StopWhenUnneeded, nothing needs it" "$c" \
+check_json_of "(b) state at JobNew: a stop job, StopWhenUnneeded, nothing needs it" "$c" \
 	'.facts.job_type == "stop" and .facts.stop_when_unneeded == true and .facts.required_by == [] and .facts.wanted_by == [] and .facts.bound_by == []'
-check_json "(b) ... and, if read in time, the drop-in, no unit file, SourcePath" "$c" \
+check_json_of "(b) ... and, if read in time, the drop-in, no unit file, SourcePath" "$c" \
 	'(.facts.consistent | not) or (.facts.drop_in_paths == ["/run/systemd/system/mnt-u.mount.d/50-unneeded.conf"] and .facts.fragment_path == null and .facts.source_path == "/proc/self/mountinfo")'
 jq -e '.facts.consistent' <<<"$c" >/dev/null || diag "(b) read only partly in time (consistent: false)"
 timings "$WORK/b" "$T0" "(b)"
@@ -304,12 +315,12 @@ check_eq "(d) when udev (faked) reports $sys removed, the device-bound mount van
 check_eq "(d) the watcher saw its stop job" 1 "$SC_WATCHED"
 check_eq "(d) the cause was read while the stop job was there" 1 "$SC_TIME"
 c=$(cause_of "$WORK/d")
-check_json "(d) cause: binds-to-inactive, dev-loop$n.device" "$c" \
+check_json_of "(d) cause: binds-to-inactive, dev-loop$n.device" "$c" \
 	".kind == \"binds-to-inactive\" and .related_unit == \"dev-loop$n.device\" and .related_state == \"inactive\" and .unit == \"mnt-d.mount\""
 # What= is cleared as soon as systemd has seen the mount leave mountinfo,
 # which can be before the stop job ends.
-check_json "(d) What= is the device (or already cleared)" "$c" ".facts.what == \"$loop\" or .facts.what == null"
-check_json "(d) the sentence says the device is gone" "$c" \
+check_json_of "(d) What= is the device (or already cleared)" "$c" ".facts.what == \"$loop\" or .facts.what == null"
+check_json_of "(d) the sentence says the device is gone" "$c" \
 	".sentence == \"systemd stopped mnt-d.mount because it is bound (BindsTo=) to dev-loop$n.device, which is inactive (the device is not present)\""
 timings "$WORK/d" "$T0" "(d) device removal"
 diag "(d) state at JobNew: $c"
@@ -328,7 +339,7 @@ watch_start "$WORK/f" mnt-f.mount
 sd_exec systemctl stop mnt-f.mount
 check "(f) systemctl stop mnt-f.mount unmounts it" wait_gone /mnt/f
 watch_wait
-check_json "(f) cause: unknown, on request (or read too late to say)" "$(cause_of "$WORK/f")" \
+check_json_of "(f) cause: unknown, on request (or read too late to say)" "$(cause_of "$WORK/f")" \
 	'.kind == "unknown" and ((.sentence | test("on request")) or .facts.job_id == 0)'
 
 # --- (g) Conflicts= -------------------------------------------------------------------
@@ -338,7 +349,7 @@ sd_exec systemctl start conflicter.service
 check "(g) starting a unit that Conflicts= with mnt-g.mount unmounts it" wait_gone /mnt/g
 watch_wait
 # Read a few ms late, conflicter.service has finished starting: both count.
-check_json "(g) cause: conflict with conflicter.service, being started or just started" "$(cause_of "$WORK/g")" \
+check_json_of "(g) cause: conflict with conflicter.service, being started or just started" "$(cause_of "$WORK/g")" \
 	'.kind == "conflict" and .related_unit == "conflicter.service" and (.related_job == "start" or .related_state == "active")'
 sd_exec systemctl stop conflicter.service
 
@@ -349,17 +360,17 @@ sd_exec ls /mnt/a >/dev/null
 check_eq "(h) touching /mnt/a mounts it through its automount" tmpfs \
 	"$(sd_exec findmnt -n -o FSTYPE --mountpoint /mnt/a | tail -n 1)"
 check "(h) after TimeoutIdleSec=1 it is unmounted" watch_wait
-check_json "(h) cause: automount-idle, mnt-a.automount" "$(cause_of "$WORK/h")" \
+check_json_of "(h) cause: automount-idle, mnt-a.automount" "$(cause_of "$WORK/h")" \
 	'.kind == "automount-idle" and .related_unit == "mnt-a.automount" and (.sentence | test("TimeoutIdleSec=1s"))'
 c=$(jq -c 'select(.event == "cause")' "$WORK/h" | head -n 1)
-check_json "(h) the start job's read says it is no stop (or was read late)" "$c" \
+check_json_of "(h) the start job's read says it is no stop (or was read late)" "$c" \
 	'(.kind == "unknown" and (.sentence | test("start job"))) or .facts.job_id == 0'
 in_time "$WORK/h" || diag "(h) the stop was read after it was over: $(cause_of "$WORK/h")"
 sd_exec systemctl stop mnt-a.automount
 
 # --- a path never mounted ---------------------------------------------------------------
 c=$(timeout 10 "$SDW" --bus "pid:$SD_PID" --read /never/mounted | tail -n 1)
-check_json "a path never mounted: unknown, systemd has no such unit" "$c" \
+check_json_of "a path never mounted: unknown, systemd has no such unit" "$c" \
 	'.unit == "never-mounted.mount" and .kind == "unknown" and .facts.gone == true and (.sentence | test("has no never-mounted.mount loaded"))'
 
 # --- the container is healthy and goes away cleanly ------------------------------------
