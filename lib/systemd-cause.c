@@ -287,8 +287,9 @@ int umh_sd_connect(const char *where, sd_bus **ret)
 		r = sd_bus_set_address(bus, address);
 		if (r < 0)
 			return r;
-		/* A direct connection to the manager: no Hello(), no bus names. */
-		r = sd_bus_set_bus_client(bus, 0);
+		/* A socket path: a direct connection to the manager, no Hello(),
+		 * no bus names.  An address: a bus (dbus-daemon), Hello() first. */
+		r = sd_bus_set_bus_client(bus, where[0] != '/');
 		if (r < 0)
 			return r;
 		r = sd_bus_start(bus);
@@ -1101,6 +1102,20 @@ static int decide(struct umh_sd_cause *c, const struct unit_briefs *deps, const 
  * the Unit interface makes systemd look up UnitFileState and the presets on
  * disk, which took it ~6 ms in the test container, a third of the time the
  * stop job leaves.  The most telling come first. */
+/* A unit Ref()'d for the time of a read: Unref()'d when it goes out of
+ * scope, without waiting for the answer. */
+struct unit_pin {
+	sd_bus *bus;
+	const char *path;
+};
+
+static void unref_unitp(struct unit_pin *p)
+{
+	if (p->path)
+		(void)sd_bus_call_method_async(p->bus, NULL, SDC_DEST, p->path, SDC_UNIT, "Unref", NULL,
+		                               NULL, NULL);
+}
+
 static const char *const unit_prop_order[] = {
 	"BindsTo", "StopWhenUnneeded", "TriggeredBy", "Conflicts", "ConflictedBy", "InvocationID",
 	"Requires", "PartOf", "RequiredBy", "RequisiteOf", "WantedBy", "BoundBy", "SourcePath",
@@ -1123,9 +1138,10 @@ int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret)
 	_sdc_cleanup_(batch_donep) struct batch b1, b2;
 	_sdc_cleanup_strv_free_ char **names = NULL;
 	_sdc_cleanup_free_ char *upath = NULL;
+	_sdc_cleanup_(unref_unitp) struct unit_pin pin = { bus, NULL };
 	_sdc_cleanup_free_ uint64_t *idle = NULL;
 	const struct unit_brief *me;
-	int r, i_self, i_after, i_prop[BATCH_MAX], i_mount = -1, i_deps = -1, n_trig;
+	int r, i_self, i_after, i_prop[BATCH_MAX], i_mount = -1, i_deps = -1, i_ref = -1, n_trig;
 	int i_idle[BATCH_MAX];
 
 	if (!bus || !unit || !ret)
@@ -1145,7 +1161,18 @@ int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret)
 		return r;
 
 	/* Round one, all at once: the unit's state and job, its properties,
-	 * its mount parameters. */
+	 * its mount parameters.  On a bus (not on a direct connection, where
+	 * systemd cannot track the caller), first Ref() the unit: then systemd
+	 * cannot collect it while we read, even if the stop job ends. */
+	if (sd_bus_is_bus_client(bus) > 0) {
+		sd_bus_message *m = NULL;
+
+		r = batch_add_method(&b1, upath, SDC_UNIT, "Ref", &m);
+		if (r < 0)
+			return r;
+		if ((i_ref = batch_add(&b1, m)) < 0)
+			return i_ref;
+	}
 	{
 		char *one[] = { c.unit, NULL };
 		if ((i_self = batch_add_list_units(&b1, one)) < 0)
@@ -1172,6 +1199,11 @@ int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret)
 	if (r < 0)
 		return r;
 
+	if (i_ref >= 0 && b1.v[i_ref].reply) {
+		/* Let go of it again when done, whatever happens: no reply wanted. */
+		c.facts.pinned = true;
+		pin.path = upath;
+	}
 	if (!b1.v[i_self].reply)
 		return b1.v[i_self].error ? b1.v[i_self].error : -EIO;
 	r = parse_list_units(b1.v[i_self].reply, &self);

@@ -25,19 +25,20 @@ typedef struct sd_bus sd_bus;
 #define UMH_SD_PRIVATE_SOCKET "/run/systemd/private"
 
 /* Connects to a systemd manager.  `where` is
- *   NULL                 the system bus (/run/dbus/system_bus_socket);
- *   "/path/to/socket"    a direct connection to that socket, normally
- *                        UMH_SD_PRIVATE_SOCKET;
- *   "unix:..."  etc.     a D-Bus address, used as it is (a direct connection;
- *                        "x-machine-unix:pid=PID" is a container's system bus,
- *                        which needs sd_bus_set_bus_client: use NULL-like
- *                        handling, see umh_sd_connect_pid for containers).
- * In every case the manager is asked to send its signals (Subscribe()), so
+ *   NULL                 the system bus (sd_bus_open_system());
+ *   "/path/to/socket"    a direct connection to a manager's private socket,
+ *                        normally UMH_SD_PRIVATE_SOCKET (root only);
+ *   "unix:path=...", "x-machine-unix:pid=PID", ...
+ *                        a D-Bus bus (a dbus-daemon) at that address, e.g. a
+ *                        container's system bus:
+ *                        "unix:path=/proc/PID/root/run/dbus/system_bus_socket".
+ * In every case the manager is asked to send its signals (Subscribe()): on a
+ * bus it sends them only to subscribers, on a direct connection always.  So
  * JobNew / JobRemoved / UnitRemoved arrive.  Method calls time out after 5 s.
  *
  * systemd accepts a connection on its private socket only from root, and
  * only from a process it can see: one in its own pid namespace (or below).
- * For the systemd of a container, use umh_sd_connect_pid(). */
+ * For the private socket of a container's systemd, use umh_sd_connect_pid(). */
 int umh_sd_connect(const char *where, sd_bus **ret);
 
 /* Connects directly to the private socket of the systemd whose host pid is
@@ -87,6 +88,7 @@ struct umh_sd_unit_facts {
 	char **drop_in_paths;
 	bool gone;               /* the unit was no longer loaded */
 	bool consistent;         /* all of it was read while the job was there */
+	bool pinned;             /* Ref()'d while read (on a bus only): not collected meanwhile */
 };
 
 struct umh_sd_cause {
@@ -112,11 +114,12 @@ int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret);
 /* Releases what umh_sd_read_cause() filled in, and zeroes it. */
 void umh_sd_cause_done(struct umh_sd_cause *cause);
 
-/* Asks the manager to keep `unit` loaded while this connection is open
- * (org.freedesktop.systemd1.Unit.Ref), so that its state survives the end of
- * its stop job.  systemd accepts this only from a client on the system bus
- * (it tracks the client by its bus name): on a direct connection it fails
- * and this returns a negative errno.  Optional. */
+/* Asks the manager to keep `unit` loaded while this connection is open, or
+ * until Unref (org.freedesktop.systemd1.Unit.Ref), so that its state
+ * survives the end of its stop job.  systemd tracks the caller by its bus
+ * name, so this works on a bus only: on a direct connection it fails with
+ * -EINVAL.  umh_sd_read_cause() already does this, for the time of its read,
+ * on a bus.  Returns >= 0 on success. */
 int umh_sd_ref_unit(sd_bus *bus, const char *unit);
 
 #endif

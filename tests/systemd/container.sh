@@ -11,20 +11,29 @@
 #
 # Use it sourced:
 #     . tests/systemd/container.sh
-#     sd_start || exit 1          # sets SD_PID, SD_ROOT, SD_BUS_ADDRESS, SD_JOURNAL_DIR
+#     sd_start || exit 1          # sets SD_PID, SD_ROOT, SD_SYSTEM_BUS, SD_JOURNAL_DIR
 #     sd_exec systemctl status    # runs a command inside (all its namespaces)
 #     sd_stop                     # poweroff, SIGKILL after a timeout, remove cgroups
 # or executed, for a person:
 #     tests/systemd/container.sh shell      # boots, opens a shell inside, stops after it
 #
 # From outside the container:
-#   - D-Bus to its systemd: the manager's private socket, a direct (peer)
-#     connection with no bus daemon; systemd sends every signal to every
-#     direct connection, no Subscribe() needed; root only:
-#         SD_BUS_ADDRESS=unix:path=/proc/$SD_PID/root/run/systemd/private
-#         busctl --address=$SD_BUS_ADDRESS ...   (systemctl cannot take an address)
-#     With SD_DBUS=1 the container also runs dbus-daemon; its system bus is
-#     unix:path=/proc/$SD_PID/root/run/dbus/system_bus_socket (Subscribe() needed).
+#   - D-Bus to its systemd, two ways:
+#     1. the manager's private socket, $SD_ROOT/run/systemd/private: a direct
+#        (peer) connection, no bus daemon, every signal sent unasked, root
+#        only.  systemd refuses a peer whose pid it cannot see ("Incoming
+#        private connection from unprivileged client, refusing"; SO_PEERCRED
+#        gives it pid 0), so the socket must be connect()ed by a process in
+#        the container's pid namespace: lib/systemd-cause.c's
+#        umh_sd_connect_pid($SD_PID) does that (fork, setns, fork, connect)
+#        and hands the connected socket to sd-bus.  busctl cannot use it
+#        (it says Hello, a direct connection has no bus); systemctl can,
+#        from inside:  sd_exec systemctl ...
+#     2. with SD_DBUS=1 the container also runs dbus-daemon; its system bus
+#        works from outside as it is (Subscribe() needed for signals):
+#            SD_SYSTEM_BUS=unix:path=$SD_ROOT/run/dbus/system_bus_socket
+#            busctl --address=$SD_SYSTEM_BUS ...
+#        or x-machine-unix:pid=$SD_PID (sd-bus enters the namespaces itself).
 #   - its journal: journald there keeps a volatile journal (Storage=volatile)
 #     under /run/log/journal:   journalctl -D "$SD_JOURNAL_DIR"
 #     (sd_journal_open_directory() on the same path).
@@ -43,7 +52,7 @@ SD_UNSHARE_PID=""  # host pid of the unshare(1) process that waits for it
 SD_CGROUP=""       # host path of the container's cgroup2 directory
 SD_TMP=""          # host directory the container's tmpfs is mounted on (inside only)
 SD_ROOT=""         # /proc/$SD_PID/root
-SD_BUS_ADDRESS=""
+SD_SYSTEM_BUS=""   # its dbus-daemon's address (SD_DBUS=1)
 SD_JOURNAL_DIR=""
 SD_BOOT_MS=""
 
@@ -168,7 +177,7 @@ sd_exec() {
 	[ -n "$SD_PID" ] || { _sd_log "sd_exec: no container"; return 125; }
 	timeout -k 2 "${SD_EXEC_TIMEOUT:-20}" nsenter -t "$SD_PID" -m -p -u -i -n -C -r -w \
 		env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		LANG=C.UTF-8 SYSTEMD_PAGER= SYSTEMD_COLORS=0 "$@"
+		HOME=/root LANG=C.UTF-8 SYSTEMD_PAGER= SYSTEMD_COLORS=0 "$@"
 }
 
 # sd_state: systemctl is-system-running inside, or nothing.
@@ -210,7 +219,7 @@ sd_start() {
 		return 1
 	fi
 	SD_ROOT=/proc/$SD_PID/root
-	SD_BUS_ADDRESS=unix:path=$SD_ROOT/run/systemd/private
+	SD_SYSTEM_BUS=unix:path=$SD_ROOT/run/dbus/system_bus_socket
 	SD_JOURNAL_DIR=$SD_ROOT/run/log/journal
 	# Until systemd is up: its private socket answers and it says running
 	# (or degraded: some unit failed, which the tests look at themselves).
@@ -288,7 +297,8 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	shell)
 		trap sd_stop EXIT
 		sd_start || exit 1
-		echo "container: systemd pid $SD_PID; bus $SD_BUS_ADDRESS; journal $SD_JOURNAL_DIR" >&2
+		echo "container: systemd pid $SD_PID; private socket $SD_ROOT/run/systemd/private (see umh_sd_connect_pid);" \
+			"system bus (SD_DBUS=1) $SD_SYSTEM_BUS; journal $SD_JOURNAL_DIR" >&2
 		SD_EXEC_TIMEOUT=86400 sd_exec bash -l
 		;;
 	*) echo "usage: $0 shell   (or source it and use sd_start / sd_exec / sd_stop)" >&2; exit 2 ;;

@@ -137,9 +137,10 @@ static void print_cause(const struct umh_sd_cause *c, uint64_t t0, uint32_t for_
 	json_kv("source_path", f->source_path, 1);
 	json_kv("fragment_path", f->fragment_path, 1);
 	json_kv("invocation_id", f->invocation_id, 1);
-	printf(",\"stop_when_unneeded\":%s,\"need_daemon_reload\":%s,\"gone\":%s,\"consistent\":%s",
+	printf(",\"stop_when_unneeded\":%s,\"need_daemon_reload\":%s,\"gone\":%s,\"consistent\":%s"
+	       ",\"pinned\":%s",
 	       f->stop_when_unneeded ? "true" : "false", f->need_daemon_reload ? "true" : "false",
-	       f->gone ? "true" : "false", f->consistent ? "true" : "false");
+	       f->gone ? "true" : "false", f->consistent ? "true" : "false", f->pinned ? "true" : "false");
 	json_strv("binds_to", f->binds_to);
 	json_strv("requires", f->requires);
 	json_strv("part_of", f->part_of);

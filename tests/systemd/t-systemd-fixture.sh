@@ -22,8 +22,8 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/container.sh"
 
-SDW=$TOP/build/tests/systemd/sd-cause-watch
-FUE=$TOP/build/tests/systemd/fake-udev-event
+SDW=${SDW:-$TOP/build/tests/systemd/sd-cause-watch}
+FUE=${FUE:-$TOP/build/tests/systemd/fake-udev-event}
 WORK=$(mktemp -d /tmp/umh-sd-test.XXXXXX)
 at_exit "rm -rf '$WORK'"
 
@@ -49,7 +49,8 @@ for c in jq unshare nsenter losetup; do
 done
 
 at_exit sd_stop
-if ! sd_start; then
+# With dbus-daemon, so that the system-bus path is tested too (f).
+if ! SD_DBUS=1 sd_start; then
 	not_ok "Debian's systemd boots as PID 1 of a container"
 	finish
 fi
@@ -83,7 +84,7 @@ watch_start() {
 	shift
 	for u; do args+=(--unit "$u"); done
 	rm -f "$out.ready"
-	"$SDW" --bus "pid:$SD_PID" --count "${WATCH_COUNT:-1}" ${WATCH_GC:+--wait-gc} --timeout "${WATCH_TIMEOUT:-10}" \
+	"$SDW" --bus "${WATCH_BUS:-pid:$SD_PID}" --count "${WATCH_COUNT:-1}" ${WATCH_GC:+--wait-gc} --timeout "${WATCH_TIMEOUT:-10}" \
 		--ready "$out.ready" "${args[@]}" >"$out" 2>"$out.err" &
 	WATCH_PID=$! WATCH_OUT=$out
 	STARTED_PIDS+=("$WATCH_PID")
@@ -333,14 +334,19 @@ watch_wait
 check_eq "(e) umount by a process: systemd makes no job (the caller is not systemd)" "" \
 	"$(jq -r 'select(.event == "JobNew") | .unit' "$WORK/e")"
 
-# --- (f) systemctl stop -------------------------------------------------------------
+# --- (f) systemctl stop, watched through the container's system bus ----------------
+# dbus-daemon's socket works from outside as it is; the watcher Subscribe()s,
+# and the reader Ref()s the unit while it reads, so it cannot be collected.
 sd_exec mount -t tmpfs tmpfs /mnt/f
-watch_start "$WORK/f" mnt-f.mount
+WATCH_BUS=$SD_SYSTEM_BUS watch_start "$WORK/f" mnt-f.mount
 sd_exec systemctl stop mnt-f.mount
 check "(f) systemctl stop mnt-f.mount unmounts it" wait_gone /mnt/f
-watch_wait
-check_json_of "(f) cause: unknown, on request (or read too late to say)" "$(cause_of "$WORK/f")" \
+check "(f) the watcher on the system bus saw the job" watch_wait
+c=$(cause_of "$WORK/f")
+check_json_of "(f) cause: unknown, on request (or read too late to say)" "$c" \
 	'.kind == "unknown" and ((.sentence | test("on request")) or .facts.job_id == 0)'
+check_json_of "(f) on the bus the unit was pinned (Ref) while read, so nothing was lost" "$c" \
+	'.facts.pinned == true and .facts.gone == false and .facts.source_path == "/proc/self/mountinfo" and .facts.invocation_id != null'
 
 # --- (g) Conflicts= -------------------------------------------------------------------
 sd_exec mount -t tmpfs tmpfs /mnt/g

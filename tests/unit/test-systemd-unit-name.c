@@ -167,7 +167,7 @@ int main(void)
 			free(theirs);
 			n++;
 		}
-		for (int k = 0; k < 300; k++) {
+		for (int k = 0; k < 120; k++) {
 			char path[40] = "/", *theirs;
 			int len = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 30;
 
