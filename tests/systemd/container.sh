@@ -250,7 +250,7 @@ sd_start() {
 # sd_stop: powers the container off, kills it if it does not stop in time,
 # waits for every process of it, removes its cgroups and tmp files.
 sd_stop() {
-	local i d
+	local i
 	if [ -n "$SD_PID" ] && kill -0 "$SD_PID" 2>/dev/null; then
 		if [ -n "${SD_KEEP_CONSOLE:-}" ]; then
 			cp "$SD_ROOT/dev/console" "$SD_KEEP_CONSOLE" 2>/dev/null
