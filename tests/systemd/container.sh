@@ -196,10 +196,12 @@ sd_start() {
 	t0=$(date +%s%N)
 	# The subshell enters the new cgroup, then becomes unshare, which forks
 	# the container's PID 1 (so the cgroup namespace is rooted at $cg).
-	# --kill-child: if unshare dies, the container dies with it.
+	# --kill-child: if unshare dies, the container dies with it; and
+	# unshare dies with this shell (--pdeathsig), even if it is SIGKILLed.
 	(
 		echo "$BASHPID" >"$cg/cgroup.procs" || exit 1
-		exec unshare --pid --mount --uts --ipc --net --cgroup --fork --kill-child \
+		exec setpriv --pdeathsig KILL -- \
+			unshare --pid --mount --uts --ipc --net --cgroup --fork --kill-child \
 			--propagation private -- \
 			env SD_DBUS="${SD_DBUS:-0}" SD_LOG_LEVEL="${SD_LOG_LEVEL:-info}" \
 			bash "$SD_SELF" __init "$SD_TMP"
