@@ -321,6 +321,108 @@ static char *escape_char(unsigned char c, char *t)
 	return t;
 }
 
+/* SipHash-2-4 (Aumasson, Bernstein), as systemd's siphash24(): systemd
+ * shortens a unit name that would be too long with it. */
+static uint64_t sip_rotl(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+static uint64_t sip_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+#define SIPROUND                                                                 \
+	do {                                                                     \
+		v0 += v1; v1 = sip_rotl(v1, 13); v1 ^= v0; v0 = sip_rotl(v0, 32); \
+		v2 += v3; v3 = sip_rotl(v3, 16); v3 ^= v2;                       \
+		v0 += v3; v3 = sip_rotl(v3, 21); v3 ^= v0;                       \
+		v2 += v1; v1 = sip_rotl(v1, 17); v1 ^= v2; v2 = sip_rotl(v2, 32); \
+	} while (0)
+
+static uint64_t siphash24(const void *in, size_t len, const uint8_t key[16])
+{
+	const uint8_t *p = in, *end = p + (len & ~(size_t)7);
+	uint64_t k0 = sip_le64(key), k1 = sip_le64(key + 8);
+	uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
+	uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
+	uint64_t b = (uint64_t)len << 56, m;
+
+	for (; p != end; p += 8) {
+		m = sip_le64(p);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (size_t i = 0; i < (len & 7); i++)
+		b |= (uint64_t)p[i] << (8 * i);
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+#undef SIPROUND
+
+/* systemd's LONG_UNIT_NAME_HASH_KEY and unit_name_hash_long(): a name of
+ * UNIT_NAME_MAX bytes or more keeps its first 232 bytes, then "_", the
+ * siphash of the whole name (its NUL included) as 16 hex digits of its
+ * little-endian bytes, then the suffix. */
+static const uint8_t long_unit_name_hash_key[16] = {
+	0xec, 0xf2, 0x37, 0xfb, 0x58, 0x32, 0x4a, 0x32, 0x84, 0x9f, 0x06, 0x9b, 0x0d, 0x21, 0xeb, 0x9a,
+};
+#define SDC_UNIT_NAME_HASH_CHARS 16
+
+static int unit_name_hash_long(const char *name, char **ret)
+{
+	const char *suffix = strrchr(name, '.');
+	uint64_t h;
+	size_t keep;
+	char *n;
+
+	if (!suffix)
+		return -EINVAL;
+	h = siphash24(name, strlen(name) + 1, long_unit_name_hash_key);
+	keep = SDC_UNIT_NAME_MAX - 1 - strlen(suffix + 1) - SDC_UNIT_NAME_HASH_CHARS - 2;
+	n = malloc(SDC_UNIT_NAME_MAX);
+	if (!n)
+		return -ENOMEM;
+	memcpy(n, name, keep);
+	n[keep] = '_';
+	for (int i = 0; i < 8; i++)
+		sprintf(n + keep + 1 + 2 * i, "%02x", (unsigned)((h >> (8 * i)) & 0xff));
+	strcpy(n + keep + 1 + SDC_UNIT_NAME_HASH_CHARS, suffix);
+	*ret = n;
+	return 0;
+}
+
+/* As systemd's unit_name_is_hashed(): "..._0123456789abcdef.mount". */
+static bool unit_name_is_hashed(const char *name)
+{
+	const char *s = strrchr(name, '.');
+
+	if (!s || s - name < SDC_UNIT_NAME_HASH_CHARS + 1)
+		return false;
+	s -= SDC_UNIT_NAME_HASH_CHARS;
+	if (s[-1] != '_')
+		return false;
+	for (int i = 0; i < SDC_UNIT_NAME_HASH_CHARS; i++)
+		if (!strchr("0123456789abcdef", s[i]))
+			return false;
+	return true;
+}
+
 /* As systemd's unit_name_from_path(path, ".mount"): simplify the path,
  * strip the slashes at both ends, '/' becomes '-', every byte outside
  * [0-9A-Za-z:_.] (and a leading '.') becomes \xNN. */
@@ -335,7 +437,7 @@ int umh_sd_mount_unit_name(const char *path, char **ret)
 	if (!path || !ret)
 		return -EINVAL;
 	*ret = NULL;
-	if (path[0] != '/')
+	if (path[0] != '/' || strlen(path) >= 4096 /* PATH_MAX */)
 		return -EINVAL;
 
 	/* Simplify: collapse "//", drop "." components and the trailing "/";
@@ -388,7 +490,7 @@ int umh_sd_mount_unit_name(const char *path, char **ret)
 	}
 	strcpy(t, suffix);
 	if (strlen(name) >= SDC_UNIT_NAME_MAX)
-		return -ENAMETOOLONG;
+		return unit_name_hash_long(name, ret);
 	*ret = name;
 	name = NULL;
 	return 0;
@@ -414,7 +516,7 @@ int umh_sd_mount_unit_path(const char *unit, char **ret)
 	if (!unit || !ret)
 		return -EINVAL;
 	*ret = NULL;
-	if (!endswith(unit, ".mount"))
+	if (!endswith(unit, ".mount") || unit_name_is_hashed(unit))
 		return -EINVAL;
 	n = strlen(unit) - strlen(".mount");
 	if (n == 0)

@@ -48,15 +48,18 @@ int umh_sd_connect(const char *where, sd_bus **ret);
  * umh_sd_connect(). */
 int umh_sd_connect_pid(pid_t pid, sd_bus **ret);
 
-/* The mount unit systemd names after a mount point, as systemd-escape
- * --path --suffix=mount does: "/mnt/b" -> "mnt-b.mount", "/" -> "-.mount",
+/* The mount unit systemd names after a mount point, as systemd 252's
+ * unit_name_from_path() does: "/mnt/b" -> "mnt-b.mount", "/" -> "-.mount",
  * "/a-b" -> "a\x2db.mount".  The path must be absolute; "//", "/./" and a
- * trailing "/" are simplified away; ".." is refused (-EINVAL); a name longer
- * than systemd allows is refused (-ENAMETOOLONG; systemd 252 refuses such
- * mount points too). */
+ * trailing "/" are simplified away; ".." is refused (-EINVAL).  A name of 256
+ * bytes or more is shortened as systemd does: its first 232 bytes, "_", a
+ * 16-hex-digit SipHash of the whole name, ".mount" (checked against the
+ * names systemd 252 gave such mount points). */
 int umh_sd_mount_unit_name(const char *path, char **ret);
 
-/* The reverse, for a ".mount" name: "mnt-b.mount" -> "/mnt/b". */
+/* The reverse, for a ".mount" name: "mnt-b.mount" -> "/mnt/b".  A
+ * shortened (hashed) name cannot be turned back: -EINVAL (ask systemd for
+ * the unit's Where= instead). */
 int umh_sd_mount_unit_path(const char *unit, char **ret);
 
 enum umh_sd_cause_kind {
@@ -64,7 +67,7 @@ enum umh_sd_cause_kind {
 	UMH_SD_CAUSE_BINDS_TO_INACTIVE,   /* BindsTo= a unit that is inactive or stopping */
 	UMH_SD_CAUSE_STOP_WHEN_UNNEEDED,  /* StopWhenUnneeded=yes, nothing active needs it */
 	UMH_SD_CAUSE_AUTOMOUNT_IDLE,      /* its automount's TimeoutIdleSec= ran out */
-	UMH_SD_CAUSE_CONFLICT,            /* Conflicts= with a unit being started (umount.target: shutdown) */
+	UMH_SD_CAUSE_CONFLICT,            /* Conflicts= with a unit starting or started (umount.target: shutdown) */
 	UMH_SD_CAUSE_DEPENDENCY_STOPPING, /* Requires= / PartOf= a unit being stopped */
 	UMH_SD_CAUSE_NEED_DAEMON_RELOAD,  /* none of the above, and its unit file changed on disk */
 };
@@ -108,7 +111,16 @@ struct umh_sd_cause {
  * it.  Afterwards the unit may be gone (facts.gone) or reloaded from its unit
  * file without what /proc/self/mountinfo had given it, and the answer is
  * weaker (kind unknown, sentence says so).  On success *ret is filled and
- * must be released with umh_sd_cause_done(). */
+ * must be released with umh_sd_cause_done().
+ *
+ * The stop job races with the read (10-40 ms from JobNew to the unit's
+ * collection, measured): all calls are sent at once and the answers
+ * collected after, which needs sd_bus_process() on `bus`.  So give it a
+ * connection of its own, not the one whose JobNew callback is running
+ * (there sd-bus forbids that; the calls are then made one by one, slower),
+ * and not one whose other callbacks must not run meanwhile (processing it
+ * may dispatch them).  On a bus (not a direct connection) the unit is
+ * Ref()'d for the time of the read. */
 int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret);
 
 /* Releases what umh_sd_read_cause() filled in, and zeroes it. */

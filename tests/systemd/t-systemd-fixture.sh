@@ -379,6 +379,17 @@ c=$(timeout 10 "$SDW" --bus "pid:$SD_PID" --read /never/mounted | tail -n 1)
 check_json_of "a path never mounted: unknown, systemd has no such unit" "$c" \
 	'.unit == "never-mounted.mount" and .kind == "unknown" and .facts.gone == true and (.sentence | test("has no never-mounted.mount loaded"))'
 
+# --- a long mount point: the unit name systemd shortens with a hash -----------------------
+long=/mnt/$(printf -- '-%.0s' $(seq 80))
+sd_exec mkdir -p "$long"
+sd_exec mount -t tmpfs tmpfs "$long"
+theirs=$(sd_exec systemctl list-units --all -t mount --no-legend --plain | awk '{print $1}' | grep '_[0-9a-f]\{16\}\.mount$')
+c=$(timeout 10 "$SDW" --bus "pid:$SD_PID" --read "$long" | tail -n 1)
+check_eq "a mount point whose unit name is too long: our name is systemd's, and it is that mount" \
+	"$theirs|active|$long" "$(jq -r '"\(.unit)|\(.facts.active_state)|\(.facts.where)"' <<<"${c:-null}")"
+check_contains "... a shortened name" "$theirs" "_b39155bbf47a83ae.mount"
+sd_exec umount "$long"
+
 # --- the container is healthy and goes away cleanly ------------------------------------
 check_eq "systemd in the container is still running" running "$(sd_state)"
 pid=$SD_PID cg=$SD_CGROUP tmp=$SD_TMP
