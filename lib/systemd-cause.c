@@ -950,6 +950,11 @@ static void facts_done(struct umh_sd_unit_facts *f)
 	memset(f, 0, sizeof(*f));
 }
 
+static void facts_donep(struct umh_sd_unit_facts *f)
+{
+	facts_done(f);
+}
+
 void umh_sd_cause_done(struct umh_sd_cause *c)
 {
 	if (!c)
@@ -1165,6 +1170,11 @@ static int decide_rules(struct umh_sd_cause *c, const struct unit_briefs *deps, 
 		                    "%s is %s and has no job: read too late, the state that caused the "
 		                    "stop is gone",
 		                    c->unit, f->active_state ? f->active_state : "inactive");
+	if (!f->consistent)
+		return sdc_asprintf(&c->sentence,
+		                    "systemd stopped %s, but its state went away while it was read (the "
+		                    "stop was over too fast): what was read explains nothing",
+		                    c->unit);
 	return sdc_asprintf(&c->sentence,
 	                    "systemd stopped %s, but no dependency explains it: most likely on request "
 	                    "(systemctl stop, isolate, or a umount through systemd)",
@@ -1200,10 +1210,17 @@ static int decide(struct umh_sd_cause *c, const struct unit_briefs *deps, const 
 	return 0;
 }
 
-/* The unit's own properties, read one by one (Properties.Get): GetAll on
- * the Unit interface makes systemd look up UnitFileState and the presets on
- * disk, which took it ~6 ms in the test container, a third of the time the
- * stop job leaves.  The most telling come first. */
+/* Round one of a read, in this order, all sent at once.  The unit's own
+ * properties one by one (Properties.Get): GetAll on the Unit interface makes
+ * systemd look up UnitFileState and the presets on disk, which took it ~6 ms
+ * in the test container, a third of the time the stop job leaves.  The most
+ * telling first.  systemd may collect the unit between two answers (when
+ * the stop job ends); a collected unit read again is a fresh copy, with no
+ * InvocationID: so InvocationID is read first and again last, and all that
+ * lies between is from the live unit when both are there and the same.
+ * "@self" is ListUnitsByNames([unit]) (state and job), "@mount" the Mount
+ * interface's GetAll (cheap; What= goes as soon as systemd sees the mount
+ * leave mountinfo), "@invocation" the second InvocationID. */
 /* A unit Ref()'d for the time of a read: Unref()'d when it goes out of
  * scope, without waiting for the answer. */
 struct unit_pin {
@@ -1218,10 +1235,12 @@ static void unref_unitp(struct unit_pin *p)
 		                               NULL, NULL);
 }
 
-static const char *const unit_prop_order[] = {
-	"BindsTo", "StopWhenUnneeded", "TriggeredBy", "Conflicts", "ConflictedBy", "InvocationID",
+static const char *const round_one[] = {
+	"InvocationID", "BindsTo", "StopWhenUnneeded", "TriggeredBy", "Conflicts", "ConflictedBy",
+	"@self", "@mount",
 	"Requires", "PartOf", "RequiredBy", "RequisiteOf", "WantedBy", "BoundBy", "SourcePath",
-	"FragmentPath", "DropInPaths", "NeedDaemonReload", NULL
+	"FragmentPath", "DropInPaths", "NeedDaemonReload",
+	"@invocation", NULL
 };
 
 static const struct prop_map *find_prop(const struct prop_map *map, const char *name)
@@ -1237,13 +1256,14 @@ int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret)
 	struct umh_sd_cause c = { 0 };
 	_sdc_cleanup_(sdc_cause_donep) struct umh_sd_cause *cleanup = &c;
 	_sdc_cleanup_(unit_briefs_donep) struct unit_briefs self = { 0 }, deps = { 0 };
+	_sdc_cleanup_(facts_donep) struct umh_sd_unit_facts last = { 0 };
 	_sdc_cleanup_(batch_donep) struct batch b1, b2;
 	_sdc_cleanup_strv_free_ char **names = NULL;
 	_sdc_cleanup_free_ char *upath = NULL;
 	_sdc_cleanup_(unref_unitp) struct unit_pin pin = { bus, NULL };
 	_sdc_cleanup_free_ uint64_t *idle = NULL;
 	const struct unit_brief *me;
-	int r, i_self, i_after, i_prop[BATCH_MAX], i_mount = -1, i_deps = -1, i_ref = -1, n_trig;
+	int r, i_self = -1, i_prop[BATCH_MAX], i_mount = -1, i_deps = -1, i_ref = -1, n_trig;
 	int i_idle[BATCH_MAX];
 
 	if (!bus || !unit || !ret)
@@ -1275,27 +1295,20 @@ int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret)
 		if ((i_ref = batch_add(&b1, m)) < 0)
 			return i_ref;
 	}
-	{
-		char *one[] = { c.unit, NULL };
-		if ((i_self = batch_add_list_units(&b1, one)) < 0)
-			return i_self;
-	}
-	for (size_t i = 0; unit_prop_order[i]; i++) {
-		/* What= is gone from the Mount properties once systemd has seen
-		 * the mount leave /proc/self/mountinfo: ask for it early. */
-		if (i == 5 && endswith(c.unit, ".mount") &&
-		    (i_mount = batch_add_get_all(&b1, upath, SDC_MOUNT)) < 0)
-			return i_mount;
-		if ((i_prop[i] = batch_add_get(&b1, upath, SDC_UNIT, unit_prop_order[i])) < 0)
-			return i_prop[i];
-	}
-	/* Last, the unit's job again: if it is still there, no property above
-	 * was read after the stop was over (a unit with a job is never
-	 * collected). */
-	{
-		char *one[] = { c.unit, NULL };
-		if ((i_after = batch_add_list_units(&b1, one)) < 0)
-			return i_after;
+	for (size_t i = 0; round_one[i]; i++) {
+		if (strcmp(round_one[i], "@self") == 0) {
+			char *one[] = { c.unit, NULL };
+			if ((i_self = batch_add_list_units(&b1, one)) < 0)
+				return i_self;
+		} else if (strcmp(round_one[i], "@mount") == 0) {
+			if (endswith(c.unit, ".mount") &&
+			    (i_mount = batch_add_get_all(&b1, upath, SDC_MOUNT)) < 0)
+				return i_mount;
+		} else {
+			const char *prop = round_one[i][0] == '@' ? "InvocationID" : round_one[i];
+			if ((i_prop[i] = batch_add_get(&b1, upath, SDC_UNIT, prop)) < 0)
+				return i_prop[i];
+		}
 	}
 	r = batch_wait(&b1);
 	if (r < 0)
@@ -1314,16 +1327,21 @@ int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret)
 	me = unit_briefs_find(&self, c.unit);
 	if (!me)
 		return -EIO;
-	for (size_t i = 0; unit_prop_order[i]; i++) {
-		struct batch_call *call = &b1.v[i_prop[i]];
+	for (size_t i = 0; round_one[i]; i++) {
+		struct batch_call *call;
+		bool again = strcmp(round_one[i], "@invocation") == 0;
 
+		if (round_one[i][0] == '@' && !again)
+			continue;
+		call = &b1.v[i_prop[i]];
 		if (!call->reply) {
 			/* A property this systemd does not have: skip it. */
 			if (strcmp(call->error_name, SD_BUS_ERROR_UNKNOWN_PROPERTY) == 0)
 				continue;
 			return call->error ? call->error : -EIO;
 		}
-		r = read_prop(call->reply, find_prop(unit_props, unit_prop_order[i]), &c.facts);
+		r = read_prop(call->reply, find_prop(unit_props, again ? "InvocationID" : round_one[i]),
+		              again ? &last : &c.facts);
 		if (r < 0)
 			return r;
 	}
@@ -1334,7 +1352,7 @@ int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret)
 		if (r < 0)
 			return r;
 	}
-	/* The job and state seen first are the ones that count. */
+	/* The job and state seen at "@self". */
 	c.facts.job_id = me->job_id;
 	if ((r = strdup_to(&c.facts.job_type, me->job_type)) < 0 ||
 	    (r = strdup_to(&c.facts.active_state, me->active_state)) < 0 ||
@@ -1342,16 +1360,7 @@ int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret)
 	    (r = strdup_to(&c.facts.load_state, me->load_state)) < 0 ||
 	    (r = strdup_to(&c.facts.id, me->name)) < 0)
 		return r;
-	if (me->job_id && b1.v[i_after].reply) {
-		_sdc_cleanup_(unit_briefs_donep) struct unit_briefs after = { 0 };
-		const struct unit_brief *a;
-
-		r = parse_list_units(b1.v[i_after].reply, &after);
-		if (r < 0)
-			return r;
-		a = unit_briefs_find(&after, c.unit);
-		c.facts.consistent = a && a->job_id == me->job_id;
-	}
+	c.facts.consistent = c.facts.invocation_id && streq_ptr(c.facts.invocation_id, last.invocation_id);
 	/* Read too late: the job is over, the unit was garbage-collected and
 	 * what we read is a freshly loaded copy (no invocation ID). */
 	if (!me->job_id && is_inactive_or_failed(me) && !c.facts.invocation_id)

@@ -90,7 +90,9 @@ struct umh_sd_unit_facts {
 	char **required_by, **requisite_of, **wanted_by, **bound_by;
 	char **drop_in_paths;
 	bool gone;               /* the unit was no longer loaded */
-	bool consistent;         /* all of it was read while the job was there */
+	bool consistent;         /* all of it was read from the live unit (its InvocationID
+	                          * read first and last, the same), not from a copy systemd
+	                          * loaded again after collecting it */
 	bool pinned;             /* Ref()'d while read (on a bus only): not collected meanwhile */
 };
 
