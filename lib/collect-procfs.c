@@ -76,6 +76,26 @@ static int link_target(int dirfd, const char *name, uint64_t *mnt, uint64_t *ino
 	return 0;
 }
 
+/* The path a magic link names, for a link whose mount id and inode were just
+ * read.  Between the two reads a descriptor can be closed and its number
+ * reused for another file, or a process can chdir: so the link is read
+ * again afterwards, and a change means the reference is gone (-ESTALE),
+ * never reported with another file's path.  A path longer than the kernel
+ * prints (-ENAMETOOLONG from d_path) leaves BUF empty: the reference is
+ * still real, and still reported. */
+static int read_link_checked(int dirfd, const char *name, uint64_t mnt, uint64_t ino, char *buf, size_t size)
+{
+	ssize_t n = umh_readlink(dirfd, name, buf, size);
+	if (n == -ENAMETOOLONG)
+		buf[0] = '\0';
+	else if (n < 0)
+		return (int)n;
+	uint64_t mnt2, ino2;
+	if (link_target(dirfd, name, &mnt2, &ino2) < 0 || mnt2 != mnt || ino2 != ino)
+		return -ESTALE;
+	return 0;
+}
+
 static void note_denied(struct proc_scan *p, int err)
 {
 	if (p->denied)
@@ -131,8 +151,8 @@ static int scan_link(struct proc_scan *p, int32_t tid, const char *name, enum um
 	if (!umh_scan_lookup(p->s, mnt))
 		return 0;
 
-	if (umh_readlink(p->dirfd, name, p->b->path, sizeof(p->b->path)) < 0)
-		p->b->path[0] = '\0';
+	if (read_link_checked(p->dirfd, name, mnt, ino, p->b->path, sizeof(p->b->path)) < 0)
+		return 0;
 	struct umh_holder h = {
 		.kind = kind,
 		.mnt_id = mnt,
@@ -221,7 +241,7 @@ static int scan_fds(struct proc_scan *p, const char *dir, const char *fdinfo_dir
 				continue; /* the leader's table, seen through a thread */
 
 			struct umh_holder h = { .kind = kind, .mnt_id = mnt, .tid = tid, .fd = fd, .path = p->b->path };
-			if (umh_readlink(fddir, d->d_name, p->b->path, sizeof(p->b->path)) < 0)
+			if (read_link_checked(fddir, d->d_name, mnt, ino, p->b->path, sizeof(p->b->path)) < 0)
 				continue;
 			h.deleted = strip_deleted(fddir, d->d_name, p->b->path);
 			char info[PATH_MAX], buf[512];
@@ -285,7 +305,7 @@ static int scan_maps(struct proc_scan *p)
 			.path = p->b->path,
 		};
 		snprintf(h.access, sizeof(h.access), "%s%s", e.perms[0] == 'r' ? "r" : "", e.perms[1] == 'w' ? "w" : "");
-		if (by_path || umh_readlink(p->dirfd, name, p->b->path, sizeof(p->b->path)) < 0)
+		if (by_path || read_link_checked(p->dirfd, name, mnt, ino, p->b->path, sizeof(p->b->path)) < 0)
 			snprintf(p->b->path, sizeof(p->b->path), "%s", e.path);
 		h.deleted = strip_deleted(p->dirfd, name, p->b->path);
 		int r = emit(p, &h);
@@ -400,49 +420,41 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static int list_pids(struct umh_scan *s, int32_t **ret, size_t *n)
+/* With hidepid=invisible (or 2), /proc lists only this user's processes:
+ * the others are not even there to count.  Say so, with the total the
+ * kernel still shows in /proc/loadavg (tasks: threads included). */
+static int note_hidden_processes(struct umh_scan *s)
 {
-	_cleanup_close_ int fd = openat(s->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	_cleanup_closedir_ DIR *d = fdopendir(fd);
-	if (!d)
-		return -errno;
-	TAKE_FD(fd);
-
-	int32_t *pids = NULL;
-	size_t count = 0;
-	struct dirent *e;
-	int more;
-	while ((more = umh_readdir(d, &e)) > 0) {
-		int32_t pid = atoi(e->d_name);
-		if (pid <= 0 || pid == s->self || pid == s->parent)
-			continue;
-		if ((count & (count - 1)) == 0) {
-			int32_t *v = reallocarray(pids, count ? 2 * count : 1, sizeof(*v));
-			if (!v) {
-				free(pids);
-				return -ENOMEM;
-			}
-			pids = v;
-		}
-		pids[count++] = pid;
-	}
-	if (more < 0) {
-		free(pids);
-		return more;
-	}
-	*ret = pids;
-	*n = count;
-	return 0;
+	struct libmnt_fs *fs = mnt_table_find_target(s->table, "/proc", MNT_ITER_BACKWARD);
+	const char *opts = fs ? mnt_fs_get_fs_options(fs) : NULL;
+	if (!opts || !(strstr(opts, "hidepid=invisible") || strstr(opts, "hidepid=2")))
+		return 0;
+	char buf[128], why[256];
+	unsigned long running, total = 0;
+	if (umh_read_small(s->procfd, "loadavg", buf, sizeof(buf)) > 0)
+		sscanf(buf, "%*s %*s %*s %lu/%lu", &running, &total);
+	snprintf(why, sizeof(why),
+		 "/proc is mounted with hidepid=invisible, so they are not visible to this user "
+		 "(%lu tasks run on the system in all)", total);
+	return umh_report_add_skip(s->report, 0, EACCES, "other users' processes", why);
 }
 
 int umh_collect_processes(struct umh_scan *s)
 {
 	struct pool pool = { .s = s };
-	int r = list_pids(s, &pool.pids, &pool.n_pids);
+	int r = umh_list_pids(s->procfd, &pool.pids, &pool.n_pids);
 	if (r < 0)
 		return r;
+	/* Not ourselves, nor the process that waits for our answer. */
+	size_t kept = 0;
+	for (size_t i = 0; i < pool.n_pids; i++)
+		if (pool.pids[i] != s->self && pool.pids[i] != s->parent)
+			pool.pids[kept++] = pool.pids[i];
+	pool.n_pids = kept;
+	if (geteuid() != 0 && (r = note_hidden_processes(s)) < 0) {
+		free(pool.pids);
+		return r;
+	}
 
 	unsigned int n = s->workers ? s->workers : 1;
 	pthread_t *threads = calloc(n, sizeof(*threads));

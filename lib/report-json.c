@@ -28,7 +28,7 @@ static void write_holder(struct umh_json *j, const struct umh_report *r, const s
 		umh_json_str(j, "comm", p ? p->comm : NULL);
 		umh_json_str(j, "cmdline", p ? p->cmdline : NULL);
 	}
-	umh_json_str(j, "path", h->path);
+	umh_json_str(j, "path", h->path && *h->path ? h->path : NULL);
 	if (h->fd >= 0)
 		umh_json_int(j, "fd", h->fd);
 	if (*h->access)

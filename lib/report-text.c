@@ -91,7 +91,10 @@ static void print_reference(FILE *out, const struct umh_holder *h)
 		break;
 	}
 	fprintf(out, "      %-16s ", label);
-	esc(out, h->path);
+	if (h->path && *h->path)
+		esc(out, h->path);
+	else
+		fputs("(a path too long for /proc to show)", out);
 	if (h->deleted)
 		fputs(" (deleted)", out);
 	if (h->kind == UMH_KIND_IO_URING && h->detail) {

@@ -40,9 +40,17 @@ check_not_contains() {
 	if grep -qF -- "$3" <<<"$2"; then not_ok "$1"; diag "did not expect: $3"; diag "in: $2"; else ok "$1"; fi
 }
 # check_json DESC JSON JQ-EXPRESSION: passes when the expression is true.
+# The expression must print exactly "true": empty input fails (jq 1.6 -e
+# exits 0 when it reads no value at all).
 check_json() {
-	if jq -e "$3" >/dev/null 2>&1 <<<"$2"; then ok "$1"; else not_ok "$1"; diag "jq: $3"; diag "json: $2"; fi
+	if [ "$(jq -c "$3" 2>/dev/null <<<"$2")" = true ]; then
+		ok "$1"
+	else
+		not_ok "$1"; diag "jq: $3"; diag "json: $2"
+	fi
 }
+# is_json TEXT: TEXT is one or more JSON values (and not empty).
+is_json() { [ -n "$(jq -c true 2>/dev/null <<<"$1")" ]; }
 check_eq() { # DESC EXPECTED ACTUAL
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "expected: $2"; diag "actual:   $3"; fi
 }
@@ -63,14 +71,15 @@ trap run_cleanups EXIT
 
 # start_holder READY-FILE COMMAND...: starts COMMAND in the background and
 # waits until it has created READY-FILE (the fixtures write it once they hold
-# what they were asked to hold).  Sets HOLDER_PID.
+# what they were asked to hold), HOLDER_WAIT tenths of a second at most (5 s
+# by default).  Sets HOLDER_PID.
 start_holder() {
 	local ready=$1; shift
 	rm -f "$ready"
 	"$@" &
 	HOLDER_PID=$!
 	STARTED_PIDS+=("$HOLDER_PID")
-	wait_for "test -e $ready" || { diag "holder did not get ready: $*"; return 1; }
+	wait_for "test -e $ready" "${HOLDER_WAIT:-50}" || { diag "holder did not get ready: $*"; return 1; }
 }
 
 # wait_for SHELL-CONDITION [TENTHS]: polls until true, 5 s by default.
@@ -107,3 +116,23 @@ hold() {
 
 # jq_count JSON FILTER: how many holders match a jq select() condition.
 jq_count() { jq "[.holders[] | select($2)] | length" <<<"$1"; }
+
+# as_nobody COMMAND...: runs COMMAND as uid/gid 65534, without capabilities.
+# NOBODY is the same as a command prefix, for start_holder: a shell function
+# run in the background would leave its child behind when killed.
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --)
+as_nobody() { "${NOBODY[@]}" "$@"; }
+
+# hold_as_two_users MOUNTPOINT: one cwd holder of nobody's (in DIR/mine) and
+# one of root's (in DIR/theirs), on a tmpfs made writable for both.  Sets
+# P_NOBODY and P_ROOT.
+hold_as_two_users() {
+	local m=$1
+	chmod 755 "$SCRATCH"
+	chmod 1777 "$m" "$READY"
+	mkdir -m 777 "$m/mine" "$m/theirs"
+	start_holder "$READY/nobody" "${NOBODY[@]}" "$FIX/holder" "$READY/nobody" cwd "$m/mine"
+	P_NOBODY=$HOLDER_PID
+	hold root cwd "$m/theirs"
+	P_ROOT=$HOLDER_PID
+}

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,10 @@ void umh_explain_failure(const struct umh_failure *f, const struct umh_config *c
 	/* No target: it is gone or was replaced (-ESTALE), or the analysis
 	 * could not start: nothing true to add. */
 	if (umh_report_target(&r) && umh_report_is_held(&r)) {
+		/* umount's own message was written; ours is extra.  A reader
+		 * that went away (umount ... 2>&1 | head -1) must not turn the
+		 * exit status into a death by SIGPIPE. */
+		signal(SIGPIPE, SIG_IGN);
 		fflush(stdout);
 		umh_report_print_text(&r, stderr);
 		fflush(stderr);

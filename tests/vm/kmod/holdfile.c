@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * holdfile: open a file from kernel space and keep it open until unload.
+ *
+ * This reproduces the case umount-helper exists for: a file opened with
+ * filp_open() is referenced by no process's file table, so lsof and fuser
+ * see nothing, yet the mount it lives on stays busy ("umount.nfs: /mnt:
+ * device is busy") until the module lets go of it at rmmod.
+ *
+ *     insmod holdfile.ko path=/mnt/dir/file
+ */
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+static char *path;
+module_param(path, charp, 0444);
+MODULE_PARM_DESC(path, "file to open at load and keep open until unload");
+
+static struct file *held;
+
+static int __init holdfile_init(void)
+{
+	char buf[64];
+	loff_t pos = 0;
+	ssize_t n;
+
+	if (!path || !*path) {
+		pr_err("holdfile: no path= given\n");
+		return -EINVAL;
+	}
+	held = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(held)) {
+		int err = PTR_ERR(held);
+
+		pr_err("holdfile: cannot open %s: %d\n", path, err);
+		held = NULL;
+		return err;
+	}
+	/*
+	 * Read like the original report did, so the file is really in use by
+	 * the filesystem (an NFS READ goes out), not just looked up.
+	 */
+	n = kernel_read(held, buf, sizeof(buf) - 1, &pos);
+	if (n < 0) {
+		pr_err("holdfile: cannot read %s: %zd\n", path, n);
+		filp_close(held, NULL);
+		held = NULL;
+		return n;
+	}
+	/* Drop trailing newlines: one log line per event. */
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	pr_info("holdfile: holding %s open, read \"%.32s\"\n", path, buf);
+	return 0;
+}
+
+static void __exit holdfile_exit(void)
+{
+	/* The only reference the mount was waiting for goes away here. */
+	if (held)
+		filp_close(held, NULL);
+	pr_info("holdfile: closed %s\n", path);
+}
+
+module_init(holdfile_init);
+module_exit(holdfile_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Keep a file open from kernel space (umount-helper VM tests)");
