@@ -76,23 +76,48 @@ static int link_target(int dirfd, const char *name, uint64_t *mnt, uint64_t *ino
 	return 0;
 }
 
-/* The path a magic link names, for a link whose mount id and inode were just
- * read.  Between the two reads a descriptor can be closed and its number
- * reused for another file, or a process can chdir: so the link is read
- * again afterwards, and a change means the reference is gone (-ESTALE),
- * never reported with another file's path.  A path longer than the kernel
- * prints (-ENAMETOOLONG from d_path) leaves BUF empty: the reference is
- * still real, and still reported. */
-static int read_link_checked(int dirfd, const char *name, uint64_t mnt, uint64_t ino, char *buf, size_t size)
+/* The kernel marks an unlinked file's name with " (deleted)"; a file can
+ * also be called that.  The suffix is taken off only when UNLINKED. */
+static bool strip_deleted_suffix(char *path, bool unlinked)
 {
-	ssize_t n = umh_readlink(dirfd, name, buf, size);
+	size_t len = strlen(path), slen = STRLEN(DELETED_SUFFIX);
+	if (!unlinked || len <= slen || strcmp(path + len - slen, DELETED_SUFFIX) != 0)
+		return false;
+	path[len - slen] = '\0';
+	return true;
+}
+
+/* The path a magic link names, for a link whose mount id and inode were just
+ * read.  Between two reads of a link a descriptor can be closed and its
+ * number reused for another file, or a process can chdir -- and back again,
+ * so reading the link twice and comparing proves nothing.  So the link is
+ * opened (O_PATH: the filesystem is not asked to open anything) and the
+ * path and identity are both read from that one descriptor of our own,
+ * which cannot change under us.  If what it names is not what the first
+ * read saw, the reference changed meanwhile: -ESTALE, never another file's
+ * path.  A path longer than the kernel prints (-ENAMETOOLONG from d_path)
+ * leaves BUF empty: the reference is still real, and still reported.
+ * *DELETED tells whether the file is unlinked (its link count is 0: a name
+ * ending in " (deleted)" alone proves nothing). */
+static int read_link_pinned(int dirfd, const char *name, uint64_t mnt, uint64_t ino, char *buf, size_t size,
+			    bool *deleted)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct statx stx;
+	if (statx(fd, "", AT_EMPTY_PATH | LINK_FLAGS, STATX_NLINK, &stx) < 0)
+		return -errno;
+	if (!(stx.stx_mask & STATX_MNT_ID) || stx.stx_mnt_id != mnt || stx.stx_ino != ino)
+		return -ESTALE;
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	ssize_t n = umh_readlink(AT_FDCWD, self, buf, size);
 	if (n == -ENAMETOOLONG)
 		buf[0] = '\0';
 	else if (n < 0)
 		return (int)n;
-	uint64_t mnt2, ino2;
-	if (link_target(dirfd, name, &mnt2, &ino2) < 0 || mnt2 != mnt || ino2 != ino)
-		return -ESTALE;
+	*deleted = strip_deleted_suffix(buf, (stx.stx_mask & STATX_NLINK) && stx.stx_nlink == 0);
 	return 0;
 }
 
@@ -104,21 +129,6 @@ static void note_denied(struct proc_scan *p, int err)
 	char what[32];
 	snprintf(what, sizeof(what), "pid %d", p->pid);
 	umh_report_add_skip(p->s->report, p->pid, err, what, "permission denied");
-}
-
-/* The kernel marks an unlinked file's name with " (deleted)"; a file can
- * also be called that.  Believe the suffix only when the link count is 0. */
-static bool strip_deleted(int dirfd, const char *name, char *path)
-{
-	size_t len = strlen(path), slen = STRLEN(DELETED_SUFFIX);
-	if (len <= slen || strcmp(path + len - slen, DELETED_SUFFIX) != 0)
-		return false;
-	struct statx stx;
-	if (statx(dirfd, name, LINK_FLAGS, STATX_NLINK, &stx) < 0 || !(stx.stx_mask & STATX_NLINK) ||
-	    stx.stx_nlink != 0)
-		return false;
-	path[len - slen] = '\0';
-	return true;
 }
 
 static int emit(struct proc_scan *p, struct umh_holder *h)
@@ -151,8 +161,6 @@ static int scan_link(struct proc_scan *p, int32_t tid, const char *name, enum um
 	if (!umh_scan_lookup(p->s, mnt))
 		return 0;
 
-	if (read_link_checked(p->dirfd, name, mnt, ino, p->b->path, sizeof(p->b->path)) < 0)
-		return 0;
 	struct umh_holder h = {
 		.kind = kind,
 		.mnt_id = mnt,
@@ -160,7 +168,8 @@ static int scan_link(struct proc_scan *p, int32_t tid, const char *name, enum um
 		.fd = -1,
 		.path = p->b->path,
 	};
-	h.deleted = strip_deleted(p->dirfd, name, p->b->path);
+	if (read_link_pinned(p->dirfd, name, mnt, ino, p->b->path, sizeof(p->b->path), &h.deleted) < 0)
+		return 0;
 	return emit(p, &h);
 }
 
@@ -241,9 +250,8 @@ static int scan_fds(struct proc_scan *p, const char *dir, const char *fdinfo_dir
 				continue; /* the leader's table, seen through a thread */
 
 			struct umh_holder h = { .kind = kind, .mnt_id = mnt, .tid = tid, .fd = fd, .path = p->b->path };
-			if (read_link_checked(fddir, d->d_name, mnt, ino, p->b->path, sizeof(p->b->path)) < 0)
+			if (read_link_pinned(fddir, d->d_name, mnt, ino, p->b->path, sizeof(p->b->path), &h.deleted) < 0)
 				continue;
-			h.deleted = strip_deleted(fddir, d->d_name, p->b->path);
 			char info[PATH_MAX], buf[512];
 			struct umh_fdinfo fi;
 			snprintf(info, sizeof(info), "%s/%s", fdinfo_dir, d->d_name);
@@ -305,9 +313,10 @@ static int scan_maps(struct proc_scan *p)
 			.path = p->b->path,
 		};
 		snprintf(h.access, sizeof(h.access), "%s%s", e.perms[0] == 'r' ? "r" : "", e.perms[1] == 'w' ? "w" : "");
-		if (by_path || read_link_checked(p->dirfd, name, mnt, ino, p->b->path, sizeof(p->b->path)) < 0)
+		/* Without map_files/, maps' own path is all there is, and
+		 * whether the file is unlinked cannot be checked. */
+		if (by_path || read_link_pinned(p->dirfd, name, mnt, ino, p->b->path, sizeof(p->b->path), &h.deleted) < 0)
 			snprintf(p->b->path, sizeof(p->b->path), "%s", e.path);
-		h.deleted = strip_deleted(p->dirfd, name, p->b->path);
 		int r = emit(p, &h);
 		if (r < 0)
 			return r;

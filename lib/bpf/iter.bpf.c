@@ -197,8 +197,24 @@ int scan_files(struct bpf_iter__task_file *ctx)
 
 /* --- working directories, roots, executables -------------------------------- */
 
-static __always_inline void send_path(struct seq_file *seq, struct task_struct *task, __u16 kind, struct path *p)
+static __always_inline unsigned int fs_sequence(struct fs_struct *fs)
 {
+	return fs ? BPF_CORE_READ(fs, seq.seqcount.seqcount.sequence) : 0;
+}
+
+/* A cwd, root or executable.  chdir(2) and chroot(2) replace a cwd or root
+ * under FS's seqlock while this runs without it: so they are read as the
+ * kernel's own lockless readers do -- the sequence before and after, and
+ * the record dropped if a writer came between, so that a mount id is never
+ * paired with the path of the directory the process moved to (or from)
+ * meanwhile.  A reference in flux is not reported: it was not there long
+ * enough to hold anything.  An executable (FS NULL) does not change. */
+static __always_inline void send_path(struct seq_file *seq, struct task_struct *task, __u16 kind,
+				      struct fs_struct *fs, struct path *p)
+{
+	unsigned int before = fs_sequence(fs);
+	if (before & 1)
+		return;
 	__u32 mnt_id = mnt_id_of(BPF_CORE_READ(p, mnt));
 	if (!of_interest(mnt_id))
 		return;
@@ -206,7 +222,10 @@ static __always_inline void send_path(struct seq_file *seq, struct task_struct *
 	if (!b)
 		return;
 	inode_facts(b, BPF_CORE_READ(p, dentry, d_inode));
-	send(seq, b, bpf_d_path(p, b->path, sizeof(b->path)));
+	long n = bpf_d_path(p, b->path, sizeof(b->path));
+	if (fs_sequence(fs) != before)
+		return;
+	send(seq, b, n);
 }
 
 SEC("iter/task")
@@ -222,19 +241,19 @@ int scan_tasks(struct bpf_iter__task *ctx)
 
 	if (leader) {
 		if (fs) {
-			send_path(seq, task, UMH_REC_CWD, &fs->pwd);
-			send_path(seq, task, UMH_REC_ROOT, &fs->root);
+			send_path(seq, task, UMH_REC_CWD, fs, &fs->pwd);
+			send_path(seq, task, UMH_REC_ROOT, fs, &fs->root);
 		}
 		struct mm_struct *mm = task->mm;
 		struct file *exe = mm ? mm->exe_file : NULL;
 		if (exe)
-			send_path(seq, task, UMH_REC_EXE, (struct path *)&exe->f_path);
+			send_path(seq, task, UMH_REC_EXE, NULL, (struct path *)&exe->f_path);
 		return 0;
 	}
 	/* A thread is its own holder only when it unshared its fs_struct. */
 	if (fs && fs != task->group_leader->fs) {
-		send_path(seq, task, UMH_REC_THREAD_CWD, &fs->pwd);
-		send_path(seq, task, UMH_REC_THREAD_ROOT, &fs->root);
+		send_path(seq, task, UMH_REC_THREAD_CWD, fs, &fs->pwd);
+		send_path(seq, task, UMH_REC_THREAD_ROOT, fs, &fs->root);
 	}
 	return 0;
 }

@@ -46,4 +46,23 @@ check_eq "races: every scan ends within 5 s" 0 "$slow"
 check "races: the churners are still churning (the test tested something)" kill -0 "$P_CHURN1" "$P_CHURN2"
 check_json "races: skips are only processes we may not read" "$("$UMH" explain --json "$M")" \
 	'[.skipped[] | select(.why != "permission denied")] | length == 0'
+
+# Without the churners a scan takes milliseconds: many more of them, with
+# both scanners, against the two flipping processes alone.  A mount id read
+# before a chdir paired with the path read after it shows up here.
+kill "$P_CHURN1" "$P_CHURN2"
+for mode in bpf procfs; do
+	opt=(); [ "$mode" = procfs ] && opt=(--no-bpf)
+	wrong=0 seen=0
+	for ((i = 0; i < 150; i++)); do
+		json=$("$UMH" explain --json "${opt[@]}" "$M")
+		seen=$((seen + $(jq "[.holders[] | select(.pid == $P_FLIP1 or .pid == $P_FLIP2)] | length" <<<"$json")))
+		n=$(jq "[.holders[] | select(.path != null and (.path | startswith(\"$M\") | not))] | length" <<<"$json")
+		[ "$n" = 0 ] || { wrong=$((wrong + 1)); diag "$mode run $i: $(jq -c '.holders' <<<"$json")"; }
+	done
+	diag "$mode: 150 scans, flipping references reported: $seen"
+	check_eq "races ($mode scan): a flipping reference is never paired with the path it moved to" 0 "$wrong"
+	check "races ($mode scan): flipping references were caught on the mount (the test tested something)" \
+		test "$seen" -gt 0
+done
 finish
