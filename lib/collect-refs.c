@@ -1,0 +1,52 @@
+/* The target's reference count around the BPF scan, then compared with
+ * what every collector found (refs.h).  The count is read just before the
+ * scan and just after it: references taken or dropped meanwhile would make
+ * the comparison wrong, so a count that moved is reported as unknown. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "bpf/mntcount-load.h"
+#include "scan.h"
+
+static void read_count(struct umh_refs *r, int64_t *into)
+{
+	uint32_t children;
+	int64_t count;
+	if (!r->counter || umh_mntcount_read(r->counter, (uint32_t)r->target, &count, &children, r->why,
+					     sizeof(r->why)) < 0) {
+		/* The first failure says why; the count stays unknown. */
+		umh_mntcount_close(r->counter);
+		r->counter = NULL;
+		r->count_before = -1;
+		return;
+	}
+	*into = count;
+	r->children = children;
+}
+
+void umh_refs_count_before(struct umh_scan *s)
+{
+	struct umh_refs *r = &s->refs;
+	if (umh_mntcount_open(&r->counter, r->why, sizeof(r->why)) < 0)
+		return;
+	read_count(r, &r->count_before);
+}
+
+void umh_refs_count_after(struct umh_scan *s)
+{
+	struct umh_refs *r = &s->refs;
+	r->noted = s->bpf_scanned;
+	if (r->counter)
+		read_count(r, &r->count_after);
+	umh_mntcount_close(r->counter);
+	r->counter = NULL;
+}
+
+int umh_collect_refs(struct umh_scan *s)
+{
+	struct umh_refcount c;
+	pthread_mutex_lock(&s->report->lock);
+	s->unexplained_refs = umh_refs_tally(&s->refs, s->report, &c);
+	pthread_mutex_unlock(&s->report->lock);
+	return umh_report_set_refs(s->report, &c);
+}
