@@ -129,6 +129,7 @@ static int64_t unknown(struct umh_refcount *out, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	out->why = why;
+	out->count = -1; /* one number without the other would invite a guess */
 	return -1;
 }
 
@@ -181,11 +182,9 @@ int64_t umh_refs_tally(const struct umh_refs *r, const struct umh_report *rep, s
 	}
 	out->explained = explained;
 	int64_t left = out->count - out->mounted - explained;
-	if (left < 0) {
-		out->count = -1;
+	if (left < 0)
 		return unknown(out, "the kernel counts %lld, fewer than the %lld references found: it changed as it "
 				    "was read",
 			       (long long)r->count_before, (long long)(explained + out->mounted));
-	}
 	return left;
 }
