@@ -4,6 +4,8 @@
  * the comparison wrong, so a count that moved is reported as unknown. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "bpf/mntcount-load.h"
 #include "scan.h"
@@ -24,22 +26,34 @@ static void read_count(struct umh_refs *r, int64_t *into)
 	r->children = children;
 }
 
+/* UMOUNT_HELPER_DEBUG=time: what reading the count costs. */
+static void debug_time(const char *what, int64_t since)
+{
+	const char *dbg = getenv("UMOUNT_HELPER_DEBUG");
+	if (dbg && strstr(dbg, "time"))
+		fprintf(stderr, "umount-helper: debug: mount count: %s %.1f ms\n", what,
+			(double)(umh_now_ns() - since) / 1e6);
+}
+
 void umh_refs_count_before(struct umh_scan *s)
 {
 	struct umh_refs *r = &s->refs;
-	if (umh_mntcount_open(&r->counter, r->why, sizeof(r->why)) < 0)
-		return;
-	read_count(r, &r->count_before);
+	int64_t t = umh_now_ns();
+	if (umh_mntcount_open(&r->counter, r->why, sizeof(r->why)) == 0)
+		read_count(r, &r->count_before);
+	debug_time("load and first read", t);
 }
 
 void umh_refs_count_after(struct umh_scan *s)
 {
 	struct umh_refs *r = &s->refs;
+	int64_t t = umh_now_ns();
 	r->noted = s->bpf_scanned;
 	if (r->counter)
 		read_count(r, &r->count_after);
 	umh_mntcount_close(r->counter);
 	r->counter = NULL;
+	debug_time("second read", t);
 }
 
 int umh_collect_refs(struct umh_scan *s)

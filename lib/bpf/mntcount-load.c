@@ -10,6 +10,7 @@
 
 #include "bpf/mntcount.h"
 #include "bpf/mntcount.skel.h"
+#include "bpf/percpu.skel.h"
 #include "cleanup.h"
 #include "loader.h"
 
@@ -18,6 +19,7 @@ struct umh_mntcount {
 };
 
 static inline void mntcount_bpf_destroyp(struct umh_mntcount_bpf **p) { umh_mntcount_bpf__destroy(*p); }
+static inline void percpu_bpf_destroyp(struct umh_percpu_bpf **p) { umh_percpu_bpf__destroy(*p); }
 
 int umh_parse_cpu_list(const char *text, uint64_t *bits, unsigned int nbits)
 {
@@ -62,32 +64,19 @@ static int possible_cpus(uint64_t *bits, unsigned int nbits)
 	return umh_parse_cpu_list(buf, bits, nbits);
 }
 
-int umh_mntcount_open(struct umh_mntcount **out, char *why, size_t size)
+/* &__per_cpu_offset[0] into *ADDR, by percpu.bpf.c; 0 or a negative errno
+ * with WHY set. */
+static int find_percpu_offsets(uint64_t *addr, char *why, size_t size)
 {
-	*out = NULL;
-	int r = umh_bpf_precheck(why, size);
-	if (r < 0)
-		return r;
-	umh_bpf_init();
-	_cleanup_(mntcount_bpf_destroyp) struct umh_mntcount_bpf *skel = umh_mntcount_bpf__open();
+	_cleanup_(percpu_bpf_destroyp) struct umh_percpu_bpf *skel = umh_percpu_bpf__open_and_load();
 	if (!skel) {
-		r = -errno;
-		umh_bpf_describe_error(r, "the mount-count program", why, size);
-		return r;
-	}
-	int n = possible_cpus((uint64_t *)skel->rodata->possible_cpus, UMH_MNTCOUNT_MAX_CPUS);
-	if (n < 0) {
-		snprintf(why, size, "the possible CPUs (/sys/devices/system/cpu/possible) cannot be read");
-		return n;
-	}
-	skel->rodata->n_cpus = (uint32_t)n;
-	if ((r = umh_mntcount_bpf__load(skel)) < 0) {
-		umh_bpf_describe_error(r, "the mount-count program", why, size);
+		int r = -errno;
+		umh_bpf_describe_error(r, "the per-CPU offset lookup", why, size);
 		return r;
 	}
 	LIBBPF_OPTS(bpf_test_run_opts, run);
 	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.find_offsets), &run) < 0) {
-		r = -errno;
+		int r = -errno;
 		umh_bpf_describe_error(r, "the per-CPU offset lookup", why, size);
 		return r;
 	}
@@ -107,6 +96,37 @@ int umh_mntcount_open(struct umh_mntcount **out, char *why, size_t size)
 	if (err < 0 || !skel->bss->percpu_offsets) {
 		snprintf(why, size, "the per-CPU offsets could not be found: %s", strerror(err < 0 ? (int)-err : EINVAL));
 		return err < 0 ? (int)err : -EINVAL;
+	}
+	*addr = skel->bss->percpu_offsets;
+	return 0;
+}
+
+int umh_mntcount_open(struct umh_mntcount **out, char *why, size_t size)
+{
+	*out = NULL;
+	int r = umh_bpf_precheck(why, size);
+	if (r < 0)
+		return r;
+	umh_bpf_init();
+	uint64_t offsets = 0;
+	if ((r = find_percpu_offsets(&offsets, why, size)) < 0)
+		return r;
+	_cleanup_(mntcount_bpf_destroyp) struct umh_mntcount_bpf *skel = umh_mntcount_bpf__open();
+	if (!skel) {
+		r = -errno;
+		umh_bpf_describe_error(r, "the mount-count program", why, size);
+		return r;
+	}
+	int n = possible_cpus((uint64_t *)skel->rodata->possible_cpus, UMH_MNTCOUNT_MAX_CPUS);
+	if (n < 0) {
+		snprintf(why, size, "the possible CPUs (/sys/devices/system/cpu/possible) cannot be read");
+		return n;
+	}
+	skel->rodata->n_cpus = (uint32_t)n;
+	skel->rodata->percpu_offsets = offsets;
+	if ((r = umh_mntcount_bpf__load(skel)) < 0) {
+		umh_bpf_describe_error(r, "the mount-count program", why, size);
+		return r;
 	}
 	struct umh_mntcount *m = calloc(1, sizeof(*m));
 	if (!m)

@@ -11,7 +11,9 @@
  * hand.  That array is a data symbol: kallsyms lists it only with
  * CONFIG_KALLSYMS_ALL (Debian's kernels have it).
  *
- *   find_offsets  (syscall program, run once): where __per_cpu_offset is
+ *   percpu.bpf.c  (run first, and alone: it needs no kernel BTF, so it
+ *                 costs nothing where the answer is no): where
+ *                 __per_cpu_offset is, which user space passes on here
  *   read_count    (iter/task, acts on the reader's own task only): finds
  *                 the mount by id in the reader's mount namespace, walking
  *                 the mount tree from the namespace's root, and sums its
@@ -38,20 +40,9 @@ struct mount___up {
 const volatile __u32 n_cpus = 0; /* highest possible CPU + 1 */
 const volatile __u64 possible_cpus[UMH_MNTCOUNT_MAX_CPUS / 64] = {};
 
-__u64 percpu_offsets = 0; /* &__per_cpu_offset[0], from find_offsets */
-__s64 lookup_error = 0;   /* what bpf_kallsyms_lookup_name said */
+const volatile __u64 percpu_offsets = 0; /* &__per_cpu_offset[0] (percpu.bpf.c) */
 __u32 want_mnt_id = 0;    /* set before each read */
 struct umh_mntcount_result result = {};
-
-SEC("syscall")
-int find_offsets(void *ctx)
-{
-	static const char name[] = "__per_cpu_offset";
-	__u64 addr = 0;
-	lookup_error = bpf_kallsyms_lookup_name(name, sizeof(name), 0, &addr);
-	percpu_offsets = lookup_error == 0 ? addr : 0;
-	return 0;
-}
 
 #define MOUNT_OF(list, field) ((struct mount *)((void *)(list) - bpf_core_field_offset(struct mount, field)))
 
