@@ -19,6 +19,7 @@ check_contains "doctor says what explain can do" "$out" "explain "
 check_not_contains "no verifier log" "$out" "processed"
 check_not_contains "no libbpf prefix" "$out" "libbpf:"
 yes() { grep -qE "^  $1 +yes " <<<"$out"; }
+flat=$(tr -s ' \n' '  ' <<<"$out") # doctor's sentences, unwrapped
 
 M=$(mktemp -d /tmp/umh-doc.XXXXXX)
 at_exit "umount -l $M; rmdir $M"
@@ -31,10 +32,10 @@ else
 fi
 # The count itself: tests/t-refs.sh (here) and the QEMU scenario 60-refcount.
 if yes "mount refcount"; then
-	check_contains "doctor says explain reads the count" "$out" "explain reads the mount's reference count"
+	check_contains "doctor says explain reads the count" "$flat" "explain reads the mount's reference count"
 	check_json "and explain does: nothing holds the new mount" "$json" '.unexplained_refs == 0'
 else
-	check_contains "doctor never guesses the reference count" "$out" "reports them as unknown rather than guess"
+	check_contains "doctor never guesses the reference count" "$flat" "reports them as unknown rather than guess"
 	check_json "and explain reports it as unknown" "$json" '.unexplained_refs == null'
 fi
 
