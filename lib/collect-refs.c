@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "bpf/mntcount-load.h"
 #include "scan.h"
@@ -39,6 +40,8 @@ void umh_refs_count_before(struct umh_scan *s)
 {
 	struct umh_refs *r = &s->refs;
 	int64_t t = umh_now_ns();
+	struct utsname u;
+	r->children_pin = uname(&u) == 0 ? umh_refs_children_pin(u.release) : -1;
 	if (umh_mntcount_open(&r->counter, r->why, sizeof(r->why)) == 0)
 		read_count(r, &r->count_before);
 	debug_time("load and first read", t);

@@ -13,7 +13,7 @@
 
 void umh_refs_init(struct umh_refs *r, uint64_t target)
 {
-	*r = (struct umh_refs){ .target = target, .count_before = -1, .count_after = -1 };
+	*r = (struct umh_refs){ .target = target, .count_before = -1, .count_after = -1, .children_pin = -1 };
 }
 
 void umh_refs_free(struct umh_refs *r)
@@ -23,6 +23,14 @@ void umh_refs_free(struct umh_refs *r)
 	free(r->objs);
 	r->objs = NULL;
 	r->n_objs = r->cap_objs = 0;
+}
+
+int umh_refs_children_pin(const char *release)
+{
+	unsigned int major = 0, minor = 0;
+	if (sscanf(release, "%u.%u", &major, &minor) != 2)
+		return -1;
+	return major < 6 || (major == 6 && minor < 17);
 }
 
 int umh_refs_note(struct umh_refs *r, uint64_t mnt_id, enum umh_ref_what what, uint64_t cookie)
@@ -149,7 +157,10 @@ int64_t umh_refs_tally(const struct umh_refs *r, const struct umh_report *rep, s
 	int64_t explained = distinct_objects(r);
 	if (explained < 0)
 		return unknown(out, "%s", strerror((int)-explained));
-	explained += r->children;
+	if (r->children && r->children_pin < 0)
+		return unknown(out, "whether its %u child mounts hold references to it depends on the kernel's "
+				    "release, which could not be read", r->children);
+	explained += r->children_pin > 0 ? r->children : 0;
 	for (size_t i = 0; i < rep->n_holders; i++) {
 		const struct umh_holder *h = &rep->holders[i];
 		if (h->mnt_id != r->target)

@@ -12,7 +12,9 @@
  *     interpreter, a file the kernel opened (the ledger's kernel-open)
  *   one per fs_struct whose cwd is on it, one per fs_struct whose root is
  *     (threads and CLONE_FS processes that share one count once)
- *   one per mount on top of it (mnt_set_mountpoint)
+ *   one per mount on top of it (mnt_set_mountpoint), before Linux 6.17:
+ *     "don't have mounts pin their parents" (Al Viro's mount series, 6.17)
+ *     dropped that reference, and the child mounts still block by being there
  *
  * The BPF scan names each file and fs_struct by a cookie (iter.bpf.c), so
  * they are counted once each; mntcount.bpf.c reads the count and the child
@@ -54,11 +56,17 @@ struct umh_refs {
 	int64_t count_before;   /* -1: unknown */
 	int64_t count_after;
 	uint32_t children;
+	int children_pin;       /* each child mount holds a reference: 1 (< 6.17), 0, -1 unknown */
 	char why[384];          /* why the count is unknown */
 };
 
 void umh_refs_init(struct umh_refs *r, uint64_t target);
 void umh_refs_free(struct umh_refs *r);
+
+/* Whether a kernel of release RELEASE (uname -r) counts a reference to a
+ * mount for each mount on top of it: 1 before 6.17, 0 from then on, -1
+ * when RELEASE does not say. */
+int umh_refs_children_pin(const char *release);
 
 /* One object that holds mount MNT_ID (ignored unless it is the target).
  * Returns 0 or -ENOMEM. */

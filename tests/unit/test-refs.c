@@ -24,6 +24,7 @@ static void counted(struct umh_refs *refs, int64_t count, uint32_t children)
 {
 	refs->count_before = refs->count_after = count;
 	refs->children = children;
+	refs->children_pin = 1; /* a kernel before 6.17 */
 	refs->noted = true;
 }
 
@@ -65,6 +66,15 @@ static void test_processes(void)
 	CHECK(umh_refs_tally(&refs, &r, &c) == 0 && c.explained == 11,
 	      "loop, swap, binfmt, kernel-open one each, child mounts as the kernel lists them (explained %lld)",
 	      (long long)c.explained);
+
+	/* From 6.17 on, child mounts no longer hold references on their parent. */
+	counted(&refs, 1 + 5 + 4, 2);
+	refs.children_pin = 0;
+	CHECK(umh_refs_tally(&refs, &r, &c) == 0 && c.explained == 9, "6.17: child mounts hold no reference");
+	refs.children_pin = -1;
+	CHECK(umh_refs_tally(&refs, &r, &c) == -1 && strstr(c.why, "release"),
+	      "child mounts, and the kernel's release unknown: unknown");
+	counted(&refs, 1 + 5 + 4 + 2, 2);
 
 	/* A descriptor with the loop's path may be the file losetup handed over. */
 	holder(&r, UMH_KIND_FD, T, 42, "/mnt/disk.img", NULL);
@@ -111,6 +121,17 @@ static void test_unknown(void)
 	umh_refs_free(&refs);
 }
 
+static void test_release(void)
+{
+	CHECK(umh_refs_children_pin("6.1.0-56-amd64") == 1, "6.1: child mounts pin their parent");
+	CHECK(umh_refs_children_pin("6.16.12") == 1, "6.16: they do");
+	CHECK(umh_refs_children_pin("6.17.0-rc1") == 0, "6.17: they no longer do");
+	CHECK(umh_refs_children_pin("6.18.44-fc-v657") == 0, "6.18: they do not");
+	CHECK(umh_refs_children_pin("5.10.0") == 1, "5.10: they do");
+	CHECK(umh_refs_children_pin("7.0") == 0, "7.0: they do not");
+	CHECK(umh_refs_children_pin("garbage") == -1, "a release that says nothing: unknown");
+}
+
 static void test_cpu_list(void)
 {
 	uint64_t bits[2];
@@ -128,6 +149,7 @@ int main(void)
 {
 	test_processes();
 	test_unknown();
+	test_release();
 	test_cpu_list();
 	UNIT_EXIT();
 }

@@ -6,7 +6,8 @@
 #   procs cwd, an fd dup'd and inherited by a child (one struct file, four
 #         descriptors), a mapping, a thread with its own cwd: all explained,
 #         each counted once; with the module loaded too, exactly its one is left;
-#   scm   a tmpfs file in flight in a unix socket: explained by the scm holder.
+#   scm   a tmpfs file in flight in a unix socket: explained by the scm holder;
+#         then a mount on top of it, which before 6.17 holds one reference.
 # Each number is checked against the kernel's count and what explained it, so
 # that counting a shared file twice, or missing one, fails.
 . "$VM_REPO/tests/vm/guest/lib.sh"
@@ -67,3 +68,5 @@ start_holder "$R/scm" "$FIX/holder" "$R/scm" scm /tmp/rc/j || not_ok "scm: holde
 refs "scm" /tmp/rc 2 1 0
 check_eq "scm: explained by the scm-inflight holder" /tmp/rc/j \
 	"$(jq -r '.holders[] | select(.kind == "scm-inflight") | .path' <<<"$REFS_JSON")"
+mkdir /tmp/rc/sub && mount -t tmpfs rc-sub /tmp/rc/sub && at_exit "umount -l /tmp/rc/sub"
+refs "scm and a child mount" /tmp/rc 3 2 0
