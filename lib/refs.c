@@ -195,7 +195,7 @@ int64_t umh_refs_tally(const struct umh_refs *r, const struct umh_report *rep, s
 	int64_t left = out->count - out->mounted - explained;
 	if (left < 0)
 		return unknown(out, "the kernel counts %lld, fewer than the %lld references found: it changed as it "
-				    "was read",
+				    "was read, or something found holds none",
 			       (long long)r->count_before, (long long)(explained + out->mounted));
 	return left;
 }
