@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "bpf/iter.h"
@@ -287,7 +288,7 @@ static int emit_scm(struct emitter *e, struct umh_iter_bpf *skel, const struct r
 		};
 		snprintf(h.access, sizeof(h.access), "%s", umh_access_from_flags(r.flags));
 		int ret = umh_report_add_holder(e->s->report, &h);
-		if (ret < 0)
+		if (ret < 0 || (ret = umh_refs_note(&e->s->refs, r.mnt_id, UMH_REF_FILE, r.obj)) < 0)
 			return ret;
 	}
 	if (skel->bss->scm_lost) {
@@ -335,6 +336,8 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 		return -errno;
 	}
 	skel->rodata->anon_inode_mnt_id = (uint32_t)s->anon_inode_mnt_id;
+	if (getrandom((void *)&skel->rodata->cookie_key, sizeof(skel->rodata->cookie_key), 0) < 0)
+		skel->rodata->cookie_key = (uint64_t)umh_now_ns();
 	if ((r = umh_iter_bpf__load(skel)) < 0) {
 		umh_bpf_describe_error(r, "the BPF scan", why, size);
 		return r;
@@ -372,6 +375,8 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 			qsort(recs.v, recs.n, sizeof(*recs.v), cmp_rec);
 		struct emitter e = { .s = s, .described = -1 };
 		r = emit_process_records(&e, &recs);
+		for (size_t i = 0; i < recs.n && r >= 0; i++)
+			r = umh_refs_note_iter(&s->refs, &recs.v[i].h);
 		if (r >= 0)
 			r = emit_scm(&e, skel, &recs);
 		free(e.text);

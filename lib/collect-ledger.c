@@ -20,12 +20,15 @@
 #include "scan.h"
 
 /* The kernel's own opens that another collector already names: a swap
- * file (swapon opens it in the kernel), an io_uring's direct descriptors. */
+ * file (swapon opens it in the kernel), a binfmt_misc F interpreter
+ * (open_exec at registration), an io_uring's direct descriptors.  Named
+ * twice, one file would also count as two references (refs.h). */
 static bool named_elsewhere(const struct umh_report *r, const struct umh_ledger_entry *e)
 {
 	for (size_t i = 0; i < r->n_holders; i++) {
 		const struct umh_holder *h = &r->holders[i];
-		if ((h->kind == UMH_KIND_SWAP || h->kind == UMH_KIND_IO_URING) && h->mnt_id == e->mnt_id && h->path &&
+		if ((h->kind == UMH_KIND_SWAP || h->kind == UMH_KIND_BINFMT || h->kind == UMH_KIND_IO_URING) &&
+		    h->mnt_id == e->mnt_id && h->path &&
 		    strcmp(h->path, e->path) == 0)
 			return true;
 	}

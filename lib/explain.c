@@ -177,6 +177,7 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 	umh_read_mntns(procfd, "self", &s.mntns);
 	struct umh_mount target;
 	umh_mount_from_fs(fs, UMH_ROLE_TARGET, &target);
+	umh_refs_init(&s.refs, target.id);
 	if (o->expect_mnt_id && target.id != o->expect_mnt_id)
 		return fail(r, -ESTALE, "%s is no longer the mount that umount tried", o->spec);
 	if ((ret = umh_scan_add_mount(&s, &target)) < 0)
@@ -206,7 +207,9 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 	if (ret >= 0)
 		ret = run_collectors(&s, scan, ARRAY_SIZE(scan));
 	if (ret >= 0 && !o->no_bpf) {
+		umh_refs_count_before(&s);
 		int b = umh_collect_bpf(&s, bpf_why, sizeof(bpf_why));
+		umh_refs_count_after(&s);
 		if (b == -ENOMEM)
 			ret = b;
 		else if (b < 0 && s.bpf_scanned) /* failed after its first holder: no fallback */
@@ -226,6 +229,11 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 
 	if (ret >= 0)
 		ret = add_held_copies(&s);
+	if (ret >= 0) {
+		if (o->no_bpf)
+			snprintf(s.refs.why, sizeof(s.refs.why), "it is read with BPF, and --no-bpf was given");
+		ret = umh_collect_refs(&s);
+	}
 
 out:;
 	struct umh_report summary = {
@@ -247,5 +255,6 @@ out:;
 	umh_report_set_summary(r, &summary);
 	free(summary.incomplete);
 	free(s.mounts);
+	umh_refs_free(&s.refs);
 	return ret < 0 ? ret : 0;
 }

@@ -59,7 +59,7 @@ bool umh_kind_is_process(enum umh_kind kind)
 
 void umh_report_init(struct umh_report *r)
 {
-	*r = (struct umh_report){ .unexplained_refs = -1 };
+	*r = (struct umh_report){ .unexplained_refs = -1, .refs = { .count = -1 } };
 	pthread_mutex_init(&r->lock, NULL);
 }
 
@@ -109,6 +109,7 @@ void umh_report_free(struct umh_report *r)
 	free(r->method);
 	free(r->error);
 	free(r->incomplete);
+	free(r->refs.why);
 	pthread_mutex_destroy(&r->lock);
 }
 
@@ -250,6 +251,22 @@ int umh_report_set_summary(struct umh_report *r, const struct umh_report *s)
 	r->elapsed_us = s->elapsed_us;
 	if (r->sink)
 		r->sink(r, UMH_ITEM_SUMMARY, r, r->sink_data);
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+int umh_report_set_refs(struct umh_report *r, const struct umh_refcount *refs)
+{
+	bool failed = false;
+	char *why = dup_or_null(refs->why, &failed);
+	if (failed)
+		return -ENOMEM;
+	pthread_mutex_lock(&r->lock);
+	free(r->refs.why);
+	r->refs = *refs;
+	r->refs.why = why;
+	if (r->sink)
+		r->sink(r, UMH_ITEM_REFS, &r->refs, r->sink_data);
 	pthread_mutex_unlock(&r->lock);
 	return 0;
 }

@@ -96,6 +96,17 @@ enum umh_item {
 	UMH_ITEM_HOLDER,
 	UMH_ITEM_SKIP,
 	UMH_ITEM_SUMMARY,
+	UMH_ITEM_REFS,
+};
+
+/* The target's reference count against what the holders found explain
+ * (lib/refs.h).  unexplained_refs (the summary) is COUNT - MOUNTED -
+ * EXPLAINED when the count is known. */
+struct umh_refcount {
+	int64_t count;     /* mnt_get_count() of the target; -1: unknown */
+	int64_t mounted;   /* the reference it holds for being mounted (1) */
+	int64_t explained; /* references the holders found account for */
+	char *why;         /* when the count is unknown, or not comparable: why */
 };
 
 struct umh_report;
@@ -126,6 +137,7 @@ struct umh_report {
 	uint64_t processes_scanned;
 	uint64_t fds_scanned;
 	uint64_t elapsed_us;
+	struct umh_refcount refs; /* see umh_report_set_refs() */
 
 	umh_sink_fn sink;
 	void *sink_data;
@@ -143,6 +155,8 @@ int umh_report_add_holder(struct umh_report *r, const struct umh_holder *h);
 int umh_report_add_skip(struct umh_report *r, int32_t pid, int err, const char *what, const char *why);
 /* Records the summary fields above (and streams them). */
 int umh_report_set_summary(struct umh_report *r, const struct umh_report *summary);
+/* Records the reference accounting (a copy of REFS, and streams it). */
+int umh_report_set_refs(struct umh_report *r, const struct umh_refcount *refs);
 
 /* Puts a finished report in its printing order: processes by pid; holders
  * by pid (kernel-side holders, pid 0, first), then thread, kind, fd and

@@ -105,6 +105,19 @@ void umh_report_write_json(const struct umh_report *r, const char *spec, struct 
 		umh_json_int(j, "unexplained_refs", r->unexplained_refs);
 	else
 		umh_json_null(j, "unexplained_refs");
+	/* Where that number comes from: the kernel's count of references to
+	 * the target, the one it holds for being mounted, and those the
+	 * holders explain; or why the count is unknown. */
+	umh_json_open_object(j, "references", true);
+	if (r->refs.count >= 0) {
+		umh_json_int(j, "count", r->refs.count);
+		umh_json_int(j, "mounted", r->refs.mounted);
+		umh_json_int(j, "explained", r->refs.explained);
+	} else {
+		umh_json_null(j, "count");
+		umh_json_str(j, "why", r->refs.why);
+	}
+	umh_json_close_object(j);
 	umh_json_bool(j, "complete", r->finished && !r->incomplete);
 	if (r->incomplete)
 		umh_json_str(j, "incomplete", r->incomplete);

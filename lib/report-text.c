@@ -392,6 +392,34 @@ static void print_invisible_causes(FILE *out)
 	      out);
 }
 
+/* ---- the reference count ------------------------------------------------------------ */
+
+/* The kernel's count of references to the target against what the holders
+ * above explain (refs.h): what is left is held by something no scan sees. */
+static void print_refs(FILE *out, const struct umh_report *r)
+{
+	const struct umh_refcount *c = &r->refs;
+	long long left = (long long)r->unexplained_refs;
+	if (c->count < 0) {
+		fputs("\nThe mount's reference count is unknown: ", out);
+		esc(out, c->why ? c->why : "it was not read");
+		fputs(".\n", out);
+	} else if (left > 0) {
+		fprintf(out,
+			"\n%lld reference%s to this mount %s not explained by anything found: the kernel counts %lld\n"
+			"(%lld for being mounted, %lld explained above).  Something inside the kernel holds %s: a file\n"
+			"a module or a subsystem opened (`umount-helper ledger start` names the files the kernel\n"
+			"opens from then on), or a reference taken while the scan ran.\n",
+			left, left == 1 ? "" : "s", left == 1 ? "is" : "are", (long long)c->count, (long long)c->mounted,
+			(long long)c->explained, left == 1 ? "it" : "them");
+	} else {
+		fprintf(out,
+			"\nEvery reference to this mount is accounted for: the kernel counts %lld, %lld for being\n"
+			"mounted and %lld explained above.\n",
+			(long long)c->count, (long long)c->mounted, (long long)c->explained);
+	}
+}
+
 /* ---- the report --------------------------------------------------------------------- */
 
 void umh_report_print_text(const struct umh_report *r, FILE *out)
@@ -409,7 +437,7 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 
 	if (blocking) {
 		print_headline(out, r, t);
-	} else if (r->known_busy) {
+	} else if (r->known_busy || r->unexplained_refs > 0) {
 		esc(out, target);
 		fputs(" is busy, but no holder was found.\n", out);
 	} else if (!r->finished || r->incomplete) {
@@ -456,7 +484,10 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 		}
 	}
 
-	if (blocking || r->known_busy) {
+	bool busy = blocking || r->known_busy || r->unexplained_refs > 0;
+	if (busy)
+		print_refs(out, r);
+	if (busy) {
 		fputs("\numount -l ", out);
 		esc(out, target);
 		fputs(" would detach it now; the filesystem is freed when the last holder lets go.\n", out);

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "model.h"
+#include "refs.h"
 
 struct umh_scan_mount {
 	uint64_t id;
@@ -41,7 +42,8 @@ struct umh_scan {
 	atomic_bool out_of_time;
 
 	bool bpf_scanned;        /* the BPF scan ran: holders came from it */
-	int64_t unexplained_refs; /* -1: unknown (see umh_collect_refs) */
+	struct umh_refs refs;    /* the target's count, what holds it */
+	int64_t unexplained_refs; /* -1: unknown (see refs.h) */
 };
 
 /* The scan's view of a mount id: its entry, or NULL if not of interest. */
@@ -84,3 +86,9 @@ int umh_collect_loop(struct umh_scan *s);
 int umh_collect_swap(struct umh_scan *s);
 int umh_collect_binfmt(struct umh_scan *s);
 int umh_collect_nfsd(struct umh_scan *s);
+/* The target's reference count (collect-refs.c): read just before and just
+ * after the BPF scan, then compared with every holder found, which sets
+ * unexplained_refs and the report's refs. */
+void umh_refs_count_before(struct umh_scan *s);
+void umh_refs_count_after(struct umh_scan *s);
+int umh_collect_refs(struct umh_scan *s);

@@ -98,6 +98,14 @@ static void encode(struct enc *e, enum umh_item type, const void *item)
 		put_str(e, r->incomplete);
 		break;
 	}
+	case UMH_ITEM_REFS: {
+		const struct umh_refcount *c = item;
+		put_int(e, c->count);
+		put_int(e, c->mounted);
+		put_int(e, c->explained);
+		put_str(e, c->why);
+		break;
+	}
 	}
 }
 
@@ -257,6 +265,16 @@ static int decode(struct dec *d, uint32_t type, struct umh_report *r)
 		if (d->bad)
 			return -EBADMSG;
 		return umh_report_set_summary(r, &s);
+	}
+	case UMH_ITEM_REFS: {
+		struct umh_refcount c = { 0 };
+		c.count = get_int(d);
+		c.mounted = get_int(d);
+		c.explained = get_int(d);
+		c.why = get_str(d);
+		if (d->bad || c.count < -1)
+			return -EBADMSG;
+		return umh_report_set_refs(r, &c);
 	}
 	}
 	return -EBADMSG;

@@ -80,8 +80,12 @@ int cmd_doctor(int argc, char **argv)
 		say("explain scans processes through /proc (slower); it cannot see descriptors in flight in "
 		    "unix sockets, because the BPF scan does not load here.");
 	}
-	say("explain does not count the mount's references, so it never says how many are unexplained: "
-	    "it reports them as unknown rather than guess.");
+	if (f[UMH_FEAT_REFCOUNT].ok && iter)
+		say("explain reads the mount's reference count, and says how many references nothing it "
+		    "found explains: a file held inside the kernel shows even without the ledger.");
+	else
+		say("explain cannot read the mount's reference count here, so it never says how many references "
+		    "are unexplained: it reports them as unknown rather than guess.");
 	if (kernel_probes) {
 		char s[256];
 		snprintf(s, sizeof(s),

@@ -11,9 +11,12 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "bpf/iter.skel.h"
+#include "bpf/mntcount-load.h"
 #include "bpf/probe.skel.h"
 #include "cleanup.h"
 #include "loader.h"
@@ -154,6 +157,34 @@ static void probe_kallsyms(struct umh_feature_state *s)
 
 static inline void iter_destroyp(struct umh_iter_bpf **p) { umh_iter_bpf__destroy(*p); }
 
+/* What explain does (collect-refs.c), on the root mount: its count read, or
+ * why not; and, where not, whether bpf_per_cpu_ptr, the direct way, is
+ * refused too (the verifier's word for it). */
+static void probe_refcount(struct umh_feature_state *s)
+{
+	char why[320];
+	struct statx stx;
+	if (statx(AT_FDCWD, "/", AT_STATX_DONT_SYNC, 0, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID)) {
+		set(s, false, "the root's mount id cannot be read (statx)");
+		return;
+	}
+	_cleanup_(umh_mntcount_closep) struct umh_mntcount *m = NULL;
+	int64_t count;
+	uint32_t children;
+	int r = umh_mntcount_open(&m, why, sizeof(why));
+	if (r == 0 && (r = umh_mntcount_read(m, (uint32_t)stx.stx_mnt_id, &count, &children, why, sizeof(why))) == 0) {
+		set(s, true, "read through the per-CPU offsets (__per_cpu_offset): / (mount %llu) has %lld references",
+		    (unsigned long long)stx.stx_mnt_id, (long long)count);
+		return;
+	}
+	char percpu[160];
+	if (try_probe("probe_percpu", "bpf_per_cpu_ptr on mnt_pcp", percpu, sizeof(percpu)) == 0)
+		snprintf(percpu, sizeof(percpu), "bpf_per_cpu_ptr would be accepted on mnt_pcp, but explain does not use it");
+	else
+		snprintf(percpu, sizeof(percpu), "bpf_per_cpu_ptr is refused on mnt_pcp");
+	set(s, false, "%s; %s", why, percpu);
+}
+
 void umh_features_probe(struct umh_feature_state st[_UMH_FEAT_MAX])
 {
 	static const char *const names[_UMH_FEAT_MAX] = {
@@ -238,15 +269,5 @@ void umh_features_probe(struct umh_feature_state st[_UMH_FEAT_MAX])
 	else
 		set(&st[UMH_FEAT_MODULES], false, "no module_load tracepoint: a module's __init functions show as addresses");
 
-	/* The count lives in per-CPU memory (struct mount's mnt_pcp): reading
-	 * it needs bpf_per_cpu_ptr, which verifiers refuse on that pointer,
-	 * or the per-CPU offsets (__per_cpu_offset, a data symbol). */
-	if (!strstr(st[UMH_FEAT_KALLSYMS].detail, "functions and data symbols"))
-		set(&st[UMH_FEAT_REFCOUNT], false,
-		    "a mount's reference count is per-CPU memory that this kernel lets no program of ours read "
-		    "(bpf_per_cpu_ptr is refused on mnt_pcp, and there are no data symbols for the per-CPU offsets)");
-	else
-		set(&st[UMH_FEAT_REFCOUNT], false,
-		    "not implemented: the count could be read through __per_cpu_offset here, but umount-helper "
-		    "does not yet; explain reports it as unknown");
+	probe_refcount(&st[UMH_FEAT_REFCOUNT]);
 }

@@ -62,6 +62,7 @@ struct {
 } recbuf SEC(".maps");
 
 const volatile __u32 anon_inode_mnt_id = 0;
+const volatile __u64 cookie_key = 0; /* random, per scan */
 __u32 n_scm = 0;      /* entries used in scm_found */
 __u32 scm_lost = 0;   /* in-flight files beyond UMH_ITER_MAX_SCM */
 __u64 files_seen = 0; /* descriptors walked: the scan's own statistics */
@@ -72,6 +73,21 @@ static __always_inline __u32 mnt_id_of(struct vfsmount *vfsmnt)
 	if (!vfsmnt)
 		return 0;
 	return BPF_CORE_READ(umh_real_mount(vfsmnt), mnt_id);
+}
+
+/* Sets *SLOT (in map memory) to OBJ's cookie.  User space counts distinct
+ * objects for the mount's reference accounting, and needs no kernel
+ * address for that: the address is mixed with a random key through a
+ * bijection (splitmix64's finalizer), so distinct objects keep distinct
+ * cookies.  The verifier forbids bitwise operations on a pointer, hence
+ * the store, and the volatile load that reads it back as a number. */
+static __always_inline void set_cookie(__u64 *slot, const void *obj)
+{
+	*slot = (__u64)obj;
+	__u64 x = *(volatile __u64 *)slot ^ cookie_key;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	*slot = x ^ (x >> 31);
 }
 
 static __always_inline bool of_interest(__u32 mnt_id)
@@ -187,6 +203,7 @@ int scan_files(struct bpf_iter__task_file *ctx)
 		b->rec.pid = b->rec.pid ?: b->rec.tid;
 	b->rec.flags = file->f_flags;
 	inode_facts(b, file->f_inode);
+	set_cookie(&b->rec.obj, file);
 	if (owner) {
 		b->rec.sock_ino = b->rec.ino;
 		return send(ctx->meta->seq, b, -1);
@@ -208,9 +225,10 @@ static __always_inline unsigned int fs_sequence(struct fs_struct *fs)
  * the record dropped if a writer came between, so that a mount id is never
  * paired with the path of the directory the process moved to (or from)
  * meanwhile.  A reference in flux is not reported: it was not there long
- * enough to hold anything.  An executable (FS NULL) does not change. */
+ * enough to hold anything.  An executable (FS NULL) does not change.  OBJ
+ * holds the reference: the fs_struct for cwd and root, the file for exe. */
 static __always_inline void send_path(struct seq_file *seq, struct task_struct *task, __u16 kind,
-				      struct fs_struct *fs, struct path *p)
+				      struct fs_struct *fs, struct path *p, const void *obj)
 {
 	unsigned int before = fs_sequence(fs);
 	if (before & 1)
@@ -225,6 +243,7 @@ static __always_inline void send_path(struct seq_file *seq, struct task_struct *
 	long n = bpf_d_path(p, b->path, sizeof(b->path));
 	if (fs_sequence(fs) != before)
 		return;
+	set_cookie(&b->rec.obj, obj);
 	send(seq, b, n);
 }
 
@@ -241,19 +260,19 @@ int scan_tasks(struct bpf_iter__task *ctx)
 
 	if (leader) {
 		if (fs) {
-			send_path(seq, task, UMH_REC_CWD, fs, &fs->pwd);
-			send_path(seq, task, UMH_REC_ROOT, fs, &fs->root);
+			send_path(seq, task, UMH_REC_CWD, fs, &fs->pwd, fs);
+			send_path(seq, task, UMH_REC_ROOT, fs, &fs->root, fs);
 		}
 		struct mm_struct *mm = task->mm;
 		struct file *exe = mm ? mm->exe_file : NULL;
 		if (exe)
-			send_path(seq, task, UMH_REC_EXE, NULL, (struct path *)&exe->f_path);
+			send_path(seq, task, UMH_REC_EXE, NULL, (struct path *)&exe->f_path, exe);
 		return 0;
 	}
 	/* A thread is its own holder only when it unshared its fs_struct. */
 	if (fs && fs != task->group_leader->fs) {
-		send_path(seq, task, UMH_REC_THREAD_CWD, fs, &fs->pwd);
-		send_path(seq, task, UMH_REC_THREAD_ROOT, fs, &fs->root);
+		send_path(seq, task, UMH_REC_THREAD_CWD, fs, &fs->pwd, fs);
+		send_path(seq, task, UMH_REC_THREAD_ROOT, fs, &fs->root, fs);
 	}
 	return 0;
 }
@@ -280,6 +299,7 @@ int scan_vmas(struct bpf_iter__task_vma *ctx)
 	unsigned long vm_flags = BPF_CORE_READ(vma, vm_flags);
 	b->rec.flags = (vm_flags & 1 ? UMH_VM_READ : 0) | (vm_flags & 2 ? UMH_VM_WRITE : 0);
 	inode_facts(b, file->f_inode);
+	set_cookie(&b->rec.obj, file);
 	return send(ctx->meta->seq, b, bpf_d_path((struct path *)&file->f_path, b->path, sizeof(b->path)));
 }
 
@@ -313,6 +333,7 @@ static long scm_file(__u32 i, void *data)
 	r->flags = BPF_CORE_READ(file, f_flags);
 	r->ino = BPF_CORE_READ(file, f_inode, i_ino);
 	r->nlink = BPF_CORE_READ(file, f_inode, i_nlink);
+	set_cookie(&r->obj, file);
 	/* Names as the reader (this scan) sees them, like bpf_d_path. */
 	struct task_struct *me = bpf_get_current_task_btf();
 	struct umh_pathbuf *p = umh_walk_path(BPF_CORE_READ(file, f_path.dentry), vfsmnt, &me->fs->root);

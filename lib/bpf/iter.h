@@ -39,6 +39,9 @@ struct umh_iter_rec {
 	__u32 nlink;  /* the inode's link count: 0 means unlinked */
 	__u64 ino;    /* the inode (for mappings: to drop the exe's own) */
 	__u64 sock_ino; /* UMH_REC_SOCK_OWNER: the socket's inode */
+	__u64 obj;    /* what holds the mount reference (see umh_refs): the
+		       * struct file, or for cwd and root the fs_struct, as a
+		       * cookie: distinct objects, distinct cookies */
 };
 
 /* One file found in flight in a unix socket's receive queue (iter/unix).
@@ -53,6 +56,7 @@ struct umh_scm_rec {
 	__u32 path_len;  /* bytes used in PATH, see path.bpf.h */
 	__u32 path_parts;
 	__u32 pad;
+	__u64 obj;       /* the struct file, as a cookie */
 	char path[UMH_SCM_NAME_MAX];
 };
 

@@ -53,3 +53,19 @@ int probe_stack(void *ctx)
 		__sync_fetch_and_add(&runs, 1);
 	return 0;
 }
+
+/* bpf_per_cpu_ptr on a mount's per-CPU count: the direct way to read it.
+ * Verifiers refuse it where the pointer is not known to be per-CPU (no
+ * __percpu type tag in the kernel's BTF, as in Debian's 6.1) or is
+ * untrusted (a pointer walked to, on newer kernels).  doctor says which. */
+SEC("?iter/task")
+int probe_percpu(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	if (!task || !task->nsproxy)
+		return 0;
+	struct mount *root = task->nsproxy->mnt_ns->root;
+	if (bpf_per_cpu_ptr(root->mnt_pcp, 0))
+		__sync_fetch_and_add(&runs, 1);
+	return 0;
+}

@@ -32,6 +32,8 @@ static void fill(struct umh_report *r)
 	struct umh_report s = { .finished = true, .unexplained_refs = -1, .method = "procfs",
 				.processes_scanned = 83, .fds_scanned = 3816, .elapsed_us = 25000 };
 	umh_report_set_summary(r, &s);
+	struct umh_refcount c = { .count = -1, .mounted = 1, .why = "it is per-CPU memory" };
+	umh_report_set_refs(r, &c);
 }
 
 int main(void)
@@ -81,6 +83,8 @@ int main(void)
 	CHECK(dst.n_skips == 1 && dst.skips[0].pid == 1, "skip survives");
 	CHECK(dst.finished && dst.processes_scanned == 83 && dst.unexplained_refs == -1, "summary survives");
 	CHECK_STR(dst.method, "procfs", "method survives");
+	CHECK(dst.refs.count == -1 && dst.refs.mounted == 1, "the reference count survives");
+	CHECK_STR(dst.refs.why, "it is per-CPU memory", "why it is unknown survives");
 
 	/* A stream cut short keeps what arrived whole. */
 	struct umh_report cut;

@@ -9,6 +9,7 @@ MODE=${LEDGER_MODE:-fentry}
 run "$UMH" doctor
 check_contains "doctor: fentry works on this kernel" "$RUN_OUT" "fentry/fexit    yes"
 check_contains "doctor: kprobes work on this kernel" "$RUN_OUT" "kprobes         yes"
+check_contains "doctor: the mount's reference count can be read on this kernel" "$RUN_OUT" "mount refcount  yes"
 
 opt=(); [ "$MODE" = kprobe ] && opt=(--no-fentry)
 run "$UMH" ledger start "${opt[@]}"
@@ -36,6 +37,8 @@ check_contains "it was opened by the kernel while insmod ran" "$detail" "(insmod
 check_contains "its stack starts at filp_open" "$detail" ": filp_open <- "
 check_contains "its stack names the module's function" "$detail" "holdfile_init [holdfile]"
 check_contains "and the module loader below it" "$detail" "do_one_initcall"
+check_eq "the ledger's kernel-open explains the one reference left (60-refcount: without it, 1)" 0 \
+	"$(jq -r .unexplained_refs <<<"$json")"
 run -t 30 "$UMH" explain /mnt
 check_contains "the report says opened inside the kernel" "$RUN_OUT" "opened inside the kernel, by no process: /mnt/dir/file"
 
