@@ -22,6 +22,10 @@ if [ "$(id -u)" != 0 ]; then
 	echo "not ok - vm: needs root (qemu shares / with the guest, which runs the NFS scenarios as root)"
 	exit 1
 fi
+if [ ! -x "$VM_TOP/build/umount-helper" ]; then
+	echo "not ok - vm: build/umount-helper is not built (make): the scenarios test it"
+	exit 1
+fi
 mkdir -p "$VM_OUT" || { echo "not ok - vm: cannot create $VM_OUT"; exit 1; }
 if ! vm_prepare 2>"$VM_OUT/prepare.err"; then
 	echo "not ok - vm: cannot prepare the guest (kernel, holdfile.ko, initramfs)"
