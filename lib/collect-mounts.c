@@ -116,29 +116,25 @@ int umh_read_mntns(int procfd, const char *pid, uint64_t *ns)
 /* One table per mount namespace that some visible process is in. */
 static int load_ns_tables(struct umh_scan *s, struct ns_tables *out)
 {
-	_cleanup_close_ int fd = openat(s->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	_cleanup_closedir_ DIR *d = fdopendir(fd);
-	if (!d)
-		return -errno;
-	TAKE_FD(fd);
+	_cleanup_free_ int32_t *pids = NULL;
+	size_t n;
+	int r = umh_list_pids(s->procfd, &pids, &n);
+	if (r < 0)
+		return r;
 
-	struct dirent *e;
-	int more;
-	while ((more = umh_readdir(d, &e)) > 0) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
+	for (size_t i = 0; i < n; i++) {
+		char pid[16];
+		snprintf(pid, sizeof(pid), "%d", pids[i]);
 		uint64_t ns;
-		if (umh_read_mntns(s->procfd, e->d_name, &ns) < 0 || ns == s->mntns)
+		if (umh_read_mntns(s->procfd, pid, &ns) < 0 || ns == s->mntns)
 			continue; /* gone, or not ours to see: the process scan says so */
 		bool known = false;
-		for (size_t i = 0; i < out->n && !known; i++)
-			known = out->v[i].ns == ns;
+		for (size_t k = 0; k < out->n && !known; k++)
+			known = out->v[k].ns == ns;
 		if (known)
 			continue;
 		struct libmnt_table *tb;
-		if (umh_mounttab_read(s->procfd, e->d_name, &tb) < 0)
+		if (umh_mounttab_read(s->procfd, pid, &tb) < 0)
 			continue;
 		struct ns_table *v = reallocarray(out->v, out->n + 1, sizeof(*v));
 		if (!v) {
@@ -146,9 +142,9 @@ static int load_ns_tables(struct umh_scan *s, struct ns_tables *out)
 			return -ENOMEM;
 		}
 		out->v = v;
-		v[out->n++] = (struct ns_table){ .ns = ns, .pid = (int32_t)atoi(e->d_name), .tb = tb };
+		v[out->n++] = (struct ns_table){ .ns = ns, .pid = pids[i], .tb = tb };
 	}
-	return more;
+	return 0;
 }
 
 static bool in_groups(const uint64_t *g, size_t n, uint64_t id)

@@ -442,43 +442,6 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static int list_pids(struct umh_scan *s, int32_t **ret, size_t *n)
-{
-	_cleanup_close_ int fd = openat(s->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	_cleanup_closedir_ DIR *d = fdopendir(fd);
-	if (!d)
-		return -errno;
-	TAKE_FD(fd);
-
-	int32_t *pids = NULL;
-	size_t count = 0;
-	struct dirent *e;
-	int more;
-	while ((more = umh_readdir(d, &e)) > 0) {
-		int32_t pid = atoi(e->d_name);
-		if (pid <= 0 || pid == s->self || pid == s->parent)
-			continue;
-		if ((count & (count - 1)) == 0) {
-			int32_t *v = reallocarray(pids, count ? 2 * count : 1, sizeof(*v));
-			if (!v) {
-				free(pids);
-				return -ENOMEM;
-			}
-			pids = v;
-		}
-		pids[count++] = pid;
-	}
-	if (more < 0) {
-		free(pids);
-		return more;
-	}
-	*ret = pids;
-	*n = count;
-	return 0;
-}
-
 /* With hidepid=invisible (or 2), /proc lists only this user's processes:
  * the others are not even there to count.  Say so, with the total the
  * kernel still shows in /proc/loadavg (tasks: threads included). */
@@ -501,9 +464,15 @@ static int note_hidden_processes(struct umh_scan *s)
 int umh_collect_processes(struct umh_scan *s)
 {
 	struct pool pool = { .s = s };
-	int r = list_pids(s, &pool.pids, &pool.n_pids);
+	int r = umh_list_pids(s->procfd, &pool.pids, &pool.n_pids);
 	if (r < 0)
 		return r;
+	/* Not ourselves, nor the process that waits for our answer. */
+	size_t kept = 0;
+	for (size_t i = 0; i < pool.n_pids; i++)
+		if (pool.pids[i] != s->self && pool.pids[i] != s->parent)
+			pool.pids[kept++] = pool.pids[i];
+	pool.n_pids = kept;
 	if (geteuid() != 0 && (r = note_hidden_processes(s)) < 0) {
 		free(pool.pids);
 		return r;

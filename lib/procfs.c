@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,25 +12,32 @@
 
 #include "cleanup.h"
 
+/* Reads FD into BUF from LEN on, until the end of the file or SIZE-1
+ * bytes; returns the new length or -errno. */
+static ssize_t read_into(int fd, char *buf, size_t len, size_t size)
+{
+	while (len + 1 < size) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	return (ssize_t)len;
+}
+
 ssize_t umh_read_small(int dirfd, const char *name, char *buf, size_t size)
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	size_t len = 0;
-	while (len + 1 < size) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	return (ssize_t)len;
+	ssize_t len = read_into(fd, buf, 0, size);
+	if (len >= 0)
+		buf[len] = '\0';
+	return len;
 }
 
 ssize_t umh_read_all(int dirfd, const char *name, char **buf, size_t *size)
@@ -37,9 +45,10 @@ ssize_t umh_read_all(int dirfd, const char *name, char **buf, size_t *size)
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	size_t len = 0;
+	ssize_t len = 0;
 	for (;;) {
-		if (len + 1 >= *size) {
+		/* Grow while the buffer comes back full. */
+		if ((size_t)len + 1 >= *size) {
 			size_t nsize = *size ? *size * 2 : 16384;
 			char *nbuf = realloc(*buf, nsize);
 			if (!nbuf)
@@ -47,18 +56,53 @@ ssize_t umh_read_all(int dirfd, const char *name, char **buf, size_t *size)
 			*buf = nbuf;
 			*size = nsize;
 		}
-		ssize_t n = read(fd, *buf + len, *size - 1 - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
+		ssize_t n = read_into(fd, *buf, (size_t)len, *size);
+		if (n < 0)
+			return n;
+		bool full = (size_t)n + 1 >= *size;
+		len = n;
+		if (!full)
 			break;
-		len += (size_t)n;
 	}
 	(*buf)[len] = '\0';
-	return (ssize_t)len;
+	return len;
+}
+
+int umh_list_pids(int procfd, int32_t **ret, size_t *n)
+{
+	_cleanup_close_ int fd = openat(procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	_cleanup_closedir_ DIR *d = fdopendir(fd);
+	if (!d)
+		return -errno;
+	TAKE_FD(fd);
+
+	int32_t *pids = NULL;
+	size_t count = 0;
+	struct dirent *e;
+	int more;
+	while ((more = umh_readdir(d, &e)) > 0) {
+		int32_t pid = atoi(e->d_name);
+		if (pid <= 0)
+			continue;
+		if ((count & (count - 1)) == 0) {
+			int32_t *v = reallocarray(pids, count ? 2 * count : 1, sizeof(*v));
+			if (!v) {
+				free(pids);
+				return -ENOMEM;
+			}
+			pids = v;
+		}
+		pids[count++] = pid;
+	}
+	if (more < 0) {
+		free(pids);
+		return more;
+	}
+	*ret = pids;
+	*n = count;
+	return 0;
 }
 
 int umh_readdir(DIR *d, struct dirent **e)

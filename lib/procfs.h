@@ -23,6 +23,9 @@ ssize_t umh_read_all(int dirfd, const char *name, char **buf, size_t *size);
 struct dirent;
 int umh_readdir(DIR *d, struct dirent **e);
 
+/* The pids in /proc (PROCFD), in directory order, as an allocated array. */
+int umh_list_pids(int procfd, int32_t **ret, size_t *n);
+
 /* readlinkat() into BUF, NUL-terminated; returns the length or -errno. */
 ssize_t umh_readlink(int dirfd, const char *name, char *buf, size_t size);
 

@@ -63,7 +63,7 @@ check_contains "hostile: ESC printed as \\x1b" "$OUT" '\x1b[31mred'
 check_contains "hostile: newline in a file name printed as \\n" "$OUT" 'line1\nline2'
 check_contains "hostile: invalid UTF-8 printed in hex" "$OUT" 'bad\xff\xfe'
 run "$UMH" explain --json "$H"
-check "hostile: JSON is valid" jq -e . >/dev/null <<<"$OUT"
+check "hostile: JSON is valid" is_json "$OUT"
 check_json "hostile: the newline name decodes exactly" "$OUT" "[.holders[] | select(.path == \"$H/line1\\nline2\")] | length == 1"
 check_json "hostile: the escape in comm decodes exactly" "$OUT" "[.holders[] | select(.comm == \"\\u001b[31mred\")] | length == 1"
 check_contains "hostile: invalid UTF-8 as a lone surrogate" "$OUT" 'bad\udcff\udcfe'

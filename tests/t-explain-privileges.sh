@@ -4,16 +4,9 @@
 . "$(dirname "$0")/lib.sh"
 enter_private_ns "$@"
 new_scratch
-chmod 755 "$SCRATCH"
 M=$SCRATCH/shared
 mount_tmpfs "$M"
-chmod 1777 "$M" "$READY"
-mkdir -m 777 "$M/mine" "$M/theirs"
-
-as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all -- "$@"; }
-start_holder "$READY/nobody" as_nobody "$FIX/holder" "$READY/nobody" cwd "$M/mine"
-P_NOBODY=$(pgrep -u 65534 -f "holder $READY/nobody")
-hold root cwd "$M/theirs"; P_ROOT=$HOLDER_PID
+hold_as_two_users "$M"
 
 json=$(as_nobody "$UMH" explain --json "$M"); rc=$?
 check_eq "nobody: held (its own process holds it)" 32 "$rc"

@@ -23,7 +23,7 @@ for ((i = 0; i < runs; i++)); do
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	[ "$ms" -lt 5000 ] || slow=$((slow + 1))
 	[ "$rc" = 32 ] || { bad_status=$((bad_status + 1)); diag "run $i: exit $rc"; }
-	jq -e . >/dev/null 2>&1 <<<"$json" || { bad_json=$((bad_json + 1)); continue; }
+	is_json "$json" || { bad_json=$((bad_json + 1)); continue; }
 	# Every holder is one of ours: the churning children hold nothing here.
 	n=$(jq "[.holders[].pid | select(. != $P_CWD and . != $P_FD and . != $P_FLIP1 and . != $P_FLIP2)] | length" <<<"$json")
 	[ "$n" = 0 ] || { phantom=$((phantom + 1)); diag "run $i: holders not ours: $(jq -c '.holders' <<<"$json")"; }
