@@ -39,6 +39,9 @@ struct umh_scan {
 	atomic_uint_fast64_t processes_scanned;
 	atomic_uint_fast64_t fds_scanned;
 	atomic_bool out_of_time;
+
+	bool bpf_scanned;        /* the BPF scan ran: holders came from it */
+	int64_t unexplained_refs; /* -1: unknown (see umh_collect_refs) */
 };
 
 /* The scan's view of a mount id: its entry, or NULL if not of interest. */
@@ -49,6 +52,14 @@ bool umh_scan_has_dev(const struct umh_scan *s, unsigned int major, unsigned int
 int umh_scan_add_mount(struct umh_scan *s, const struct umh_mount *m);
 /* The scanned mount a kernel-printed path lies on, by path, or NULL. */
 const struct umh_scan_mount *umh_scan_mount_for_path(const struct umh_scan *s, const char *path);
+
+/* The io_uring holders an io_uring descriptor's fdinfo text (FDINFO) lists:
+ * one per registered file on a scanned mount, for thread TID's descriptor
+ * FD, each handed to ADD (which describes the process, then adds it).
+ * Returns 0 or ADD's negative errno.  Both process scans use it. */
+typedef int (*umh_holder_fn)(struct umh_holder *h, void *userdata);
+int umh_scan_uring_fdinfo(struct umh_scan *s, const char *fdinfo, int32_t tid, int32_t fd, umh_holder_fn add,
+			  void *userdata);
 
 /* The inode of /proc/PID/ns/mnt (PID may be "self"). */
 int umh_read_mntns(int procfd, const char *pid, uint64_t *ns);
@@ -62,6 +73,13 @@ int64_t umh_now_ns(void);
 int umh_collect_related_mounts(struct umh_scan *s); /* copies, same-fs mounts */
 int umh_collect_child_mounts(struct umh_scan *s);
 int umh_collect_processes(struct umh_scan *s);      /* procfs: fds, cwd, maps, threads */
+/* The same holders, plus files in flight in unix sockets, from BPF
+ * iterators.  On failure before any holder was added, returns a negative
+ * errno with WHY set, and bpf_scanned stays false: scan /proc instead. */
+int umh_collect_bpf(struct umh_scan *s, char *why, size_t size);
+/* Files opened by kernel code while the open ledger ran (nothing when it
+ * does not run). */
+int umh_collect_ledger(struct umh_scan *s);
 int umh_collect_loop(struct umh_scan *s);
 int umh_collect_swap(struct umh_scan *s);
 int umh_collect_binfmt(struct umh_scan *s);

@@ -22,6 +22,9 @@ struct command {
 
 static const struct command commands[] = {
 	{ "explain", cmd_explain, "say what keeps a mount from being unmounted" },
+	{ "trace", cmd_trace, "follow opens and closes on a mount, kernel opens with their stacks" },
+	{ "ledger", cmd_ledger, "keep a record of kernel-held opens for explain (start|stop|status)" },
+	{ "doctor", cmd_doctor, "say which kernel features explain and trace can use here" },
 };
 
 static void usage(FILE *out)
@@ -48,17 +51,6 @@ static void usage(FILE *out)
 }
 
 void print_version(void) { printf("%s %s\n", PROGRAM_NAME, PACKAGE_VERSION); }
-
-int parse_seconds(const char *s, long long *ns)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v > 0) || v > 86400)
-		return -EINVAL;
-	*ns = (long long)(v * 1e9);
-	return 0;
-}
 
 static int tool_main(int argc, char **argv)
 {
