@@ -167,7 +167,8 @@ hold_mmap() { start_holder /tmp/ready.mmap "$VM_BIN/bin/holdmap" "$1" /tmp/ready
 nfs_server_start() {
 	local threads
 	nfs_undrop
-	threads=$(cat /proc/fs/nfsd/threads 2>/dev/null)
+	threads=0
+	[ -r /proc/fs/nfsd/threads ] && threads=$(</proc/fs/nfsd/threads)
 	[ "${threads:-0}" -gt 0 ] && pgrep -x rpc.mountd >/dev/null && return 0
 	modprobe nfsd || return 1
 	mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd || return 1
@@ -210,6 +211,7 @@ nfs_server_revive() {
 # Puts some files on the export: dir/file (the seed case's), and big (for
 # mappings).
 nfs_export_files() {
+	[ -s /export/big ] && [ -s /export/dir/file ] && return 0
 	mkdir -p /export/dir && echo something >/export/dir/file &&
 		head -c 65536 /dev/zero >/export/big
 }
@@ -283,12 +285,13 @@ sbin_overlay() {
 NFS_WRAPPER_SCRIPT=(env TARGET="$UMH" HELPERDIR=/sbin DPKG_DIVERT=no sh "$VM_REPO/umount-helper/nfs-wrapper.sh")
 nfs_wrapper_script() { "${NFS_WRAPPER_SCRIPT[@]}" "$1" umount.nfs umount.nfs4; }
 nfs_wrapper_is_on() {
-	[ "$(readlink /sbin/umount.nfs)" = "$UMH" ] && [ "$(readlink /sbin/umount.nfs4)" = "$UMH" ]
+	# -ef (same file) rather than readlink: a test, not a program.
+	[ -L /sbin/umount.nfs ] && [ /sbin/umount.nfs -ef "$UMH" ] &&
+		[ -L /sbin/umount.nfs4 ] && [ /sbin/umount.nfs4 -ef "$UMH" ]
 }
 # The originals, where the wrapper finds them.
 nfs_originals_aside() {
-	[ "$(readlink -f /sbin/umount.nfs.distrib)" = /usr/sbin/mount.nfs ] &&
-		[ "$(readlink -f /sbin/umount.nfs4.distrib)" = /usr/sbin/mount.nfs ]
+	[ /sbin/umount.nfs.distrib -ef /usr/sbin/mount.nfs ] && [ /sbin/umount.nfs4.distrib -ef /usr/sbin/mount.nfs ]
 }
 NFS_WRAPPER_CLEANUP=
 nfs_wrapper_on() {
@@ -314,8 +317,9 @@ nfs_wrapper_off() {
 		run "${NFS_WRAPPER_SCRIPT[@]}" uninstall umount.nfs umount.nfs4
 		[ "$RUN_RC" = 0 ] || { not_ok "uninstall the nfs wrapper (nfs-wrapper.sh uninstall)"; return 1; }
 	fi
-	if [ "$(readlink /sbin/umount.nfs)" = mount.nfs ] && [ "$(readlink /sbin/umount.nfs4)" = mount.nfs ] &&
-		[ ! -e /sbin/umount.nfs.distrib ]; then
+	if [ -L /sbin/umount.nfs ] && [ /sbin/umount.nfs -ef /usr/sbin/mount.nfs ] &&
+		[ -L /sbin/umount.nfs4 ] && [ /sbin/umount.nfs4 -ef /usr/sbin/mount.nfs ] &&
+		[ ! -e /sbin/umount.nfs.distrib ] && [ ! -e /sbin/umount.nfs4.distrib ]; then
 		return 0
 	fi
 	not_ok "wrapper off: /sbin/umount.nfs{,4} are nfs-utils' links to mount.nfs again"

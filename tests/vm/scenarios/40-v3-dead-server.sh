@@ -7,11 +7,17 @@
 unset UMOUNT_HELPER_CONF
 
 min() { local m=$1 v; for v; do [ "$v" -lt "$m" ] && m=$v; done; echo "$m"; }
+lines_within() { # A B: every line of A is a line of B
+	local l
+	while IFS= read -r l; do
+		[ -z "$l" ] || [[ $'\n'$2$'\n' == *$'\n'"$l"$'\n'* ]] || return 1
+	done <<<"$1"
+}
 
 # Assertions about build/umount-helper: it answers, in bounded time,
 # without the server, and the wrapper costs at most its budget.
 check_umount_helper() {
-	local want json base_rc base_out base_err off=() on=() i
+	local want json base_rc base_out base_err off=() on=() i text got
 
 	want=$(printf '%s\n' "cwd $p_cwd /mnt/dir" "fd $p_fd /mnt/dir/file" "mmap $p_mmap /mnt/big" | sort)
 	run -t 20 "$UMH" explain --json /mnt
@@ -49,8 +55,16 @@ check_umount_helper() {
 		check_same_file "wrapped ($i): stdout byte for byte as nfs-utils alone" "$base_out" "$RUN_OUT_FILE"
 		head -n 1 "$RUN_ERR_FILE" >"$VM_TMP/err.1"
 		check_same_file "wrapped ($i): the first line of stderr byte for byte as nfs-utils alone" "$base_err" "$VM_TMP/err.1"
-		check_eq "wrapped ($i): the explanation names the holders: cwd, fd, mmap" "$want" \
-			"$(report_text_holders "$(after_first_line "$RUN_STDERR")")"
+		# With its 2 s budget on a loaded host the analysis may be cut
+		# short: then it must say so, and name no holder that is not one.
+		text=$(after_first_line "$RUN_STDERR")
+		got=$(report_text_holders "$text")
+		if [[ $text == *"Incomplete: the analysis did not finish within its time budget of 2.0 s."* ]]; then
+			say "(the 2 s budget ran out on this loaded host; the explanation says so)"
+			check_cmd "wrapped ($i): out of time, it says so and names only true holders" lines_within "$got" "$want"
+		else
+			check_eq "wrapped ($i): the explanation names the holders: cwd, fd, mmap" "$want" "$got"
+		fi
 	done
 	local d=$(($(min "${on[@]}") - $(min "${off[@]}")))
 	say "(wrapped umount.nfs, server dead: explanation off ${off[*]} ms, on ${on[*]} ms: it costs ${d} ms)"
