@@ -297,6 +297,7 @@ static int exports_from(struct umh_scan *s, char *buf)
 			.by_path = true,
 			.path = (char *)e.path,
 			.object = (char *)e.client,
+			.detail = (char *)e.options,
 		};
 		int r = umh_report_add_holder(s->report, &h);
 		if (r < 0)

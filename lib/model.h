@@ -129,6 +129,9 @@ struct umh_report {
 	/* The summary: set once the scan ends. */
 	bool finished;          /* every collector ran to its end */
 	bool known_busy;        /* umount(2) returned EBUSY just before */
+	bool still_mounted;     /* a wrapped helper failed and this same mount is still
+				 * there, for a reason its status does not say (set by
+				 * the wrapper, not by the scan) */
 	int64_t unexplained_refs; /* references no holder explains; -1 unknown */
 	char *method;           /* how processes were scanned: "procfs", "bpf" */
 	char *error;            /* why the target could not be explained, or NULL */

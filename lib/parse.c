@@ -190,7 +190,19 @@ int umh_parse_exports_line(char *line, struct umh_export_entry *out)
 		*sep++ = '\0';
 		sep += strspn(sep, " \t");
 	}
+	/* The client (the auth domain: a host, a subnet, "*", "@netgroup",
+	 * as exportfs was given it) ends where its options begin.  Its name
+	 * holds no "(", which the kernel does not escape. */
+	char *opts = strchr(sep, '(');
+	if (opts) {
+		*opts++ = '\0';
+		size_t len = strlen(opts);
+		if (len && opts[len - 1] == ')')
+			opts[len - 1] = '\0';
+		out->options = opts;
+	}
 	umh_unescape_octal(line);
+	umh_unescape_octal(sep);
 	out->path = line;
 	out->client = sep;
 	return 0;

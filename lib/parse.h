@@ -58,11 +58,16 @@ struct umh_binfmt_entry {
 };
 int umh_parse_binfmt_entry(char *buf, struct umh_binfmt_entry *out);
 
-/* One line of /proc/fs/nfsd/exports: "PATH\tCLIENT(OPTIONS)".  Comment lines
- * ("# ...") give -ENOENT.  PATH is unescaped, CLIENT points into the line. */
+/* One line of the kernel's export cache (/proc/net/rpc/nfsd.export/content,
+ * and /proc/fs/nfsd/exports): "PATH\tCLIENT(OPTIONS)", for instance
+ * "/tmp/xp\t127.0.0.1(rw,insecure,no_root_squash,sync,wdelay,fsid=2,sec=1)".
+ * Comment lines ("# ...") give -ENOENT.  PATH and CLIENT are unescaped;
+ * CLIENT is what `exportfs -u CLIENT:PATH` takes; OPTIONS (NULL when there
+ * are none) is without its parentheses.  All point into the line. */
 struct umh_export_entry {
 	const char *path;
 	const char *client;
+	const char *options;
 };
 int umh_parse_exports_line(char *line, struct umh_export_entry *out);
 

@@ -440,6 +440,11 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 	} else if (r->known_busy || r->unexplained_refs > 0) {
 		esc(out, target);
 		fputs(" is busy, but no holder was found.\n", out);
+	} else if (r->still_mounted) {
+		/* A wrapped helper failed (nfs-utils exits 16 for any failed
+		 * umount): the mount is still there, why is not known. */
+		esc(out, target);
+		fputs(" is still mounted, and no holder was found.\n", out);
 	} else if (!r->finished || r->incomplete) {
 		esc(out, target);
 		fputs(": no holder found so far, but the scan did not finish.\n", out);
@@ -512,6 +517,6 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 	}
 
 	print_skips(out, r);
-	if (!blocking && (r->known_busy || r->n_skips))
+	if (!blocking && (r->known_busy || r->still_mounted || r->n_skips))
 		print_invisible_causes(out);
 }

@@ -158,4 +158,23 @@ run_capture foreign "$FE" "$T/m"
 check_eq "a foreign helper under the front end: its status" 16 "$foreign_rc"
 check_eq "a foreign helper under the front end: the front end explains, once" 1 "$(count "$foreign_err")"
 teardown
+
+# A helper that fails on a mount nothing visible holds (as when a kernel
+# module holds a file on NFS): the front end says that the mount is still
+# there, without calling it busy -- once, whether it ran the helper itself
+# or ours wrapping it.
+still() { grep -c "is still mounted, and no holder was found." <<<"$1"; }
+setup_free
+run_capture nf "$FE" "$T/m"
+check_eq "a foreign helper failing, nothing held: its status" 16 "$nf_rc"
+check_eq "a foreign helper failing, nothing held: still mounted, said once" 1 "$(still "$nf_err")"
+mv "$SBIN/umount.tmpfs" "$SBIN/umount.tmpfs.distrib"
+ln -s "$UMH" "$SBIN/umount.tmpfs"
+run_capture nw "$FE" "$T/m"
+check_eq "our wrapping helper failing, nothing held: its status" 16 "$nw_rc"
+check_eq "our wrapping helper failing, nothing held: its message first" "umount.fake: $T/m: device is busy" \
+	"$(head -n 1 <<<"$nw_err")"
+check_eq "our wrapping helper failing, nothing held: still mounted, said once" 1 "$(still "$nw_err")"
+check "nothing held: still mounted" is_mounted "$T/m"
+teardown
 finish

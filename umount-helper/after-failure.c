@@ -58,9 +58,12 @@ void umh_explain_failure(const struct umh_failure *f, const struct umh_config *c
 	struct umh_report r;
 	umh_report_init(&r);
 	umh_run_explain(&o, &r);
+	/* The analysis found the same mount (else no target): after a failed
+	 * helper, that much is known even when no holder is found. */
+	r.still_mounted = f->helper_failed;
 	/* No target: it is gone or was replaced (-ESTALE), or the analysis
 	 * could not start: nothing true to add. */
-	if (umh_report_target(&r) && umh_report_is_held(&r)) {
+	if (umh_report_target(&r) && (umh_report_is_held(&r) || r.still_mounted)) {
 		/* umount's own message was written; ours is extra.  A reader
 		 * that went away (umount ... 2>&1 | head -1) must not turn the
 		 * exit status into a death by SIGPIPE. */

@@ -25,12 +25,16 @@ struct umh_failure {
 	const char *ns;      /* -N as the user gave it (a pid or a file), or NULL */
 	uint64_t mnt_id;     /* from umh_mount_before(); 0: unknown, say nothing */
 	bool known_busy;     /* umount(2) itself returned EBUSY */
+	bool helper_failed;  /* a wrapped helper failed, for a reason its status
+			      * does not say (nfs-utils: 16 for any failure) */
 };
 
 /* Prints to stderr what holds F->target, when it is still the mount that
- * failed to unmount and either umount said EBUSY or something was found
- * holding it (a helper's failure may have had another cause: then an empty
- * report would only mislead).  Silent when C turns explanations off. */
+ * failed to unmount and umount said EBUSY, a wrapped helper failed, or
+ * something was found holding it.  When nothing was found, the report says
+ * only what is known -- busy (EBUSY) or still mounted (a wrapped helper's
+ * failure, whose cause may be another) -- and what the scan cannot see.
+ * Silent when C turns explanations off. */
 void umh_explain_failure(const struct umh_failure *f, const struct umh_config *c);
 
 /* A front end that explains failures itself sets this in its helpers'

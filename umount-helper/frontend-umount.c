@@ -35,7 +35,9 @@ static void explain_if_busy(struct frontend *fe, const char *target, uint64_t mn
 			     umh_helper_status_may_be_busy(mnt_context_get_helper_status(cxt));
 	if (!explaining(fe) || !(busy || helper_failed))
 		return;
-	struct umh_failure f = { .target = target, .ns = fe->ns, .mnt_id = mnt_id, .known_busy = busy };
+	struct umh_failure f = {
+		.target = target, .ns = fe->ns, .mnt_id = mnt_id, .known_busy = busy, .helper_failed = helper_failed
+	};
 	umh_explain_failure(&f, &fe->config);
 }
 

@@ -124,7 +124,7 @@ static int wrap(const char *prog, const char *original, int argc, char **argv, c
 	}
 	int status = WEXITSTATUS(wstatus);
 	if (explain && umh_helper_status_may_be_busy(status)) {
-		struct umh_failure f = { .target = mount_point, .ns = ns, .mnt_id = mnt_id };
+		struct umh_failure f = { .target = mount_point, .ns = ns, .mnt_id = mnt_id, .helper_failed = true };
 		umh_explain_failure(&f, c);
 	}
 	return status;

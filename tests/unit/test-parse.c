@@ -120,7 +120,35 @@ static void test_exports(void)
 	char l[] = "/export/a\\040b\t127.0.0.1(rw,no_root_squash,sync,wdelay,no_subtree_check,fsid=1)\n";
 	CHECK(umh_parse_exports_line(l, &e) == 0, "export parses");
 	CHECK_STR(e.path, "/export/a b", "export path unescaped");
-	CHECK_STR(e.client, "127.0.0.1(rw,no_root_squash,sync,wdelay,no_subtree_check,fsid=1)", "client");
+	CHECK_STR(e.client, "127.0.0.1", "client: the name exportfs -u takes, without the options");
+	CHECK_STR(e.options, "rw,no_root_squash,sync,wdelay,no_subtree_check,fsid=1", "options, without parentheses");
+
+	/* Real lines from Debian's 6.1 kernel (tests/vm, 50-nfsd-export):
+	 * /proc/net/rpc/nfsd.export/content, then /proc/fs/nfsd/exports. */
+	char h[] = "#path domain(flags)\n";
+	CHECK(umh_parse_exports_line(h, &e) == -ENOENT, "the cache's header is a comment");
+	char real[] = "/tmp/xp\t127.0.0.1(rw,insecure,no_root_squash,sync,wdelay,no_subtree_check,fsid=2,sec=1)\n";
+	CHECK(umh_parse_exports_line(real, &e) == 0, "real cache line parses");
+	CHECK_STR(e.path, "/tmp/xp", "real: path");
+	CHECK_STR(e.client, "127.0.0.1", "real: client");
+	CHECK_STR(e.options, "rw,insecure,no_root_squash,sync,wdelay,no_subtree_check,fsid=2,sec=1", "real: options");
+	char h2[] = "# Path Client(Flags) # IPs\n";
+	CHECK(umh_parse_exports_line(h2, &e) == -ENOENT, "the exports file's header is a comment");
+
+	/* Escaped clients and clients without options. */
+	char w[] = "/srv/x\\011y\t*(ro,sec=1)\n";
+	CHECK(umh_parse_exports_line(w, &e) == 0, "wildcard export parses");
+	CHECK_STR(e.path, "/srv/x\ty", "tab in the path unescaped");
+	CHECK_STR(e.client, "*", "wildcard client");
+	CHECK_STR(e.options, "ro,sec=1", "wildcard options");
+	char n[] = "/srv/y\t192.168.0.0/24()\n";
+	CHECK(umh_parse_exports_line(n, &e) == 0, "empty options parse");
+	CHECK_STR(e.client, "192.168.0.0/24", "subnet client");
+	CHECK_STR(e.options, "", "empty options");
+	char bare[] = "/srv/z\tgss/krb5\n";
+	CHECK(umh_parse_exports_line(bare, &e) == 0, "a client without options parses");
+	CHECK_STR(e.client, "gss/krb5", "client without options");
+	CHECK(e.options == NULL, "no options: NULL");
 }
 
 static void test_path_under(void)

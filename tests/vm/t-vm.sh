@@ -7,7 +7,7 @@
 #   bash tests/vm/t-vm.sh              all scenarios
 #   VM_ONLY=dead bash tests/vm/t-vm.sh  those whose name contains "dead"
 #
-# VM_TIMEOUT (default 540 s) bounds the whole boot: a hung guest fails the
+# VM_TIMEOUT (default 580 s) bounds the whole boot: a hung guest fails the
 # test, it does not hang it.  The console log is kept in build/tests/vm/.
 set -u
 . "$(dirname "$0")/host.sh"
@@ -16,10 +16,14 @@ t_start=$(date +%s%N)
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 secs() { printf '%d.%d s' $(($1 / 1000)) $(($1 % 1000 / 100)); }
 only=${VM_ONLY:-}
-limit=${VM_TIMEOUT:-540}
+limit=${VM_TIMEOUT:-580}
 
 if [ "$(id -u)" != 0 ]; then
 	echo "not ok - vm: needs root (qemu shares / with the guest, which runs the NFS scenarios as root)"
+	exit 1
+fi
+if [ ! -x "$VM_TOP/build/umount-helper" ]; then
+	echo "not ok - vm: build/umount-helper is not built (make): the scenarios test it"
 	exit 1
 fi
 mkdir -p "$VM_OUT" || { echo "not ok - vm: cannot create $VM_OUT"; exit 1; }
@@ -45,8 +49,10 @@ fi
 
 log=$VM_OUT/console.log
 # The guest's own backstop (killing the runner, then powering off) must fire
-# before ours.
-VM_GUEST_TIMEOUT=${VM_GUEST_TIMEOUT:-$((limit - limit / 8 - 5))}
+# before ours: it counts from the end of the boot (up to half a minute on a
+# loaded host), and powering off takes seconds.  The whole run stays within
+# 10 minutes, as the issue asks.
+VM_GUEST_TIMEOUT=${VM_GUEST_TIMEOUT:-$((limit - 45))}
 vm_qemu_args run "$only"
 echo "# vm: ${VM_QEMU[*]}"
 t_boot=$(date +%s%N)
