@@ -14,6 +14,10 @@
 #ifndef CAP_CHECKPOINT_RESTORE
 #define CAP_CHECKPOINT_RESTORE 40
 #endif
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#define CAP_BPF 39
+#endif
 
 /* Reading another user's /proc/PID/{fd,cwd,maps,ns} is a ptrace-mode read
  * (CAP_SYS_PTRACE); /dev/loopN and unreadable directories need
@@ -21,6 +25,13 @@
  * kernels before 5.9, CAP_SYS_ADMIN).  Setup also enters namespaces
  * (CAP_SYS_ADMIN, CAP_SYS_CHROOT) and opens detached mounts (CAP_SYS_ADMIN). */
 static const int scan_caps[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_CHECKPOINT_RESTORE };
+/* The BPF scan: CAP_BPF to load, CAP_PERFMON for tracing programs (the
+ * iterators read kernel memory); kernels before 5.8 wanted CAP_SYS_ADMIN.
+ * CAP_SYSLOG: /proc/kallsyms shows addresses (to name the ledger's kernel
+ * stacks) only with it where kptr_restrict is 1.
+ * The scan's own capabilities stay, for the matches' /proc entries. */
+static const int bpf_caps[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_CHECKPOINT_RESTORE, CAP_BPF, CAP_PERFMON,
+				CAP_SYSLOG };
 static const int setup_caps[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_CHECKPOINT_RESTORE,
 				  CAP_SYS_ADMIN, CAP_SYS_CHROOT };
 
@@ -33,27 +44,65 @@ static int last_cap(void)
 	return n;
 }
 
+/* Capabilities a phase does not use but a later one does: kept permitted,
+ * not effective, so they can be raised when their phase comes. */
+static bool wanted_later(enum umh_phase phase, int cap)
+{
+	if (phase != UMH_PHASE_SETUP)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(bpf_caps); i++)
+		if (bpf_caps[i] == cap)
+			return true;
+	return false;
+}
+
+/* The capability to ask for on this kernel in place of CAP. */
+static int on_this_kernel(int cap)
+{
+	/* Before CAP_CHECKPOINT_RESTORE existed, map_files/ wanted
+	 * CAP_SYS_ADMIN; before CAP_BPF and CAP_PERFMON, BPF did. */
+	if ((cap == CAP_CHECKPOINT_RESTORE || cap == CAP_BPF || cap == CAP_PERFMON) && last_cap() < cap)
+		return CAP_SYS_ADMIN;
+	return cap;
+}
+
 int umh_caps_enter(enum umh_phase phase)
 {
 	capng_get_caps_process();
 	if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE)
 		return 0; /* nothing to give up */
 
-	const int *want = phase == UMH_PHASE_SETUP ? setup_caps : phase == UMH_PHASE_SCAN ? scan_caps : NULL;
-	size_t n = phase == UMH_PHASE_SETUP ? ARRAY_SIZE(setup_caps) : phase == UMH_PHASE_SCAN ? ARRAY_SIZE(scan_caps) : 0;
-	int keep[8];
-	size_t nkeep = 0;
+	const int *want = NULL;
+	size_t n = 0;
+	switch (phase) {
+	case UMH_PHASE_SETUP:
+		want = setup_caps, n = ARRAY_SIZE(setup_caps);
+		break;
+	case UMH_PHASE_BPF:
+		want = bpf_caps, n = ARRAY_SIZE(bpf_caps);
+		break;
+	case UMH_PHASE_SCAN:
+		want = scan_caps, n = ARRAY_SIZE(scan_caps);
+		break;
+	case UMH_PHASE_REPORT:
+		break;
+	}
+	int keep[8], later[8];
+	size_t nkeep = 0, nlater = 0;
 	for (size_t i = 0; i < n; i++) {
-		int cap = want[i];
-		/* Before CAP_CHECKPOINT_RESTORE existed, map_files/ wanted
-		 * CAP_SYS_ADMIN. */
-		if (cap == CAP_CHECKPOINT_RESTORE && last_cap() < CAP_CHECKPOINT_RESTORE)
-			cap = CAP_SYS_ADMIN;
-		if (capng_have_capability(CAPNG_EFFECTIVE, (unsigned)cap))
+		int cap = on_this_kernel(want[i]);
+		if (capng_have_capability(CAPNG_PERMITTED, (unsigned)cap))
 			keep[nkeep++] = cap;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bpf_caps); i++) {
+		int cap = on_this_kernel(bpf_caps[i]);
+		if (wanted_later(phase, bpf_caps[i]) && capng_have_capability(CAPNG_PERMITTED, (unsigned)cap))
+			later[nlater++] = cap;
 	}
 
 	capng_clear(CAPNG_SELECT_CAPS);
+	for (size_t i = 0; i < nlater; i++)
+		capng_update(CAPNG_ADD, CAPNG_PERMITTED, (unsigned)later[i]);
 	for (size_t i = 0; i < nkeep; i++)
 		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, (unsigned)keep[i]);
 	if (capng_apply(CAPNG_SELECT_CAPS) < 0)

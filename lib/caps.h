@@ -4,6 +4,7 @@
 
 enum umh_phase {
 	UMH_PHASE_SETUP,  /* entering the target's namespace, reading binfmt_misc/nfsd */
+	UMH_PHASE_BPF,    /* loading and running the scan's BPF iterators */
 	UMH_PHASE_SCAN,   /* reading other processes' /proc entries */
 	UMH_PHASE_REPORT, /* printing: nothing */
 };

@@ -172,6 +172,7 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 		.self = getpid(),
 		.parent = o->exclude_pid,
 		.anon_inode_mnt_id = anon_inode_mount_id(procfd),
+		.unexplained_refs = -1,
 	};
 	umh_read_mntns(procfd, "self", &s.mntns);
 	struct umh_mount target;
@@ -192,12 +193,36 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 	static const struct collector scan[] = {
 		{ umh_collect_loop, "loop devices" },
 		{ umh_collect_swap, "swap files" },
-		{ umh_collect_processes, "processes" },
 	};
+	static const struct collector ledger = { umh_collect_ledger, "the open ledger" };
+	static const struct collector procfs = { umh_collect_processes, "processes" };
 	ret = run_collectors(&s, setup, ARRAY_SIZE(setup));
-	enter_phase(o, UMH_PHASE_SCAN, "scan");
+
+	/* BPF (the process scan, the open ledger) where the kernel lets us:
+	 * the only phase that holds CAP_BPF.  Loop devices and swap files
+	 * come first, so that the ledger does not name their files again. */
+	char bpf_why[384] = "--no-bpf was given";
+	enter_phase(o, o->no_bpf ? UMH_PHASE_SCAN : UMH_PHASE_BPF, o->no_bpf ? "scan" : "bpf");
 	if (ret >= 0)
 		ret = run_collectors(&s, scan, ARRAY_SIZE(scan));
+	if (ret >= 0 && !o->no_bpf) {
+		int b = umh_collect_bpf(&s, bpf_why, sizeof(bpf_why));
+		if (b == -ENOMEM)
+			ret = b;
+		else if (b < 0 && s.bpf_scanned) /* failed after its first holder: no fallback */
+			umh_report_add_skip(r, 0, -b, "processes (BPF scan)", strerror(-b));
+		if (ret >= 0)
+			ret = run_collectors(&s, &ledger, 1);
+	}
+	enter_phase(o, UMH_PHASE_SCAN, "scan");
+	if (ret >= 0 && !s.bpf_scanned) {
+		if (o->verbose) {
+			char why[448];
+			snprintf(why, sizeof(why), "%s; /proc was scanned instead", bpf_why);
+			umh_report_add_skip(r, 0, 0, "the BPF scan", why);
+		}
+		ret = run_collectors(&s, &procfs, 1);
+	}
 
 	if (ret >= 0)
 		ret = add_held_copies(&s);
@@ -206,8 +231,8 @@ out:;
 	struct umh_report summary = {
 		.finished = ret >= 0 && !umh_scan_out_of_time(&s),
 		.known_busy = o->known_busy,
-		.unexplained_refs = -1,
-		.method = "procfs",
+		.unexplained_refs = s.unexplained_refs,
+		.method = s.bpf_scanned ? "bpf" : "procfs",
 		.processes_scanned = atomic_load(&s.processes_scanned),
 		.fds_scanned = atomic_load(&s.fds_scanned),
 		.elapsed_us = (uint64_t)(umh_now_ns() - start) / 1000,

@@ -16,6 +16,8 @@ struct umh_explain_opts {
 	uint64_t expect_mnt_id;   /* when set, explain only if the target is still this mount */
 	bool known_busy;          /* umount(2) has just said EBUSY */
 	bool drop_caps;           /* narrow capabilities per phase (the analysis process) */
+	bool no_bpf;              /* scan /proc even where the BPF scan could run */
+	bool verbose;             /* also say why the BPF scan was not used */
 	pid_t exclude_pid;        /* a process of ours that waits for the result */
 };
 

@@ -39,6 +39,9 @@ struct umh_scan {
 	atomic_uint_fast64_t processes_scanned;
 	atomic_uint_fast64_t fds_scanned;
 	atomic_bool out_of_time;
+
+	bool bpf_scanned;        /* the BPF scan ran: holders came from it */
+	int64_t unexplained_refs; /* -1: unknown (see umh_collect_refs) */
 };
 
 /* The scan's view of a mount id: its entry, or NULL if not of interest. */
@@ -62,6 +65,13 @@ int64_t umh_now_ns(void);
 int umh_collect_related_mounts(struct umh_scan *s); /* copies, same-fs mounts */
 int umh_collect_child_mounts(struct umh_scan *s);
 int umh_collect_processes(struct umh_scan *s);      /* procfs: fds, cwd, maps, threads */
+/* The same holders, plus files in flight in unix sockets, from BPF
+ * iterators.  On failure before any holder was added, returns a negative
+ * errno with WHY set, and bpf_scanned stays false: scan /proc instead. */
+int umh_collect_bpf(struct umh_scan *s, char *why, size_t size);
+/* Files opened by kernel code while the open ledger ran (nothing when it
+ * does not run). */
+int umh_collect_ledger(struct umh_scan *s);
 int umh_collect_loop(struct umh_scan *s);
 int umh_collect_swap(struct umh_scan *s);
 int umh_collect_binfmt(struct umh_scan *s);

@@ -35,6 +35,8 @@ static void usage(FILE *out)
 		"                              namespace file such as /proc/PID/ns/mnt)\n"
 		"     --timeout <seconds>    time budget for the whole run (default 10)\n"
 		"     --workers <n>          threads for the process scan (default: CPUs, max 4)\n"
+		"     --no-bpf               scan /proc even where BPF iterators could be used\n"
+		" -v, --verbose              also say why the BPF scan was not used\n"
 		" -h, --help                 display this help\n"
 		" -V, --version              display version\n"
 		"\n"
@@ -48,6 +50,8 @@ struct explain_args {
 	const char *ns;
 	long long budget_ns;
 	unsigned int workers;
+	bool no_bpf;
+	bool verbose;
 };
 
 /* The exit status for one report: held wins; a scan that did not finish
@@ -64,7 +68,8 @@ static int exit_status(const struct umh_report *r)
 static void explain_one(const struct explain_args *a, const char *spec, struct umh_report *r)
 {
 	struct umh_run_opts o = {
-		.explain = { .spec = spec, .ns = a->ns, .workers = a->workers },
+		.explain = { .spec = spec, .ns = a->ns, .workers = a->workers, .no_bpf = a->no_bpf,
+			     .verbose = a->verbose },
 		.budget_ns = a->budget_ns,
 	};
 	umh_report_init(r);
@@ -73,12 +78,14 @@ static void explain_one(const struct explain_args *a, const char *spec, struct u
 
 int cmd_explain(int argc, char **argv)
 {
-	enum { OPT_TIMEOUT = 0x100, OPT_WORKERS };
+	enum { OPT_TIMEOUT = 0x100, OPT_WORKERS, OPT_NO_BPF };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
 		{ "namespace", required_argument, NULL, 'N' },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -87,7 +94,7 @@ int cmd_explain(int argc, char **argv)
 	int c;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "JN:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "JN:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'J':
 			a.json = true;
@@ -108,6 +115,12 @@ int cmd_explain(int argc, char **argv)
 				fprintf(stderr, "%s: invalid number of workers: '%s'\n", PROGRAM_NAME, optarg);
 				return EX_USAGE;
 			}
+			break;
+		case OPT_NO_BPF:
+			a.no_bpf = true;
+			break;
+		case 'v':
+			a.verbose = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -22,6 +22,9 @@ struct command {
 
 static const struct command commands[] = {
 	{ "explain", cmd_explain, "say what keeps a mount from being unmounted" },
+	{ "trace", cmd_trace, "follow opens and closes on a mount, kernel opens with their stacks" },
+	{ "ledger", cmd_ledger, "keep a record of kernel-held opens for explain (start|stop|status)" },
+	{ "doctor", cmd_doctor, "say which kernel features explain and trace can use here" },
 };
 
 static void usage(FILE *out)

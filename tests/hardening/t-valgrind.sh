@@ -9,7 +9,7 @@ rm -rf "$logdir"
 mkdir -p -m 1777 "$logdir" # the privilege tests run it as nobody too
 cat >"$wrapper" <<EOW
 #!/bin/sh
-exec valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \\
+exec valgrind --quiet --error-exitcode=99 --suppressions=$PWD/tests/hardening/libbpf.supp --leak-check=full --show-leak-kinds=definite,indirect \\
 	--errors-for-leak-kinds=definite,indirect --child-silent-after-fork=no \\
 	--log-file=$PWD/$logdir/%p.log $PWD/build/umount-helper "\$@"
 EOW

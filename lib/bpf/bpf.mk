@@ -1,0 +1,48 @@
+# BPF programs: every lib/bpf/NAME.bpf.c becomes build/bpf/NAME.bpf.o
+# (clang -target bpf, CO-RE against the committed lib/bpf/vmlinux.h) and a
+# skeleton build/bpf/NAME.skel.h (bpftool gen skeleton), which C code
+# includes as "bpf/NAME.skel.h".  lib/bpf/*.c (the user-space loaders) join
+# the analysis library.  A new program needs no rule of its own: drop
+# lib/bpf/NAME.bpf.c in and include its skeleton.
+#
+# Tools come from tools/packages/bpf.txt (clang, llvm, bpftool, libbpf-dev).
+
+CLANG      ?= clang
+LLVM_STRIP ?= llvm-strip
+# Debian installs bpftool in /usr/sbin, which an ordinary user's PATH lacks.
+BPFTOOL    ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
+
+BPF_DIR    := $(BUILD)/bpf
+BPF_SRCS   := $(wildcard lib/bpf/*.bpf.c)
+BPF_OBJS   := $(BPF_SRCS:lib/bpf/%.bpf.c=$(BPF_DIR)/%.bpf.o)
+BPF_SKELS  := $(BPF_SRCS:lib/bpf/%.bpf.c=$(BPF_DIR)/%.skel.h)
+BPF_LOADER_SRCS := $(filter-out %.bpf.c,$(wildcard lib/bpf/*.c))
+BPF_LOADER_OBJS := $(BPF_LOADER_SRCS:%.c=$(OBJ)/%.o)
+
+# -mcpu=v3: atomics that return a value, 32-bit jumps (kernels >= 5.12).
+# -g keeps the BTF that CO-RE needs; strip -g then drops the DWARF, which
+# would only make the skeleton (embedded in the binary) larger.
+BPF_CFLAGS := -target bpf -mcpu=v3 -g -O2 -D__TARGET_ARCH_x86 -Wall -Werror -Ilib/bpf \
+	$(shell $(PKG_CONFIG) --cflags-only-I libbpf 2>/dev/null)
+
+LIB_OBJS += $(BPF_LOADER_OBJS)
+override CPPFLAGS += $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
+LDLIBS   += $(or $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null),-lbpf) -lelf -lz
+
+$(BPF_DIR)/%.bpf.o: lib/bpf/%.bpf.c lib/bpf/vmlinux.h $(wildcard lib/bpf/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+	$(LLVM_STRIP) -g $@
+
+$(BPF_DIR)/%.skel.h: $(BPF_DIR)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name umh_$(subst -,_,$*)_bpf > $@.tmp
+	mv $@.tmp $@
+
+# Any C file may include a skeleton; the first build has no dependency
+# files yet, so every object waits for the skeletons.
+$(LIB_OBJS) $(PROG_OBJS) $(UNIT_SRCS:%.c=$(OBJ)/%.o): | $(BPF_SKELS)
+
+# Kept: the tests and the QEMU harness load them with bpftool too.
+.SECONDARY: $(BPF_OBJS)
+.PHONY: bpf
+bpf: $(BPF_SKELS)

@@ -1,0 +1,63 @@
+/* What the scan's iterator programs (iter.bpf.c) hand to user space
+ * (collect-bpf.c): one record per reference to a mount of interest, and
+ * nothing for the hundreds of thousands of files that are elsewhere.
+ *
+ * Shared by the BPF side (vmlinux.h types) and the C side (<linux/types.h>),
+ * so only fixed-width types. */
+#ifndef UMH_BPF_ITER_H
+#define UMH_BPF_ITER_H
+
+#define UMH_ITER_PATH_MAX 4096
+#define UMH_ITER_MAX_MOUNTS 64 /* target, copies, other mounts of the fs */
+#define UMH_ITER_MAX_SCM 64    /* in-flight files reported per scan */
+
+enum umh_iter_rec_kind {
+	UMH_REC_FD = 1,      /* a leader's descriptor */
+	UMH_REC_THREAD_FD,   /* a descriptor of a thread with its own table */
+	UMH_REC_CWD,
+	UMH_REC_ROOT,
+	UMH_REC_EXE,
+	UMH_REC_THREAD_CWD,  /* a thread with its own fs_struct */
+	UMH_REC_THREAD_ROOT,
+	UMH_REC_MMAP,
+	UMH_REC_URING,       /* an io_uring descriptor: its files are read in user space */
+	UMH_REC_SOCK_OWNER,  /* a descriptor of a socket that has files in flight */
+};
+
+/* Written with bpf_seq_write: the fixed part, then PATH_LEN bytes of path
+ * (NUL included).  RECLEN is the size of both, so a reader can step over a
+ * record it does not know. */
+struct umh_iter_rec {
+	__u32 reclen;
+	__u16 kind;
+	__u16 path_len;
+	__s32 pid;    /* thread group id, in the reader's pid namespace */
+	__s32 tid;
+	__s32 fd;     /* -1 unless a descriptor */
+	__u32 mnt_id;
+	__u32 flags;  /* f_flags, or for mappings VM_READ/VM_WRITE bits */
+	__u32 nlink;  /* the inode's link count: 0 means unlinked */
+	__u64 ino;    /* the inode (for mappings: to drop the exe's own) */
+	__u64 sock_ino; /* UMH_REC_SOCK_OWNER: the socket's inode */
+};
+
+/* One file found in flight in a unix socket's receive queue (iter/unix).
+ * Kept in an array map: the queue walk runs in bpf_loop callbacks. */
+#define UMH_SCM_NAME_MAX 2048
+struct umh_scm_rec {
+	__u64 sock_ino;  /* the receiving socket */
+	__u64 ino;       /* the file in flight */
+	__u32 mnt_id;
+	__u32 nlink;
+	__u32 flags;
+	__u32 path_len;  /* bytes used in PATH, see path.bpf.h */
+	__u32 path_parts;
+	__u32 pad;
+	char path[UMH_SCM_NAME_MAX];
+};
+
+/* vm_flags bits the kernel has kept since 2.6 */
+#define UMH_VM_READ  0x1
+#define UMH_VM_WRITE 0x2
+
+#endif

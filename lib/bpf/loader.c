@@ -1,0 +1,141 @@
+#include "loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <cap-ng.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+#ifndef CAP_BPF
+#define CAP_PERFMON 38
+#define CAP_BPF 39
+#endif
+
+static char last_message[512];
+
+static int keep_message(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	const char *debug = getenv("UMOUNT_HELPER_DEBUG");
+	if (debug && strstr(debug, "bpf")) {
+		va_list copy;
+		va_copy(copy, ap);
+		fputs("umount-helper: debug: libbpf: ", stderr);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
+	char line[sizeof(last_message)];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	/* The verifier log arrives as many lines; the interesting one is
+	 * the last that says something. */
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		line[--n] = '\0';
+	if (n && !strstr(line, "-- END PROG LOAD LOG --"))
+		memcpy(last_message, line, n + 1);
+	return 0;
+}
+
+void umh_bpf_init(void)
+{
+	libbpf_set_print(keep_message);
+}
+
+const char *umh_bpf_last_message(void)
+{
+	return last_message;
+}
+
+int umh_bpf_precheck(char *why, size_t size)
+{
+	const char *fault = getenv("UMOUNT_HELPER_FAULT");
+	if (fault && strcmp(fault, "bpf") == 0) {
+		snprintf(why, size, "UMOUNT_HELPER_FAULT=bpf asked the BPF loader to fail");
+		return -ECANCELED;
+	}
+	/* Set-user-ID (an ordinary user's umount): never load kernel
+	 * programs on someone else's behalf. */
+	if (getauxval(AT_SECURE)) {
+		snprintf(why, size, "the program runs set-user-ID, and loads no BPF programs then");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
+		snprintf(why, size, "the kernel has no BTF (/sys/kernel/btf/vmlinux), which the BPF programs need");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static bool have_bpf_caps(void)
+{
+	capng_get_caps_process();
+	bool sys_admin = capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_ADMIN);
+	return (capng_have_capability(CAPNG_EFFECTIVE, CAP_BPF) || sys_admin) &&
+	       (capng_have_capability(CAPNG_EFFECTIVE, CAP_PERFMON) || sys_admin);
+}
+
+void umh_bpf_describe_error(int err, const char *what, char *why, size_t size)
+{
+	const char *detail = last_message[0] ? last_message : NULL;
+	switch (-err) {
+	case EPERM:
+	case EACCES:
+		if (have_bpf_caps())
+			snprintf(why, size,
+				 "the kernel refused to load %s (%s) although this process has CAP_BPF and "
+				 "CAP_PERFMON: a kernel policy forbids them",
+				 what, strerror(-err));
+		else
+			snprintf(why, size, "the kernel refused to load %s (%s): this process lacks CAP_BPF or CAP_PERFMON",
+				 what, strerror(-err));
+		break;
+	case ENOENT:
+	case ESRCH:
+	case ENOTSUP:
+		snprintf(why, size, "this kernel lacks what %s needs%s%s", what, detail ? ": " : "", detail ? detail : "");
+		break;
+	default:
+		snprintf(why, size, "%s could not be loaded: %s%s%s", what, strerror(-err), detail ? ": " : "",
+			 detail ? detail : "");
+	}
+}
+
+int umh_bpf_read_iter(int link_fd, char **buf, size_t *len)
+{
+	_cleanup_close_ int fd = bpf_iter_create(link_fd);
+	if (fd < 0)
+		return -errno;
+	size_t size = 65536, used = 0;
+	_cleanup_free_ char *b = malloc(size);
+	if (!b)
+		return -ENOMEM;
+	for (;;) {
+		if (size - used < 32768) {
+			char *nb = realloc(b, size * 2);
+			if (!nb)
+				return -ENOMEM;
+			b = nb;
+			size *= 2;
+		}
+		ssize_t n = read(fd, b + used, size - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	*buf = TAKE_PTR(b);
+	*len = used;
+	return 0;
+}
