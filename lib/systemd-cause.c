@@ -1220,13 +1220,6 @@ static int decide(struct umh_sd_cause *c, const struct unit_briefs *deps, const 
 		return r;
 	free(c->sentence);
 	c->sentence = longer;
-	if (c->reason) {
-		r = sdc_asprintf(&longer, "%s (read after the stop was over)", c->reason);
-		if (r < 0)
-			return r;
-		free(c->reason);
-		c->reason = longer;
-	}
 	return 0;
 }
 

@@ -83,14 +83,17 @@ static pid_t find_init(int procfd, ino_t mnt, ino_t pidns)
 	return 0;
 }
 
+/* journald writes to /var/log/journal/MACHINE-ID when that exists
+ * (Storage=auto or persistent), else to /run/log/journal/MACHINE-ID. */
 static void container_paths(struct umh_sd_where *w)
 {
-	char var[PATH_MAX];
-	snprintf(var, sizeof(var), "/proc/%d/root/var/log/journal", (int)w->pid);
-	/* journald writes to /var/log/journal when it exists (Storage=auto),
-	 * else to /run/log/journal. */
-	if (access(var, F_OK) == 0)
-		snprintf(w->journal_dir, sizeof(w->journal_dir), "%s", var);
+	char path[PATH_MAX], mid[64] = "";
+	snprintf(path, sizeof(path), "/proc/%d/root/etc/machine-id", (int)w->pid);
+	if (umh_read_small(AT_FDCWD, path, mid, sizeof(mid)) > 0)
+		mid[strcspn(mid, "\n")] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/root/var/log/journal/%s", (int)w->pid, mid);
+	if (mid[0] && access(path, F_OK) == 0)
+		snprintf(w->journal_dir, sizeof(w->journal_dir), "/proc/%d/root/var/log/journal", (int)w->pid);
 	else
 		snprintf(w->journal_dir, sizeof(w->journal_dir), "/proc/%d/root/run/log/journal", (int)w->pid);
 	snprintf(w->journal_socket, sizeof(w->journal_socket), "/proc/%d/root%s", (int)w->pid, UMH_JOURNAL_SOCKET);

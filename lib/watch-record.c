@@ -166,7 +166,8 @@ int umh_wrecord_parse(const char *buf, size_t len, umh_wrecord_fn fn, void *user
 				return r;
 			if (r == 0 && ev->type == UMH_J_OBJ) {
 				r = fn(ev, userdata);
-				umh_jfree(ev);
+				if (r != 1) /* 1: FN kept it */
+					umh_jfree(ev);
 				if (r < 0)
 					return r;
 			} else {

@@ -51,7 +51,8 @@ int umh_wrecord_append(struct umh_wrecord *r, const char *line);
 void umh_wrecord_close(struct umh_wrecord *r);
 
 /* Calls FN for every event in DIR, oldest first, with the parsed line;
- * FN returning < 0 stops the walk with that value.  A missing directory
+ * FN returning < 0 stops the walk with that value, 1 keeps the line (FN
+ * frees it with umh_jfree()).  A missing directory
  * or file is no error (nothing is called).  Returns 0 or a negative errno. */
 typedef int (*umh_wrecord_fn)(const struct umh_jnode *ev, void *userdata);
 int umh_wrecord_read(const char *dir, umh_wrecord_fn fn, void *userdata);

@@ -239,9 +239,18 @@ static void fill_from_job(struct umh_wevent *ev, const struct umh_sdw_job *job)
 	dup_to(&s->kind, umh_sd_cause_kind_name(c->kind));
 	dup_to(&s->related_unit, c->related_unit);
 	dup_to(&s->related_state, c->related_state);
-	dup_to(&s->reason, c->reason);
 	dup_to(&s->sentence, c->sentence);
 	s->consistent = c->facts.consistent;
+	if (c->reason && !c->facts.job_id) {
+		/* Read when the job was over: what systemd still had. */
+		char *late = NULL;
+		if (asprintf(&late, "%s (as systemd still had it after the stop)", c->reason) >= 0) {
+			free(s->reason);
+			s->reason = late;
+		}
+	} else {
+		dup_to(&s->reason, c->reason);
+	}
 }
 
 /* The unit the stop was for: the caller's cgroup says it; else the name
