@@ -158,5 +158,16 @@ void umh_sd_locate(int procfd, const char *ns, struct umh_sd_where *w)
 		return;
 	}
 	w->found = true;
+	/* Our own PID 1 (the service runs `watch -N 1` from a sandbox with a
+	 * mount namespace of its own): reach it the ordinary way. */
+	ino_t mine = 0, its = 0;
+	snprintf(name, sizeof(name), "%d/ns/pid", (int)w->pid);
+	if (w->pid == 1 && ns_ino(procfd, "self/ns/pid", &mine) == 0 && ns_ino(procfd, name, &its) == 0 &&
+	    mine == its) {
+		w->pid = 0;
+		w->bus = access(UMH_SD_PRIVATE_SOCKET, F_OK) == 0 ? UMH_SD_PRIVATE_SOCKET : NULL;
+		snprintf(w->journal_socket, sizeof(w->journal_socket), "%s", UMH_JOURNAL_SOCKET);
+		return;
+	}
 	container_paths(w);
 }
