@@ -253,6 +253,17 @@ static int connect_sd(const struct umh_sd_where *w, sd_bus **bus)
 	return w->pid > 0 ? umh_sd_connect_pid(w->pid, bus) : umh_sd_connect(w->bus, bus);
 }
 
+static int64_t event_time(const struct umh_jnode *ev)
+{
+	int64_t t = 0;
+	umh_jint(ev, "t_us", &t);
+	return t;
+}
+
+/* Two sources about one unmount differ by their clocks and their delays:
+ * within this, they speak of the same one. */
+#define SAME_EVENT_US (2LL * 1000000)
+
 static void vanished_child(FILE *out, const void *arg)
 {
 	const struct umh_vanished_opts *o = arg;
@@ -271,24 +282,34 @@ static void vanished_child(FILE *out, const void *arg)
 	l.mntns = ns_inode(l.procfd, o->ns);
 	l.record_dir = o->state_dir ? o->state_dir : umh_wrecord_dir();
 	l.record_err = umh_wrecord_read(l.record_dir, on_record, &l);
-	if (l.event) {
-		from_event(&l, &a);
-		goto done;
-	}
 
 	umh_sd_locate(l.procfd, o->ns, &where);
 	const char *jdir = where.journal_dir[0] ? where.journal_dir : NULL;
 	if (where.found && l.path) {
+		/* The watcher's lines in the journal: newer than its record
+		 * when the record was lost or written elsewhere. */
 		_cleanup_free_ char *json = NULL;
+		struct umh_jnode *jev = NULL;
 		if (umh_journal_find_ours(jdir, l.path, l.mntns, &json) > 0 &&
-		    umh_jparse(json, strlen(json), &l.event) == 0) {
-			l.event_source = "journal";
-			from_event(&l, &a);
-			goto done;
+		    umh_jparse(json, strlen(json), &jev) == 0) {
+			if (!l.event || event_time(jev) > event_time(l.event) + SAME_EVENT_US) {
+				umh_jfree(l.event);
+				l.event = jev;
+				l.event_source = "journal";
+			} else {
+				umh_jfree(jev);
+			}
 		}
-		if (umh_sd_mount_unit_name(l.path, &unit) < 0)
-			goto nothing;
-		jr = umh_journal_find_stop(jdir, unit, &st);
+		if (umh_sd_mount_unit_name(l.path, &unit) >= 0)
+			jr = umh_journal_find_stop(jdir, unit, &st);
+	}
+	/* What the watcher saw, unless systemd stopped the unit again later,
+	 * while no watcher was there to see it. */
+	if (l.event && !(st.found && (int64_t)st.realtime_us > event_time(l.event) + SAME_EVENT_US)) {
+		from_event(&l, &a);
+		goto done;
+	}
+	if (where.found && l.path && unit) {
 		/* The unit as systemd has it now.  Reading a collected unit
 		 * makes systemd load it again from its files: only when the
 		 * journal says systemd stopped it, or cannot say. */
@@ -329,16 +350,23 @@ static void vanished_child(FILE *out, const void *arg)
 						    "and its unit shows none now");
 			}
 			append(&a.sentence, ". ");
-			if (l.watcher_pid)
+			if (l.event) {
+				char older[64];
+				append(&a.sentence, "umount-helper watch was not running then (its last record of it is "
+						    "from %s)",
+				       umh_format_time(event_time(l.event), older, sizeof(older)));
+				umh_jfree(l.event);
+				l.event = NULL;
+			} else if (l.watcher_pid) {
 				watcher_words(&l, &a.sentence);
-			else
+			} else {
 				append(&a.sentence, "umount-helper watch was not running to record who and why");
+			}
 			append(&a.sentence, ".");
 			append(&a.from, "systemd's journal%s", c.unit ? " and its unit's state now" : "");
 			goto done;
 		}
 	}
-nothing:
 	append(&a.sentence, "No record of it being mounted: ");
 	watcher_words(&l, &a.sentence);
 	if (!where.found)

@@ -150,6 +150,20 @@ int umh_wcall_from_event(struct umh_wcall *call, const struct umh_umount_enter *
 		umh_wcall_clear(call);
 		return -ENOMEM;
 	}
+	/* The arguments as BPF read them, NUL-separated. */
+	size_t n = e->cmdline_len < UMH_UMOUNT_CMDLINE ? e->cmdline_len : UMH_UMOUNT_CMDLINE - 1;
+	while (n > 0 && e->cmdline[n - 1] == '\0')
+		n--;
+	if (n > 0) {
+		call->cmdline = malloc(n + 4);
+		if (!call->cmdline) {
+			umh_wcall_clear(call);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++)
+			call->cmdline[i] = e->cmdline[i] ? e->cmdline[i] : ' ';
+		strcpy(call->cmdline + n, e->cmdline_cut ? "…" : "");
+	}
 	if (target[0] == '/' && !(call->path = umh_path_normalize(target)) && errno == ENOMEM) {
 		umh_wcall_clear(call);
 		return -ENOMEM;
@@ -198,7 +212,7 @@ static int enrich(struct umh_wcalls *c, struct umh_wcall *call, uint64_t start_n
 	if (dirfd < 0 || !same_process(dirfd, start_ns))
 		return 0;
 	char buf[512];
-	ssize_t n = umh_read_small(dirfd, "cmdline", buf, sizeof(buf));
+	ssize_t n = call->cmdline ? 0 : umh_read_small(dirfd, "cmdline", buf, sizeof(buf));
 	if (n > 0) {
 		while (n > 0 && buf[n - 1] == '\0')
 			n--;

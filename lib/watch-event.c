@@ -121,9 +121,13 @@ static void add_name(struct text *t, const char *s)
 		add(t, "%s", e);
 }
 
-static void add_mount(struct text *t, const struct umh_wmount *m)
+static void add_mount(struct text *t, const struct umh_wmount *m, bool short_lived)
 {
 	add_name(t, m->target);
+	if (short_lived) {
+		add(t, " (a mount that came and went between two reads of the mount table)");
+		return;
+	}
 	add(t, " (");
 	add_name(t, m->fstype ? m->fstype : "?");
 	if (m->source && strcmp(m->source, "none") != 0 && (!m->fstype || strcmp(m->source, m->fstype) != 0)) {
@@ -215,7 +219,7 @@ static void add_systemd_cause(struct text *t, const struct umh_wevent *ev)
 int umh_wevent_compose(struct umh_wevent *ev)
 {
 	struct text t = { 0 };
-	add_mount(&t, &ev->mount);
+	add_mount(&t, &ev->mount, ev->short_lived);
 	add(&t, " ");
 	switch (ev->how) {
 	case UMH_WHOW_MOVED:
@@ -328,6 +332,8 @@ void umh_wevent_write_json(const struct umh_wevent *ev, struct umh_json *j)
 		umh_json_null(j, "mounted_us");
 	umh_json_close_object(j);
 
+	if (ev->short_lived)
+		umh_json_bool(j, "short_lived", true);
 	umh_json_str(j, "how", umh_whow_name(ev->how));
 	if (ev->moved_to)
 		umh_json_str(j, "moved_to", ev->moved_to);
@@ -382,6 +388,7 @@ void umh_wevent_write_json(const struct umh_wevent *ev, struct umh_json *j)
 		umh_json_str(j, "related_state", s->related_state);
 		umh_json_str(j, "reason", s->reason);
 		umh_json_str(j, "sentence", s->sentence);
+		umh_json_bool(j, "in_time", s->in_time);
 		umh_json_bool(j, "consistent", s->consistent);
 		umh_json_str(j, "evidence", s->evidence);
 		umh_json_str(j, "note", s->note);

@@ -33,7 +33,8 @@ struct umh_wsystemd {
 	char *related_unit, *related_state;
 	char *reason;        /* "it is bound (BindsTo=) to X, which is inactive", or NULL */
 	char *sentence;      /* the cause reader's sentence */
-	bool consistent;     /* read while the stop job was there, all from the live unit */
+	bool in_time;        /* read while the stop job was still there */
+	bool consistent;     /* ... and all of it from the live unit (InvocationID first and last) */
 	char *evidence;      /* "caller": the umount ran in the unit's cgroup, child of systemd;
 	                      * "stop-job": no caller seen, but systemd had a stop job for it */
 	char *note;          /* why the cause is not known, when it is not */
@@ -56,6 +57,8 @@ struct umh_wevent {
 	bool has_systemd;
 	struct umh_wsystemd sd;
 	char *no_caller;     /* why the caller is unknown */
+	bool short_lived;    /* seen only as a call: the mount came and went between two reads of
+	                      * the table (mount holds only the target then) */
 	char *sentence;
 };
 

@@ -163,3 +163,19 @@ int umh_wmatch(const struct umh_wmatch_in *in, struct umh_wmount *gone, size_t n
 			umh_wevent_clear(&out[i]);
 	return r;
 }
+
+int umh_wmatch_orphan(const struct umh_wmatch_in *in, struct umh_wcall *c, struct umh_wevent *out)
+{
+	if (c->used || c->mntns != in->mntns || !c->exited || c->ret != 0 ||
+	    in->now_boot_ns - c->enter_ns < UMH_WMATCH_ORPHAN_NS)
+		return 0;
+	*out = (struct umh_wevent){ .type = "unmount", .mntns = in->mntns, .how = UMH_WHOW_DIRECT, .match = "call",
+				    .short_lived = true };
+	const char *target = c->path ? c->path : c->target;
+	if (!(out->mount.target = strdup(target ? target : "")) || set_caller(in, out, c) < 0) {
+		umh_wevent_clear(out);
+		return -ENOMEM;
+	}
+	c->used = true;
+	return 1;
+}

@@ -32,6 +32,16 @@ struct umh_wmatch_in {
 	int64_t now_boot_ns, now_real_us;
 };
 
+/* A successful umount call in the watched namespace that no mount gone
+ * was matched with, this long after it: the mount came and went between
+ * two reads of the table (a script's mount; umount).  It is reported from
+ * the call alone. */
+#define UMH_WMATCH_ORPHAN_NS (500LL * 1000000)
+
+/* Turns such a call into an event (OUT), and marks it used.  Returns 1 when
+ * it did, 0 when CALL is no such call, or -ENOMEM. */
+int umh_wmatch_orphan(const struct umh_wmatch_in *in, struct umh_wcall *call, struct umh_wevent *out);
+
 /* Fills OUT[i] for each GONE[i] (taking over GONE[i]'s strings): type, time,
  * mount, how, by, caller, match.  Marks the calls it used.  Returns 0 or
  * -ENOMEM (OUT is then cleared). */

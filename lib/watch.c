@@ -78,6 +78,7 @@ struct umh_watch {
 
 	uint64_t unmounts;
 	bool stdout_gone;
+	bool stdout_is_journal; /* under systemd: the events go to the journal as entries of their own */
 	char stop_reason[128];
 };
 
@@ -103,6 +104,27 @@ static void out_line(struct umh_watch *w, const char *fmt, ...)
 	va_end(ap);
 	if (fflush(w->out) != 0 || ferror(w->out))
 		w->stdout_gone = true;
+}
+
+/* What is not an event: the header, notes, the last line.  With --json,
+ * stdout carries JSON objects only, and these go to stderr. */
+static void note_line(struct umh_watch *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note_line(struct umh_watch *w, const char *fmt, ...)
+{
+	va_list ap;
+	if (!w->cfg.json) {
+		char *s = NULL;
+		va_start(ap, fmt);
+		int n = vasprintf(&s, fmt, ap);
+		va_end(ap);
+		if (n >= 0)
+			out_line(w, "%s", s);
+		free(s);
+		return;
+	}
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 }
 
 static void record_line(struct umh_watch *w, const char *line)
@@ -145,6 +167,8 @@ static void lifecycle(struct umh_watch *w, const char *event)
 	if (fclose(f) == 0 && line) {
 		line[strcspn(line, "\n")] = 0;
 		record_line(w, line);
+		if (w->cfg.json)
+			out_line(w, "%s\n", line);
 	}
 	free(line);
 }
@@ -204,7 +228,9 @@ static void emit(struct umh_watch *w, struct umh_wevent *ev)
 		return;
 	_cleanup_free_ char *line = umh_wevent_to_line(ev);
 	char clock[16];
-	if (w->cfg.json)
+	if (w->stdout_is_journal && w->jfd >= 0)
+		; /* the same journal gets the entry below, with its fields */
+	else if (w->cfg.json)
 		out_line(w, "%s\n", line ? line : "{}");
 	else
 		out_line(w, "%s %s\n", umh_format_clock(ev->t_us, clock, sizeof(clock)), ev->sentence);
@@ -241,6 +267,7 @@ static void fill_from_job(struct umh_wevent *ev, const struct umh_sdw_job *job)
 	dup_to(&s->related_state, c->related_state);
 	dup_to(&s->sentence, c->sentence);
 	s->consistent = c->facts.consistent;
+	s->in_time = c->facts.job_id && c->facts.job_type && strcmp(c->facts.job_type, "stop") == 0;
 	if (c->reason && !c->facts.job_id) {
 		/* Read when the job was over: what systemd still had. */
 		char *late = NULL;
@@ -362,12 +389,12 @@ static void on_job(struct umh_sdw *s, const struct umh_sdw_job *job, void *userd
 	char clock[16];
 	_cleanup_free_ char *unit = umh_escape(job->unit);
 	if (job->read_err < 0)
-		out_line(w, "%s systemd job %u for %s: its state could not be read: %s\n",
+		note_line(w, "%s systemd job %u for %s: its state could not be read: %s\n",
 			 umh_format_clock(real_us(), clock, sizeof(clock)), job->id, unit ? unit : "?",
 			 strerror(-job->read_err));
 	else if (job->stop) {
 		_cleanup_free_ char *sentence = umh_escape(job->cause.sentence ? job->cause.sentence : "");
-		out_line(w, "%s systemd stop job %u for %s: %s\n", umh_format_clock(real_us(), clock, sizeof(clock)),
+		note_line(w, "%s systemd stop job %u for %s: %s\n", umh_format_clock(real_us(), clock, sizeof(clock)),
 			 job->id, unit ? unit : "?", sentence ? sentence : "");
 	}
 }
@@ -395,7 +422,7 @@ static int table_changed(struct umh_watch *w)
 				continue;
 			_cleanup_free_ char *target = umh_escape(now.v[i].target ? now.v[i].target : "");
 			_cleanup_free_ char *fstype = umh_escape(now.v[i].fstype ? now.v[i].fstype : "");
-			out_line(w, "%s %s (%s, mount id %" PRIu64 ") mounted\n", umh_format_clock(t, clock, sizeof(clock)),
+			note_line(w, "%s %s (%s, mount id %" PRIu64 ") mounted\n", umh_format_clock(t, clock, sizeof(clock)),
 				 target ? target : "", fstype ? fstype : "", now.v[i].id);
 		}
 	}
@@ -423,6 +450,25 @@ static int table_changed(struct umh_watch *w)
 	umh_wtable_free(&w->table);
 	w->table = now;
 	return r < 0 ? r : 0;
+}
+
+/* Successful umount calls here that no table change showed. */
+static void orphans(struct umh_watch *w, bool all)
+{
+	if (!w->bpf)
+		return;
+	struct umh_wmatch_in in = {
+		.calls = &w->calls,
+		.mntns = w->mntns,
+		/* At the end, every call: there is no later table to wait for. */
+		.now_boot_ns = now_ns(CLOCK_BOOTTIME) + (all ? UMH_WMATCH_ORPHAN_NS : 0),
+		.now_real_us = real_us(),
+	};
+	for (size_t i = 0; i < w->calls.n; i++) {
+		struct umh_wevent ev;
+		if (umh_wmatch_orphan(&in, &w->calls.v[i], &ev) > 0)
+			queue(w, &ev);
+	}
 }
 
 /* --- setup ------------------------------------------------------------------------------ */
@@ -518,6 +564,16 @@ static void open_systemd(struct umh_watch *w)
 	w->sd = umh_sdw_open(&w->sdw, bus, pid, w->sd_why, sizeof(w->sd_why)) >= 0;
 }
 
+/* systemd sets JOURNAL_STREAM=DEV:INODE when stdout goes to the journal. */
+static bool stdout_is_journal(FILE *out)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	return e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(fileno(out), &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 static void open_journal(struct umh_watch *w)
 {
 	const struct umh_watch_cfg *c = &w->cfg;
@@ -602,6 +658,7 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 		w->record = true;
 	}
 	open_journal(w);
+	w->stdout_is_journal = stdout_is_journal(w->out) && !cfg->journal_socket;
 	open_systemd(w);
 
 	if ((r = umh_wcalls_init(&w->calls, w->procfd)) < 0) {
@@ -616,20 +673,20 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 
 	/* The first line: what is watched, and with what. */
 	char *desc = umh_escape(w->ns_desc);
-	out_line(w, "Watching %s (mnt:[%" PRIu64 "], %zu mounts) for unmounts.\n", desc ? desc : "", w->mntns,
+	note_line(w, "Watching %s (mnt:[%" PRIu64 "], %zu mounts) for unmounts.\n", desc ? desc : "", w->mntns,
 		 w->table.n);
 	free(desc);
-	out_line(w, "  callers: %s\n", w->bpf ? "traced (umount system call tracepoints)" : w->bpf_why);
+	note_line(w, "  callers: %s\n", w->bpf ? "traced (umount system call tracepoints)" : w->bpf_why);
 	if (w->sd)
-		out_line(w, "  systemd: asked at %s when it stops a mount unit\n", w->sdw.where);
+		note_line(w, "  systemd: asked at %s when it stops a mount unit\n", w->sdw.where);
 	else
-		out_line(w, "  systemd: not asked (%s)\n", w->sd_why);
-	out_line(w, "  journal: %s\n", w->jfd >= 0 ? w->journal_where : "none");
+		note_line(w, "  systemd: not asked (%s)\n", w->sd_why);
+	note_line(w, "  journal: %s\n", w->jfd >= 0 ? w->journal_where : "none");
 	if (w->record)
-		out_line(w, "  record: %s (the last %zu to %zu events)\n", w->record_dir, w->rec.max_events,
+		note_line(w, "  record: %s (the last %zu to %zu events)\n", w->record_dir, w->rec.max_events,
 			 2 * w->rec.max_events);
 	else
-		out_line(w, "  record: none (%s)\n", w->record_why);
+		note_line(w, "  record: none (%s)\n", w->record_why);
 	lifecycle(w, "watch-start");
 	sd_notify(0, "READY=1\nSTATUS=watching for unmounts");
 	*ret = w;
@@ -644,7 +701,7 @@ fail:
 static void lost_systemd(struct umh_watch *w, int r)
 {
 	char clock[16];
-	out_line(w, "%s lost the connection to systemd at %s: %s; trying again every %lld s\n",
+	note_line(w, "%s lost the connection to systemd at %s: %s; trying again every %lld s\n",
 		 umh_format_clock(real_us(), clock, sizeof(clock)), w->sdw.where, strerror(-r), SD_RETRY_NS / 1000000000);
 	snprintf(w->sd_why, sizeof(w->sd_why), "the connection to %s was lost: %s", w->sdw.where, strerror(-r));
 	umh_sdw_close(&w->sdw);
@@ -661,7 +718,7 @@ static void retry_systemd(struct umh_watch *w)
 	open_systemd(w);
 	if (w->sd) {
 		char clock[16];
-		out_line(w, "%s connected to systemd at %s again\n", umh_format_clock(real_us(), clock, sizeof(clock)),
+		note_line(w, "%s connected to systemd at %s again\n", umh_format_clock(real_us(), clock, sizeof(clock)),
 			 w->sdw.where);
 		w->sd_retry_ns = 0;
 	} else {
@@ -731,6 +788,7 @@ int umh_watch_run(struct umh_watch *w)
 				break;
 			}
 		}
+		orphans(w, false);
 		flush_pending(w, false);
 		umh_wcalls_expire(&w->calls, now_ns(CLOCK_BOOTTIME), CALLS_KEEP_NS);
 		if (i_bpf != SIZE_MAX && (pfd[i_bpf].revents & (POLLERR | POLLHUP))) {
@@ -758,9 +816,10 @@ int umh_watch_run(struct umh_watch *w)
 		umh_umount_trace_consume(&w->trace);
 	if (ret == 0)
 		table_changed(w);
+	orphans(w, true);
 	flush_pending(w, true);
 	char clock[16];
-	out_line(w, "%s stopped (%s): %" PRIu64 " unmount%s seen.\n", umh_format_clock(real_us(), clock, sizeof(clock)),
+	note_line(w, "%s stopped (%s): %" PRIu64 " unmount%s seen.\n", umh_format_clock(real_us(), clock, sizeof(clock)),
 		 w->stop_reason, w->unmounts, w->unmounts == 1 ? "" : "s");
 	lifecycle(w, "watch-stop");
 	return ret;

@@ -44,6 +44,14 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
 }
 
+/* V & (UMH_UMOUNT_CMDLINE - 1), where the verifier sees it (as
+ * path.bpf.h's umh_mask: clang would drop a mask it proves redundant). */
+static __always_inline __u32 mask_len(__u32 v)
+{
+	asm volatile("%[v] &= %[m]" : [v] "+r"(v) : [m] "i"(UMH_UMOUNT_CMDLINE - 1));
+	return v;
+}
+
 /* The task's thread-group leader's pid as its own pid namespace sees it,
  * and that namespace. */
 static __always_inline void fill_task(struct umh_umount_task *t, struct task_struct *task)
@@ -82,6 +90,19 @@ int umount_enter(struct trace_event_raw_sys_enter *ctx)
 	e->target_len = bpf_probe_read_user_str(e->target, sizeof(e->target), (const void *)ctx->args[0]);
 	if (e->target_len < 0)
 		e->target[0] = 0;
+
+	/* Its arguments, from its own memory: /bin/umount is often gone
+	 * before user space could read /proc/PID/cmdline. */
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__u64 arg_start = mm ? BPF_CORE_READ(mm, arg_start) : 0, arg_end = mm ? BPF_CORE_READ(mm, arg_end) : 0;
+	__u64 len = arg_end > arg_start ? arg_end - arg_start : 0;
+	e->cmdline_cut = len > UMH_UMOUNT_CMDLINE - 1;
+	if (len > UMH_UMOUNT_CMDLINE - 1)
+		len = UMH_UMOUNT_CMDLINE - 1;
+	__u32 n = mask_len((__u32)len);
+	e->cmdline_len = 0;
+	if (n && bpf_probe_read_user(e->cmdline, n, (const void *)arg_start) == 0)
+		e->cmdline_len = n;
 
 	/* Parents: real_parent up to init (whose parent is itself or the
 	 * swapper, pid 0). */

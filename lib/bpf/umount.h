@@ -11,6 +11,7 @@
 #define UMH_UMOUNT_ANCESTORS 6    /* parent, grandparent, ... */
 #define UMH_UMOUNT_CG_DEPTH 8     /* cgroup path components kept, leaf first */
 #define UMH_UMOUNT_CG_NAME 96     /* a unit name is at most 255, but rarely above 64 */
+#define UMH_UMOUNT_CMDLINE 256    /* the caller's arguments, NUL-separated, as much as fits */
 
 enum umh_umount_ev_kind {
 	UMH_UMOUNT_ENTER = 1,
@@ -48,9 +49,12 @@ struct umh_umount_enter {
 	__u32 n_cgroup;     /* names in cgroup[], leaf first */
 	__u32 cgroup_complete; /* the walk reached the hierarchy's root */
 	__s32 target_len;   /* bpf_probe_read_user_str's result: < 0 if unreadable */
+	__u32 cmdline_len;  /* bytes in cmdline[] */
+	__u32 cmdline_cut;  /* the arguments were longer */
 	struct umh_umount_task ancestors[UMH_UMOUNT_ANCESTORS];
 	char cgroup[UMH_UMOUNT_CG_DEPTH][UMH_UMOUNT_CG_NAME];
 	char target[UMH_UMOUNT_TARGET_MAX];
+	char cmdline[UMH_UMOUNT_CMDLINE];
 };
 
 #endif

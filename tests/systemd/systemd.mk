@@ -12,7 +12,9 @@ SD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsystemd 2>/dev/null)
 SD_LIBS   := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
 LDLIBS    += $(SD_LIBS)
 
-SD_LIB_SRCS := $(wildcard lib/systemd-*.c)
+# The cause reader only: the other lib/systemd-*.c (the watcher's and
+# explain's) use the rest of libumh.a and are tested through the program.
+SD_LIB_SRCS := lib/systemd-cause.c
 SD_LIB_OBJS := $(SD_LIB_SRCS:%.c=$(BUILD)/sd/%.o)
 SD_WATCH    := $(BUILD)/tests/systemd/sd-cause-watch
 
