@@ -125,7 +125,12 @@ static void add_mount(struct text *t, const struct umh_wmount *m, bool short_liv
 {
 	add_name(t, m->target);
 	if (short_lived) {
-		add(t, " (a mount that came and went between two reads of the mount table)");
+		add(t, " (");
+		if (m->fstype) {
+			add_name(t, m->fstype);
+			add(t, ", ");
+		}
+		add(t, "a mount that came and went between two reads of the mount table)");
 		return;
 	}
 	add(t, " (");

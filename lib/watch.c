@@ -262,6 +262,14 @@ static void fill_from_job(struct umh_wevent *ev, const struct umh_sdw_job *job)
 		return;
 	}
 	const struct umh_sd_cause *c = &job->cause;
+	/* A mount that came and went between two reads of the table: the
+	 * unit says what it was. */
+	if (ev->short_lived) {
+		if (!ev->mount.source)
+			dup_to(&ev->mount.source, c->facts.what);
+		if (!ev->mount.fstype)
+			dup_to(&ev->mount.fstype, c->facts.fstype);
+	}
 	dup_to(&s->kind, umh_sd_cause_kind_name(c->kind));
 	dup_to(&s->related_unit, c->related_unit);
 	dup_to(&s->related_state, c->related_state);
@@ -769,15 +777,11 @@ int umh_watch_run(struct umh_watch *w)
 				break;
 			}
 		}
-		/* systemd first (a JobNew read now still finds the unit),
-		 * then the calls, then the table: a call's entry is always
-		 * in before the table change it causes. */
-		if (w->sd) {
-			int r = umh_sdw_process(&w->sdw);
-			if (r < 0)
-				lost_systemd(w, r);
-		}
-		retry_systemd(w);
+		/* The calls first: a call's entry is always in before the
+		 * table change it causes.  Then the table, then systemd: a
+		 * JobNew read takes 10-20 ms, and a mount that systemd stops
+		 * at once must be seen in the table before that.  An event
+		 * that needs the cause waits for it (queue()). */
 		if (w->bpf)
 			umh_umount_trace_consume(&w->trace);
 		if (k > 0 && (pfd[i_mi].revents & (POLLPRI | POLLERR))) {
@@ -788,6 +792,12 @@ int umh_watch_run(struct umh_watch *w)
 				break;
 			}
 		}
+		if (w->sd) {
+			int r = umh_sdw_process(&w->sdw);
+			if (r < 0)
+				lost_systemd(w, r);
+		}
+		retry_systemd(w);
 		orphans(w, false);
 		flush_pending(w, false);
 		umh_wcalls_expire(&w->calls, now_ns(CLOCK_BOOTTIME), CALLS_KEEP_NS);

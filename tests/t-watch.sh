@@ -25,7 +25,7 @@ watch_start() {
 	STARTED_PIDS+=("$W_PID")
 	# The header ends with the record's line (on stderr with --json,
 	# where stdout starts with the watch-start object).
-	wait_for "grep -q '^  record:\|\"watch-start\"' '$W_OUT'" 100 ||
+	wait_for "grep -q '^  record:\|\"watch-start\"' '$W_OUT' 2>/dev/null" 100 ||
 		{ diag "watch did not start: $(cat "$W_ERR" "$W_OUT")"; return 1; }
 }
 watch_stop() { kill -"${1:-TERM}" "$W_PID"; wait "$W_PID"; W_RC=$?; }
@@ -219,7 +219,7 @@ W_STATE=$S/w4.state
 capsh --drop=cap_bpf,cap_perfmon,cap_sys_admin -- -c "exec '$UMH' watch --state-dir '$W_STATE' --no-journal --duration 3" \
 	>"$S/w4.out" 2>"$S/w4.err" &
 p=$!
-wait_for "grep -q '^  record:' '$S/w4.out'" 50
+wait_for "grep -q '^  record:' '$S/w4.out' 2>/dev/null" 50
 mount -t tmpfs tmpfs "$S/a"
 umount "$S/a"
 wait "$p"
