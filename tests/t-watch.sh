@@ -252,4 +252,10 @@ check_json "... and no vanished member" "$out" 'has("vanished") | not'
 out=$(UMOUNT_HELPER_STATE_DIR=$S/none "$UMH" explain --json "$S/never")
 check_json "a path never mounted, no record, no systemd: says so" "$out" \
 	".vanished.known == false and .vanished.sentence == \"No record of it being mounted: umount-helper watch was not watching this mount namespace (nothing about it in $S/none); systemd was not asked (PID 1 is not systemd).\""
+
+# --- documented -------------------------------------------------------------------------
+man=$(MANWIDTH=200 man -l "$TOP/man/umount-helper.8" 2>/dev/null)
+for o in $("$UMH" watch --help | grep -o -- '--[a-z-]*' | sort -u); do
+	check_contains "umount-helper(8) documents watch $o" "$man" "$o"
+done
 finish
