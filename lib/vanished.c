@@ -120,14 +120,6 @@ static void append(char **s, const char *fmt, ...)
 	free(piece);
 }
 
-static void iso(int64_t t_us, char *buf, size_t size)
-{
-	time_t t = (time_t)(t_us / 1000000);
-	struct tm tm;
-	if (!t_us || !gmtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, size, "?");
-}
-
 static void write_answer(FILE *out, const struct lookup *l, const struct answer *a, const struct umh_sdj_stop *st,
 			 const struct umh_sd_cause *c, const struct umh_sd_where *where)
 {
@@ -139,7 +131,7 @@ static void write_answer(FILE *out, const struct lookup *l, const struct answer 
 	umh_json_str(&j, "source", a->source);
 	umh_json_str(&j, "target", l->path ? l->path : l->o->spec);
 	if (a->t_us) {
-		iso(a->t_us, when, sizeof(when));
+		umh_format_iso(a->t_us, false, when, sizeof(when));
 		umh_json_str(&j, "time", when);
 		umh_json_int(&j, "t_us", a->t_us);
 	} else {

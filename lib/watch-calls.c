@@ -61,6 +61,23 @@ void umh_wcalls_free(struct umh_wcalls *c)
 	c->n = 0;
 }
 
+/* Arguments as the kernel keeps them (NUL-separated, N bytes) as one line;
+ * CUT: there were more. */
+static char *args_line(const char *buf, size_t n, bool cut)
+{
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	if (n == 0)
+		return NULL;
+	char *line = malloc(n + sizeof("…"));
+	if (!line)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		line[i] = buf[i] ? buf[i] : ' ';
+	strcpy(line + n, cut ? "…" : "");
+	return line;
+}
+
 static int dup_str(char **dst, const char *s)
 {
 	*dst = NULL;
@@ -150,20 +167,9 @@ int umh_wcall_from_event(struct umh_wcall *call, const struct umh_umount_enter *
 		umh_wcall_clear(call);
 		return -ENOMEM;
 	}
-	/* The arguments as BPF read them, NUL-separated. */
+	/* The arguments as BPF read them. */
 	size_t n = e->cmdline_len < UMH_UMOUNT_CMDLINE ? e->cmdline_len : UMH_UMOUNT_CMDLINE - 1;
-	while (n > 0 && e->cmdline[n - 1] == '\0')
-		n--;
-	if (n > 0) {
-		call->cmdline = malloc(n + 4);
-		if (!call->cmdline) {
-			umh_wcall_clear(call);
-			return -ENOMEM;
-		}
-		for (size_t i = 0; i < n; i++)
-			call->cmdline[i] = e->cmdline[i] ? e->cmdline[i] : ' ';
-		strcpy(call->cmdline + n, e->cmdline_cut ? "…" : "");
-	}
+	call->cmdline = args_line(e->cmdline, n, e->cmdline_cut);
 	if (target[0] == '/' && !(call->path = umh_path_normalize(target)) && errno == ENOMEM) {
 		umh_wcall_clear(call);
 		return -ENOMEM;
@@ -213,16 +219,8 @@ static int enrich(struct umh_wcalls *c, struct umh_wcall *call, uint64_t start_n
 		return 0;
 	char buf[512];
 	ssize_t n = call->cmdline ? 0 : umh_read_small(dirfd, "cmdline", buf, sizeof(buf));
-	if (n > 0) {
-		while (n > 0 && buf[n - 1] == '\0')
-			n--;
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] == '\0')
-				buf[i] = ' ';
-		buf[n] = '\0';
-		if (dup_str(&call->cmdline, buf) < 0)
-			return -ENOMEM;
-	}
+	if (n > 0)
+		call->cmdline = args_line(buf, (size_t)n, (size_t)n == sizeof(buf) - 1);
 	if (!call->path && call->target && call->target[0]) {
 		/* A relative path: against its working directory, as the
 		 * kernel resolved it (as seen from our root). */

@@ -59,21 +59,38 @@ void umh_wevent_clear(struct umh_wevent *ev)
 	*ev = (struct umh_wevent){ 0 };
 }
 
-const char *umh_format_clock(int64_t t_us, char *buf, size_t size)
+static const char *format_local(int64_t t_us, const char *fmt, char *buf, size_t size)
 {
 	time_t t = (time_t)(t_us / 1000000);
 	struct tm tm;
-	if (!localtime_r(&t, &tm) || !strftime(buf, size, "%H:%M:%S", &tm))
+	if (!localtime_r(&t, &tm) || !strftime(buf, size, fmt, &tm))
 		snprintf(buf, size, "?");
 	return buf;
 }
 
+const char *umh_format_clock(int64_t t_us, char *buf, size_t size)
+{
+	return format_local(t_us, "%H:%M:%S", buf, size);
+}
+
 const char *umh_format_time(int64_t t_us, char *buf, size_t size)
+{
+	return format_local(t_us, "%Y-%m-%d %H:%M:%S", buf, size);
+}
+
+const char *umh_format_iso(int64_t t_us, bool ms, char *buf, size_t size)
 {
 	time_t t = (time_t)(t_us / 1000000);
 	struct tm tm;
-	if (!localtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm))
+	size_t n;
+	if (!gmtime_r(&t, &tm) || !(n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm))) {
 		snprintf(buf, size, "?");
+		return buf;
+	}
+	if (ms)
+		snprintf(buf + n, size - n, ".%03dZ", (int)((t_us / 1000) % 1000));
+	else
+		snprintf(buf + n, size - n, "Z");
 	return buf;
 }
 
@@ -295,22 +312,10 @@ static void write_task(struct umh_json *j, const struct umh_wtask *k, int32_t lo
 	umh_json_close_object(j);
 }
 
-static void iso_time(int64_t t_us, char *buf, size_t size)
-{
-	time_t t = (time_t)(t_us / 1000000);
-	struct tm tm;
-	if (!gmtime_r(&t, &tm)) {
-		snprintf(buf, size, "?");
-		return;
-	}
-	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%03dZ", (int)((t_us / 1000) % 1000));
-}
-
 void umh_wevent_write_json(const struct umh_wevent *ev, struct umh_json *j)
 {
 	char when[64];
-	iso_time(ev->t_us, when, sizeof(when));
+	umh_format_iso(ev->t_us, true, when, sizeof(when));
 	umh_json_open_object(j, NULL, true);
 	umh_json_int(j, "v", 1);
 	umh_json_str(j, "event", ev->type ? ev->type : "unmount");

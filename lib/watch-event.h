@@ -83,3 +83,5 @@ char *umh_wevent_to_line(const struct umh_wevent *ev);
 const char *umh_format_clock(int64_t t_us, char *buf, size_t size);
 /* "2024-05-01 12:00:01" for T_US (local time), into BUF. */
 const char *umh_format_time(int64_t t_us, char *buf, size_t size);
+/* "2024-05-01T12:00:01.123Z" (UTC; without MS: "...:01Z"), into BUF. */
+const char *umh_format_iso(int64_t t_us, bool ms, char *buf, size_t size);

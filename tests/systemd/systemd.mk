@@ -40,3 +40,7 @@ $(BUILD)/tests/systemd/fake-udev-event: $(BUILD)/sd/tests/systemd/fake-udev-even
 $(BUILD)/tests/unit/test-systemd-unit-name: $(BUILD)/sd/tests/unit/test-systemd-unit-name.o $(SD_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SD_LIBS)
+
+# Their header dependencies (the top Makefile includes only $(OBJ)'s): a
+# changed lib/systemd-cause.h must rebuild the test programs too.
+-include $(shell find $(BUILD)/sd -name '*.d' 2>/dev/null)

@@ -21,24 +21,13 @@
 # BindsTo= an inactive unit, a unit file or /etc/fstab changed on disk.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/container.sh"
+. "$(dirname "$0")/sd-lib.sh"
 
 FUE=${FUE:-$TOP/build/tests/systemd/fake-udev-event}
 WORK=$(mktemp -d /tmp/umh-sd-watch.XXXXXX)
 at_exit "rm -rf '$WORK'"
 
-# A hung container fails the test, it does not hang it.  (The watchdog
-# takes its sleep along when it is ended: nothing of it outlives the test.)
-(
-	trap 'kill "$s" 2>/dev/null; exit 0' TERM
-	sleep 240 &
-	s=$!
-	wait "$s"
-	echo "not ok - the systemd watch test took more than 240 s: killed"
-	kill -TERM $$
-) &
-WATCHDOG=$!
-trap 'exit 1' TERM INT
-at_exit "kill $WATCHDOG 2>/dev/null; wait $WATCHDOG 2>/dev/null"
+sd_watchdog 240 "the systemd watch test"
 
 for p in "$UMH" "$FUE"; do
 	[ -x "$p" ] || { not_ok "test program $p is built (make test-programs)"; finish; }
@@ -54,22 +43,8 @@ if ! sd_start; then
 fi
 ok "Debian's systemd boots as PID 1 of a container ($(sd_exec systemctl --version | head -n 1))"
 
-now_us() { date +%s%6N; }
-unit_file() {
-	sd_exec sh -c 'mkdir -p "$(dirname "$1")" && printf "%s" "$2" >"$1"' sh "/run/systemd/system/$1" "$2"
-}
-mounted() { sd_exec findmnt -n --mountpoint "$1" >/dev/null 2>&1; }
-wait_gone() { wait_for "! mounted $1" "${2:-50}"; }
 # journal MATCH...: the container's journal, JSON lines.
 journal() { journalctl -D "$SD_JOURNAL_DIR" -o json --no-pager "$@" 2>/dev/null; }
-check_json_of() {
-	if [ -z "${2//[[:space:]]/}" ]; then
-		not_ok "$1"
-		diag "no JSON to check (expected: $3)"
-	else
-		check_json "$@"
-	fi
-}
 
 unit_file never-started.service $'[Unit]\nDescription=never started\n[Service]\nExecStart=/bin/sleep infinity\n'
 unit_file mnt-b.mount $'[Unit]\nBindsTo=never-started.service\nAfter=never-started.service\n[Mount]\nWhat=tmpfs\nWhere=/mnt/b\nType=tmpfs\n'
@@ -274,9 +249,16 @@ check_eq "watch: SIGTERM, exit 0" 0 "$?"
 check_json_of "watch: the record ends with watch-stop" "$(tail -n 1 "$STATE/events.jsonl")" '.event == "watch-stop" and .reason == "TERM"'
 
 # === without the watcher: systemd's journal and the unit's state ===================================
-sd_exec mount -t tmpfs tmpfs /mnt/b
-wait_gone /mnt/b
-wait_for "[ \$(journal UNIT=mnt-b.mount MESSAGE_ID=9d1aaa27d60140bd96365438aad20286 | wc -l) -ge 2 ]" 30
+# sd_vanish UNIT WHERE N CMD...: CMD makes systemd unmount WHERE; waits
+# until it is gone and systemd's journal has N "Unmounted" entries of UNIT.
+sd_vanish() {
+	local unit=$1 where=$2 count=$3
+	shift 3
+	"$@"
+	wait_gone "$where"
+	wait_for "[ \$(journal UNIT=$unit MESSAGE_ID=9d1aaa27d60140bd96365438aad20286 | wc -l) -ge $count ]" 30
+}
+sd_vanish mnt-b.mount /mnt/b 2 sd_exec mount -t tmpfs tmpfs /mnt/b
 out=$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/b)
 check_json_of "(a, no watcher) explain: systemd unmounted it (its journal), the cause probable (the unit's state now)" "$out" \
 	'.vanished.known == true and .vanished.source == "systemd" and .vanished.by == "systemd" and .vanished.unit == "mnt-b.mount" and .vanished.probable == true and .vanished.cause == "binds-to-inactive" and .vanished.related_unit == "never-started.service" and .vanished.systemd.journal_stop == true and .vanished.systemd.job_id > 0'
@@ -284,26 +266,20 @@ check_json_of "(a, no watcher) ... and says honestly what it cannot know" "$out"
 	'(.vanished.sentence | test("systemd did not log why, but now it is bound \\(BindsTo=\\) to never-started.service, which is inactive: most likely that is why")) and (.vanished.sentence | test("umount-helper watch was not running then"))'
 check_json_of "(a, no watcher) ... not the watcher's older record of an earlier unmount" "$out" '.vanished.event == null'
 
-sd_exec mount -t tmpfs tmpfs /mnt/u
-wait_gone /mnt/u
-wait_for "[ \$(journal UNIT=mnt-u.mount MESSAGE_ID=9d1aaa27d60140bd96365438aad20286 | wc -l) -ge 2 ]" 30
+sd_vanish mnt-u.mount /mnt/u 2 sd_exec mount -t tmpfs tmpfs /mnt/u
 check_json_of "(b, no watcher) explain: systemd; the drop-in's StopWhenUnneeded=yes, from disk (the collected unit lost it)" \
 	"$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/u)" \
 	'.vanished.source == "systemd" and .vanished.probable == true and .vanished.cause == "stop-when-unneeded" and (.vanished.sentence | test("/run/systemd/system/mnt-u.mount.d/50-unneeded.conf sets StopWhenUnneeded=yes"))'
 
-sd_exec mount -t ramfs -o x-systemd.device-bound "$loop" /mnt/d
-unplug
-wait_gone /mnt/d
-wait_for "[ \$(journal UNIT=mnt-d.mount MESSAGE_ID=9d1aaa27d60140bd96365438aad20286 | wc -l) -ge 2 ]" 30
+mount_d_unplug() { sd_exec mount -t ramfs -o x-systemd.device-bound "$loop" /mnt/d && unplug; }
+sd_vanish mnt-d.mount /mnt/d 2 mount_d_unplug
 check_json_of "(d, no watcher) explain: systemd unmounted it; why is not known (systemd never logs it for a device removal)" \
 	"$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/d)" \
 	'.vanished.source == "systemd" and .vanished.by == "systemd" and .vanished.cause == null and (.vanished.sentence | test("why is not known"))'
 
 # systemd at debug level logs the reason: explain quotes it.
 sd_exec systemd-analyze log-level debug
-sd_exec mount -t tmpfs tmpfs /mnt/b
-wait_gone /mnt/b
-wait_for "[ \$(journal UNIT=mnt-b.mount MESSAGE_ID=9d1aaa27d60140bd96365438aad20286 | wc -l) -ge 3 ]" 30
+sd_vanish mnt-b.mount /mnt/b 3 sd_exec mount -t tmpfs tmpfs /mnt/b
 sd_exec systemd-analyze log-level info
 check_json_of "(a, debug level) explain quotes systemd's own reason line" \
 	"$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/b)" \
