@@ -150,29 +150,15 @@ static int add(struct emitter *e, const struct umh_iter_rec *h, struct umh_holde
 	return umh_report_add_holder(e->s->report, holder);
 }
 
-struct uring_ctx {
+struct uring_holder {
 	struct emitter *e;
 	const struct umh_iter_rec *h;
 };
 
-static int uring_file(unsigned int index, const char *path, void *userdata)
+static int add_uring_holder(struct umh_holder *holder, void *userdata)
 {
-	struct uring_ctx *u = userdata;
-	const struct umh_scan_mount *m = umh_scan_mount_for_path(u->e->s, path);
-	if (!m)
-		return 0;
-	char detail[48];
-	snprintf(detail, sizeof(detail), "registered file %u", index);
-	struct umh_holder h = {
-		.kind = UMH_KIND_IO_URING,
-		.mnt_id = m->id,
-		.tid = u->h->tid,
-		.fd = u->h->fd,
-		.by_path = true,
-		.path = (char *)path,
-		.detail = detail,
-	};
-	return add(u->e, u->h, &h);
+	struct uring_holder *u = userdata;
+	return add(u->e, u->h, holder);
 }
 
 /* An io_uring's registered files are named in its fdinfo, as the procfs
@@ -186,9 +172,8 @@ static int emit_uring(struct emitter *e, const struct umh_iter_rec *h)
 		snprintf(name, sizeof(name), "%d/task/%d/fdinfo/%d", h->pid, h->tid, h->fd);
 	if (umh_read_all(e->s->procfd, name, &e->text, &e->text_size) < 0)
 		return 0; /* closed since */
-	struct uring_ctx u = { .e = e, .h = h };
-	int r = umh_parse_uring_files(e->text, uring_file, &u);
-	return r < 0 ? r : 0;
+	struct uring_holder u = { .e = e, .h = h };
+	return umh_scan_uring_fdinfo(e->s, e->text, h->tid, h->fd, add_uring_holder, &u);
 }
 
 static enum umh_kind holder_kind(unsigned rec_kind)

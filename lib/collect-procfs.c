@@ -164,30 +164,9 @@ static int scan_link(struct proc_scan *p, int32_t tid, const char *name, enum um
 	return emit(p, &h);
 }
 
-struct uring_ctx {
-	struct proc_scan *p;
-	int32_t tid;
-	int32_t fd;
-};
-
-static int uring_file(unsigned int index, const char *path, void *userdata)
+static int emit_uring_holder(struct umh_holder *h, void *userdata)
 {
-	struct uring_ctx *u = userdata;
-	const struct umh_scan_mount *m = umh_scan_mount_for_path(u->p->s, path);
-	if (!m)
-		return 0;
-	char detail[48];
-	snprintf(detail, sizeof(detail), "registered file %u", index);
-	struct umh_holder h = {
-		.kind = UMH_KIND_IO_URING,
-		.mnt_id = m->id,
-		.tid = u->tid,
-		.fd = u->fd,
-		.by_path = true,
-		.path = (char *)path,
-		.detail = detail,
-	};
-	return emit(u->p, &h);
+	return emit(userdata, h);
 }
 
 /* An io_uring instance keeps its registered files open after the process
@@ -201,8 +180,7 @@ static void scan_uring(struct proc_scan *p, int fddir, const char *fdinfo_dir, c
 	snprintf(fdinfo, sizeof(fdinfo), "%s/%s", fdinfo_dir, name);
 	if (umh_read_all(p->dirfd, fdinfo, &p->b->text, &p->b->text_size) < 0)
 		return;
-	struct uring_ctx u = { .p = p, .tid = tid, .fd = atoi(name) };
-	umh_parse_uring_files(p->b->text, uring_file, &u);
+	umh_scan_uring_fdinfo(p->s, p->b->text, tid, atoi(name), emit_uring_holder, p);
 }
 
 static bool seen_before(struct proc_scan *p, uint64_t mnt, uint64_t ino, int32_t fd)

@@ -267,8 +267,49 @@ const struct umh_mount *umh_report_mount(const struct umh_report *r, uint64_t id
 	return NULL;
 }
 
+static int cmp_int(int64_t a, int64_t b) { return (a > b) - (a < b); }
+
+static int cmp_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int cmp_process(const void *x, const void *y)
+{
+	const struct umh_process *a = x, *b = y;
+	return cmp_int(a->pid, b->pid);
+}
+
+static int cmp_holder(const void *x, const void *y)
+{
+	const struct umh_holder *a = x, *b = y;
+	int c;
+	if ((c = cmp_int(a->pid, b->pid)) || (c = cmp_int(a->tid, b->tid)) || (c = cmp_int(a->kind, b->kind)) ||
+	    (c = cmp_int(a->fd, b->fd)) || (c = cmp_int((int64_t)a->mnt_id, (int64_t)b->mnt_id)) ||
+	    (c = cmp_str(a->object, b->object)))
+		return c;
+	return cmp_str(a->path, b->path);
+}
+
+void umh_report_sort(struct umh_report *r)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->n_processes)
+		qsort(r->processes, r->n_processes, sizeof(*r->processes), cmp_process);
+	if (r->n_holders)
+		qsort(r->holders, r->n_holders, sizeof(*r->holders), cmp_holder);
+	r->sorted = true;
+	pthread_mutex_unlock(&r->lock);
+}
+
 const struct umh_process *umh_report_process(const struct umh_report *r, int32_t pid)
 {
+	if (r->sorted) {
+		struct umh_process key = { .pid = pid };
+		return r->n_processes ? bsearch(&key, r->processes, r->n_processes, sizeof(key), cmp_process) : NULL;
+	}
 	for (size_t i = 0; i < r->n_processes; i++)
 		if (r->processes[i].pid == pid)
 			return &r->processes[i];

@@ -129,6 +129,7 @@ struct umh_report {
 
 	umh_sink_fn sink;
 	void *sink_data;
+	bool sorted; /* see umh_report_sort() */
 };
 
 void umh_report_init(struct umh_report *r);
@@ -142,6 +143,12 @@ int umh_report_add_holder(struct umh_report *r, const struct umh_holder *h);
 int umh_report_add_skip(struct umh_report *r, int32_t pid, int err, const char *what, const char *why);
 /* Records the summary fields above (and streams them). */
 int umh_report_set_summary(struct umh_report *r, const struct umh_report *summary);
+
+/* Puts a finished report in its printing order: processes by pid; holders
+ * by pid (kernel-side holders, pid 0, first), then thread, kind, fd and
+ * path.  The output no longer depends on which scan thread found what, a
+ * process's holders are contiguous, and lookups by pid are binary searches. */
+void umh_report_sort(struct umh_report *r);
 
 const struct umh_mount *umh_report_target(const struct umh_report *r);
 const struct umh_mount *umh_report_mount(const struct umh_report *r, uint64_t id);

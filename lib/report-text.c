@@ -18,35 +18,39 @@
 
 static void esc(FILE *out, const char *s) { umh_fputs_escaped(s ? s : "", out); }
 
-/* ---- grouping ---------------------------------------------------------------- */
+/* ---- grouping ----------------------------------------------------------------
+ * The report is sorted (umh_report_sort): a process's holders are one run. */
 
-static int cmp_pid(const void *a, const void *b)
+static bool holder_matches(const struct umh_report *r, const struct umh_holder *h, bool blocking, uint64_t mnt_id)
 {
-	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-	return (x > y) - (x < y);
+	return h->pid && umh_holder_blocks(r, h) == blocking && (!mnt_id || h->mnt_id == mnt_id);
 }
 
-/* The distinct pids of the holders that MATCH, sorted. */
-static size_t holder_pids(const struct umh_report *r, bool blocking, uint64_t mnt_id, int32_t **ret)
+/* The end of the run of holders of the process at I. */
+static size_t run_end(const struct umh_report *r, size_t i)
 {
-	int32_t *pids = calloc(r->n_holders + 1, sizeof(*pids));
+	size_t j = i;
+	while (j < r->n_holders && r->holders[j].pid == r->holders[i].pid)
+		j++;
+	return j;
+}
+
+static bool run_matches(const struct umh_report *r, size_t i, size_t end, bool blocking, uint64_t mnt_id)
+{
+	for (; i < end; i++)
+		if (holder_matches(r, &r->holders[i], blocking, mnt_id))
+			return true;
+	return false;
+}
+
+/* How many processes hold something that matches. */
+static size_t count_processes(const struct umh_report *r, bool blocking, uint64_t mnt_id)
+{
 	size_t n = 0;
-	if (!pids) {
-		*ret = NULL;
-		return 0;
+	for (size_t i = 0, end; i < r->n_holders; i = end) {
+		end = run_end(r, i);
+		n += run_matches(r, i, end, blocking, mnt_id);
 	}
-	for (size_t i = 0; i < r->n_holders; i++) {
-		const struct umh_holder *h = &r->holders[i];
-		if (!h->pid || umh_holder_blocks(r, h) != blocking || (mnt_id && h->mnt_id != mnt_id))
-			continue;
-		bool seen = false;
-		for (size_t k = 0; k < n && !seen; k++)
-			seen = pids[k] == h->pid;
-		if (!seen)
-			pids[n++] = h->pid;
-	}
-	qsort(pids, n, sizeof(*pids), cmp_pid);
-	*ret = pids;
 	return n;
 }
 
@@ -106,9 +110,10 @@ static void print_reference(FILE *out, const struct umh_holder *h)
 
 /* ---- processes ------------------------------------------------------------------- */
 
-static void print_process(FILE *out, const struct umh_report *r, int32_t pid, bool blocking, uint64_t mnt_id,
-			  const char *target)
+static void print_process(FILE *out, const struct umh_report *r, size_t first, size_t end, bool blocking,
+			  uint64_t mnt_id, const char *target)
 {
+	int32_t pid = r->holders[first].pid;
 	const struct umh_process *p = umh_report_process(r, pid);
 	fprintf(out, "  pid %d", pid);
 	if (p) {
@@ -131,9 +136,9 @@ static void print_process(FILE *out, const struct umh_report *r, int32_t pid, bo
 
 	bool only_cwd = true, only_fs = true, uring = false, only_exe = true;
 	size_t shown = 0, hidden = 0;
-	for (size_t i = 0; i < r->n_holders; i++) {
+	for (size_t i = first; i < end; i++) {
 		const struct umh_holder *h = &r->holders[i];
-		if (h->pid != pid || umh_holder_blocks(r, h) != blocking || (mnt_id && h->mnt_id != mnt_id))
+		if (!holder_matches(r, h, blocking, mnt_id))
 			continue;
 		only_cwd &= h->kind == UMH_KIND_CWD || h->kind == UMH_KIND_THREAD_CWD;
 		only_fs &= h->kind == UMH_KIND_CWD || h->kind == UMH_KIND_THREAD_CWD || h->kind == UMH_KIND_ROOT ||
@@ -172,15 +177,14 @@ static void print_process(FILE *out, const struct umh_report *r, int32_t pid, bo
 	}
 }
 
-static size_t print_processes(FILE *out, const struct umh_report *r, bool blocking, uint64_t mnt_id,
-			      const char *target)
+static void print_processes(FILE *out, const struct umh_report *r, bool blocking, uint64_t mnt_id,
+			    const char *target)
 {
-	int32_t *pids;
-	size_t n = holder_pids(r, blocking, mnt_id, &pids);
-	for (size_t i = 0; i < n; i++)
-		print_process(out, r, pids[i], blocking, mnt_id, target);
-	free(pids);
-	return n;
+	for (size_t i = 0, end; i < r->n_holders; i = end) {
+		end = run_end(r, i);
+		if (run_matches(r, i, end, blocking, mnt_id))
+			print_process(out, r, i, end, blocking, mnt_id, target);
+	}
 }
 
 /* ---- holders that are not processes --------------------------------------------- */
@@ -302,9 +306,7 @@ static void count_phrase(FILE *out, size_t n, const char *one, const char *many,
 
 static void print_headline(FILE *out, const struct umh_report *r, const struct umh_mount *t)
 {
-	int32_t *pids;
-	size_t nproc = holder_pids(r, true, 0, &pids);
-	free(pids);
+	size_t nproc = count_processes(r, true, 0);
 	size_t nkind[_UMH_KIND_MAX] = { 0 };
 	for (size_t i = 0; i < r->n_holders; i++)
 		if (!r->holders[i].pid && umh_holder_blocks(r, &r->holders[i]))

@@ -1,5 +1,6 @@
 /* Printing a report: text for people, grouped by holder with a remedy for
- * each, and JSON for programs.  Renderers never scan. */
+ * each, and JSON for programs.  Renderers never scan.  They expect a sorted
+ * report (umh_report_sort(), which umh_run_explain() does). */
 #pragma once
 
 #include <stdio.h>

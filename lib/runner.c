@@ -98,7 +98,16 @@ static int reap(pid_t pid, int *status)
 	return -EAGAIN;
 }
 
+static int run(const struct umh_run_opts *o, struct umh_report *r);
+
 int umh_run_explain(const struct umh_run_opts *o, struct umh_report *r)
+{
+	int ret = run(o, r);
+	umh_report_sort(r);
+	return ret;
+}
+
+static int run(const struct umh_run_opts *o, struct umh_report *r)
 {
 	int64_t deadline = o->budget_ns ? umh_now_ns() + o->budget_ns : 0;
 	int fds[2];

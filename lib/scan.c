@@ -1,10 +1,12 @@
 #include "scan.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "mounttab.h"
+#include "parse.h"
 
 const struct umh_scan_mount *umh_scan_lookup(const struct umh_scan *s, uint64_t mnt_id)
 {
@@ -62,4 +64,39 @@ bool umh_scan_out_of_time(struct umh_scan *s)
 		return true;
 	}
 	return false;
+}
+
+struct uring_ctx {
+	struct umh_scan *s;
+	int32_t tid, fd;
+	umh_holder_fn add;
+	void *userdata;
+};
+
+static int uring_file(unsigned int index, const char *path, void *userdata)
+{
+	struct uring_ctx *u = userdata;
+	const struct umh_scan_mount *m = umh_scan_mount_for_path(u->s, path);
+	if (!m)
+		return 0;
+	char detail[48];
+	snprintf(detail, sizeof(detail), "registered file %u", index);
+	struct umh_holder h = {
+		.kind = UMH_KIND_IO_URING,
+		.mnt_id = m->id,
+		.tid = u->tid,
+		.fd = u->fd,
+		.by_path = true,
+		.path = (char *)path,
+		.detail = detail,
+	};
+	return u->add(&h, u->userdata);
+}
+
+int umh_scan_uring_fdinfo(struct umh_scan *s, const char *fdinfo, int32_t tid, int32_t fd, umh_holder_fn add,
+			  void *userdata)
+{
+	struct uring_ctx u = { .s = s, .tid = tid, .fd = fd, .add = add, .userdata = userdata };
+	int r = umh_parse_uring_files(fdinfo, uring_file, &u);
+	return r < 0 ? r : 0;
 }

@@ -53,6 +53,14 @@ int umh_scan_add_mount(struct umh_scan *s, const struct umh_mount *m);
 /* The scanned mount a kernel-printed path lies on, by path, or NULL. */
 const struct umh_scan_mount *umh_scan_mount_for_path(const struct umh_scan *s, const char *path);
 
+/* The io_uring holders an io_uring descriptor's fdinfo text (FDINFO) lists:
+ * one per registered file on a scanned mount, for thread TID's descriptor
+ * FD, each handed to ADD (which describes the process, then adds it).
+ * Returns 0 or ADD's negative errno.  Both process scans use it. */
+typedef int (*umh_holder_fn)(struct umh_holder *h, void *userdata);
+int umh_scan_uring_fdinfo(struct umh_scan *s, const char *fdinfo, int32_t tid, int32_t fd, umh_holder_fn add,
+			  void *userdata);
+
 /* The inode of /proc/PID/ns/mnt (PID may be "self"). */
 int umh_read_mntns(int procfd, const char *pid, uint64_t *ns);
 

@@ -45,6 +45,11 @@ if ! yes "fentry/fexit" && ! yes "kprobes"; then
 	check_eq "ledger status says so" "The open ledger is not running." "$sout"
 else
 	check_contains "fentry or kprobes: doctor says the ledger can run" "$out" "ledger start can keep"
+	lout=$("$UMH" ledger start 2>&1); lrc=$?
+	check_eq "and ledger start works: $lout" 0 "$lrc"
+	mode=fentry; yes "fentry/fexit" || mode=kprobe
+	check_contains "with the probes doctor named" "$lout" "with $mode probes"
+	"$UMH" ledger stop >/dev/null
 fi
 
 # Without CAP_BPF/CAP_PERFMON (and CAP_SYS_ADMIN, which would do instead),

@@ -97,7 +97,7 @@ static void probe_lockdown(struct umh_feature_state *s)
 {
 	char buf[128] = "";
 	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
-	if (!f && unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+	if (!f && unshare(CLONE_NEWNS) == 0 && mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0 &&
 	    mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL) == 0)
 		f = fopen("/sys/kernel/security/lockdown", "re");
 	if (!f) {

@@ -52,7 +52,7 @@ int umh_tracefs_ensure(void)
 	 * is left as it was; the tracepoints attached stay attached. */
 	if (unshare(CLONE_NEWNS) < 0)
 		return -errno;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) < 0)
 		return -errno;
 	return 0;

@@ -140,6 +140,17 @@ static __always_inline void send(__u32 kind, struct file *file, __s32 fd, __s32 
 
 /* --- the kernel probes ------------------------------------------------------- */
 
+/* open(2), creat(2), openat(2), open_by_handle_at(2), openat2(2) on x86_64:
+ * a file they open reaches the caller's descriptor table or is released
+ * before they return.  The ledger lets them be (no stack, no map update):
+ * that is most opens on a busy system, and what makes it cheap. */
+static __always_inline bool in_open_syscall(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	return nr == 2 || nr == 85 || nr == 257 || nr == 304 || nr == 437;
+}
+
 static __always_inline int on_open(void *ctx, struct file *file)
 {
 	__u32 mnt_id = mnt_id_of(BPF_CORE_READ(file, f_path.mnt));
@@ -152,6 +163,8 @@ static __always_inline int on_open(void *ctx, struct file *file)
 	if (flags & UMH_FMODE_EXEC)
 		return 0;
 	opens_seen++;
+	if (!streaming && in_open_syscall())
+		return 0;
 	struct umh_pending p = {
 		.ts_ns = bpf_ktime_get_boot_ns(),
 		.pid = id >> 32,

@@ -14,15 +14,17 @@ echo data >"$M/file"
 # no CAP_SYS_RESOURCE to raise it): the fixture spreads the rest over
 # threads with their own tables.
 HOLDER_WAIT=600 hold many many "$M/file" 100000; P_MANY=$HOLDER_PID
+# What is tested here is the summary, not the speed: a budget that a
+# loaded machine cannot exhaust, and the time as a diagnostic.
 t0=$(date +%s%N)
-text=$("$UMH" explain "$M"); rc=$?
+text=$("$UMH" explain --timeout 120 "$M"); rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+diag "100,000 fds on the mount: explained in ${ms} ms"
 check_eq "100,000 fds: held" 32 "$rc"
 check "100,000 fds: the text stays short ($(wc -l <<<"$text") lines)" test "$(wc -l <<<"$text")" -lt 60
 check_contains "100,000 fds: the rest is counted" "$text" "... and 99980 more references"
 check "100,000 fds: in one process" test "$(ls /proc/$P_MANY/task | wc -l)" -ge 2
-check "100,000 fds: explained in under 10 s (${ms} ms)" test "$ms" -lt 10000
-json=$("$UMH" explain --json "$M")
+json=$("$UMH" explain --timeout 120 --json "$M")
 check_json "100,000 fds: JSON lists them all, for programs" "$json" "[.holders[] | select(.pid == $P_MANY)] | length == 100000"
 kill "$P_MANY"
 

@@ -20,7 +20,8 @@ check_eq "helper: a closed stderr does not change the status" "$base" "$rc"
 check_eq "helper: closed stdout and stderr do not change the status" "$base" "$rc"
 "$H" "$M" 2>/dev/full; rc=$?
 check_eq "helper: a full stderr (ENOSPC) does not change the status" "$base" "$rc"
-check "helper: the mount is still there" findmnt -n "$M" >/dev/null
+is_mounted() { findmnt -n "$1" >/dev/null; }
+check "helper: the mount is still there" is_mounted "$M"
 
 "$UMH" explain "$M" >/dev/full; rc=$?
 check_eq "explain: the verdict (32) still shows when stdout is full" 32 "$rc"

@@ -16,7 +16,7 @@ hold flip2 flip "$M/file"; P_FLIP2=$HOLDER_PID
 hold churn1 churn -; P_CHURN1=$HOLDER_PID
 hold churn2 churn /bin/true; P_CHURN2=$HOLDER_PID
 
-runs=40 bad_status=0 bad_json=0 phantom=0 missed=0 wrong_path=0 slow=0
+runs=25 bad_status=0 bad_json=0 phantom=0 missed=0 wrong_path=0 slow=0
 for ((i = 0; i < runs; i++)); do
 	t0=$(date +%s%N)
 	json=$("$UMH" explain --json "$M"); rc=$?

@@ -1,0 +1,34 @@
+# The BPF scan, the in-flight descriptor walk and doctor under valgrind
+# (memcheck, the forked analysis process included): no errors, no definite
+# or indirect leaks.  libbpf's bpf(2) calls that valgrind only half knows
+# are suppressed (libbpf.supp).  A long budget: valgrind makes libbpf's
+# parse of the kernel's BTF take seconds.
+. "$(dirname "$0")/../lib.sh"
+enter_private_ns "$@"
+cd "$TOP"
+logdir=build/valgrind-bpf
+rm -rf "$logdir" && mkdir -p "$logdir"
+vg() {
+	valgrind --quiet --error-exitcode=99 --suppressions="$TOP/tests/hardening/libbpf.supp" --leak-check=full \
+		--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+		--child-silent-after-fork=no --log-file="$TOP/$logdir/%p.log" "$UMH" "$@"
+}
+M=$(mktemp -d /tmp/umh-vg.XXXXXX)
+R=$(mktemp -d /tmp/umh-ready.XXXXXX)
+at_exit "umount -l $M; rmdir $M; rm -rf $R"
+mount -t tmpfs vg-test "$M"
+mkdir "$M/d"; echo x >"$M/f"; echo x >"$M/s"
+start_holder "$R/a" "$FIX/holder" "$R/a" open "$M/f" || not_ok "holder open"
+start_holder "$R/b" "$FIX/holder" "$R/b" thread-cwd "$M/d" || not_ok "holder thread-cwd"
+start_holder "$R/c" "$FIX/holder" "$R/c" scm "$M/s" || not_ok "holder scm"
+
+json=$(vg explain --timeout 120 --json "$M"); rc=$?
+check_eq "explain under valgrind exits 32" 32 "$rc"
+check_json "the BPF scan ran under valgrind" "$json" '.scan.method == "bpf"'
+check_json "and found the three holders" "$json" '[.holders[].kind] | sort == ["fd", "scm-inflight", "thread-cwd"]'
+vg doctor >/dev/null; rc=$?
+check_eq "doctor under valgrind exits 0" 0 "$rc"
+errors=$(cat "$logdir"/*.log 2>/dev/null | grep -cE '== (Invalid|Conditional|Syscall param|Mismatched|Source and destination)|definitely lost: [1-9]|indirectly lost: [1-9]')
+check_eq "no valgrind errors or leaks in $(ls "$logdir" | wc -l) processes" 0 "$errors"
+[ "$errors" = 0 ] || cat "$logdir"/*.log | head -40 | sed -e 's/^/# /'
+finish
