@@ -108,7 +108,7 @@ int cmd_watch(int argc, char **argv)
 		case 'J': cfg.json = true; break;
 		case OPT_NO_BPF: cfg.no_bpf = true; break;
 		case OPT_DURATION:
-			if (parse_seconds(optarg, &ns) < 0) {
+			if (umh_parse_seconds(optarg, &ns) < 0) {
 				fprintf(stderr, "%s: invalid duration: '%s'\n", PROGRAM_NAME, optarg);
 				return EX_USAGE;
 			}
