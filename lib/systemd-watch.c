@@ -130,20 +130,24 @@ size_t umh_sdw_pollfds(struct umh_sdw *w, struct pollfd *pfd)
 int umh_sdw_process(struct umh_sdw *w)
 {
 	sd_bus *buses[] = { w->sig, w->rd };
+	int more = 0;
 	for (size_t i = 0; i < 2; i++) {
 		if (!buses[i])
 			continue;
-		/* Bounded: a flood of signals must not starve the rest of
-		 * the loop; what is left is handled next time round. */
-		for (int k = 0; k < 256; k++) {
+		/* Bounded: a flood of signals (each JobNew costs a read of
+		 * 10-20 ms) must not starve the BPF ring buffer and the table;
+		 * what is left is handled next time round. */
+		int k;
+		for (k = 0; k < 32; k++) {
 			int r = sd_bus_process(buses[i], NULL);
 			if (r < 0)
 				return r;
 			if (r == 0)
 				break;
 		}
+		more |= k == 32;
 	}
-	return 0;
+	return more;
 }
 
 const struct umh_sdw_job *umh_sdw_find_stop(const struct umh_sdw *w, const char *unit, int64_t since_ns)

@@ -59,8 +59,9 @@ int umh_sdw_open(struct umh_sdw *w, const char *bus, pid_t sd_pid, char *why, si
  * not connected). */
 size_t umh_sdw_pollfds(struct umh_sdw *w, struct pollfd *pfd);
 
-/* Handles whatever arrived on either connection.  Returns 0, or a negative
- * errno when a connection is lost. */
+/* Handles what arrived on either connection, a bounded amount at a time.
+ * Returns 0, 1 when more is waiting (already read: poll() will not say so),
+ * or a negative errno when a connection is lost. */
 int umh_sdw_process(struct umh_sdw *w);
 
 /* The newest stop job of UNIT seen at or after SINCE_NS, or NULL. */

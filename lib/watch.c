@@ -77,6 +77,7 @@ struct umh_watch {
 	size_t n_pending;
 
 	uint64_t unmounts;
+	uint64_t lost_said;     /* calls lost (ring buffer or list full), as last said */
 	bool stdout_gone;
 	bool stdout_is_journal; /* under systemd: the events go to the journal as entries of their own */
 	char stop_reason[128];
@@ -161,6 +162,7 @@ static void lifecycle(struct umh_watch *w, const char *event)
 	umh_json_str(&j, "systemd_why", w->sd ? NULL : w->sd_why);
 	if (strcmp(event, "watch-stop") == 0) {
 		umh_json_uint(&j, "unmounts", w->unmounts);
+		umh_json_uint(&j, "calls_lost", w->lost_said);
 		umh_json_str(&j, "reason", w->stop_reason);
 	}
 	umh_json_close_object(&j);
@@ -460,6 +462,20 @@ static int table_changed(struct umh_watch *w)
 	return r < 0 ? r : 0;
 }
 
+/* Calls the BPF side could not send (ring buffer full) or the list could
+ * not keep: their unmounts are reported without a caller.  Said once per
+ * change. */
+static void say_lost(struct umh_watch *w)
+{
+	uint64_t lost = (w->bpf ? umh_umount_trace_lost(&w->trace) : 0) + w->calls.lost;
+	if (lost == w->lost_said)
+		return;
+	char clock[16];
+	note_line(w, "%s %" PRIu64 " umount call%s could not be traced (too many at once): their unmounts show no caller\n",
+		  umh_format_clock(real_us(), clock, sizeof(clock)), lost - w->lost_said, lost - w->lost_said == 1 ? "" : "s");
+	w->lost_said = lost;
+}
+
 /* Successful umount calls here that no table change showed. */
 static void orphans(struct umh_watch *w, bool all)
 {
@@ -739,6 +755,7 @@ int umh_watch_run(struct umh_watch *w)
 {
 	int64_t end = w->cfg.duration_ns ? now_ns(CLOCK_BOOTTIME) + w->cfg.duration_ns : 0;
 	int ret = 0;
+	bool sd_more = false; /* systemd messages read but not handled yet */
 	for (;;) {
 		struct pollfd pfd[8];
 		size_t n = 0, i_sig, i_mi, i_bpf = SIZE_MAX, i_pid = SIZE_MAX;
@@ -762,6 +779,8 @@ int umh_watch_run(struct umh_watch *w)
 			wait = w->pending[0].deadline_ns - now;
 		if (end && end - now < wait)
 			wait = end - now;
+		if (sd_more)
+			wait = 0;
 		if (wait < 0)
 			wait = 0;
 		int k = poll(pfd, n, (int)((wait + 999999) / 1000000));
@@ -792,12 +811,15 @@ int umh_watch_run(struct umh_watch *w)
 				break;
 			}
 		}
+		sd_more = false;
 		if (w->sd) {
 			int r = umh_sdw_process(&w->sdw);
 			if (r < 0)
 				lost_systemd(w, r);
+			sd_more = r > 0;
 		}
 		retry_systemd(w);
+		say_lost(w);
 		orphans(w, false);
 		flush_pending(w, false);
 		umh_wcalls_expire(&w->calls, now_ns(CLOCK_BOOTTIME), CALLS_KEEP_NS);

@@ -291,7 +291,16 @@ check_json_of "(b, no watcher) explain: systemd; the drop-in's StopWhenUnneeded=
 	"$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/u)" \
 	'.vanished.source == "systemd" and .vanished.probable == true and .vanished.cause == "stop-when-unneeded" and (.vanished.sentence | test("/run/systemd/system/mnt-u.mount.d/50-unneeded.conf sets StopWhenUnneeded=yes"))'
 
-mount_d_unplug() { sd_exec mount -t ramfs -o x-systemd.device-bound "$loop" /mnt/d && sd_active mnt-d.mount && unplug; }
+# Once in some runs on a heavily loaded machine the faked removal was not
+# acted on (the device stayed tentative, the mount stayed; not understood,
+# not seen with the watcher running or in 15 rounds alone): it is sent once
+# more then, and said.
+mount_d_unplug() {
+	sd_exec mount -t ramfs -o x-systemd.device-bound "$loop" /mnt/d && sd_active mnt-d.mount && unplug
+	wait_gone /mnt/d 20 && return 0
+	diag "(d, no watcher) the faked removal was not acted on; sending it again"
+	unplug
+}
 sd_vanish mnt-d.mount /mnt/d 2 mount_d_unplug
 check_json_of "(d, no watcher) explain: systemd unmounted it; why is not known (systemd never logs it for a device removal)" \
 	"$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/d)" \
