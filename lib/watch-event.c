@@ -298,13 +298,19 @@ int umh_wevent_compose(struct umh_wevent *ev)
 	return 0;
 }
 
+/* KEY: V when there is one, else null (unknown is null, never a guess). */
+static void int_or_null(struct umh_json *j, const char *key, int64_t v, bool known)
+{
+	if (known)
+		umh_json_int(j, key, v);
+	else
+		umh_json_null(j, key);
+}
+
 static void write_task(struct umh_json *j, const struct umh_wtask *k, int32_t local)
 {
 	umh_json_open_object(j, NULL, true);
-	if (local > 0)
-		umh_json_int(j, "pid", local);
-	else
-		umh_json_null(j, "pid");
+	int_or_null(j, "pid", local, local > 0);
 	umh_json_int(j, "host_pid", k->pid);
 	umh_json_int(j, "ns_pid", k->ns_pid);
 	umh_json_uint(j, "pidns", k->pidns);
@@ -336,10 +342,7 @@ void umh_wevent_write_json(const struct umh_wevent *ev, struct umh_json *j)
 		umh_json_uint(j, "master", ev->mount.master);
 	/* When the watcher saw it appear; null: it was there when the
 	 * watcher started. */
-	if (ev->mount.seen_us)
-		umh_json_int(j, "mounted_us", ev->mount.seen_us);
-	else
-		umh_json_null(j, "mounted_us");
+	int_or_null(j, "mounted_us", ev->mount.seen_us, ev->mount.seen_us != 0);
 	umh_json_close_object(j);
 
 	if (ev->short_lived)
@@ -355,10 +358,7 @@ void umh_wevent_write_json(const struct umh_wevent *ev, struct umh_json *j)
 	if (ev->has_caller) {
 		const struct umh_wcall *c = &ev->caller;
 		umh_json_open_object(j, "caller", true);
-		if (ev->local_pid > 0)
-			umh_json_int(j, "pid", ev->local_pid);
-		else
-			umh_json_null(j, "pid");
+		int_or_null(j, "pid", ev->local_pid, ev->local_pid > 0);
 		umh_json_int(j, "host_pid", c->self.pid);
 		umh_json_int(j, "ns_pid", c->self.ns_pid);
 		umh_json_int(j, "tid", c->tid);
@@ -370,10 +370,7 @@ void umh_wevent_write_json(const struct umh_wevent *ev, struct umh_json *j)
 		umh_json_uint(j, "mntns", c->mntns);
 		umh_json_str(j, "cgroup", c->cgroup);
 		umh_json_str(j, "unit", c->unit);
-		if (c->exited)
-			umh_json_int(j, "result", c->ret);
-		else
-			umh_json_null(j, "result");
+		int_or_null(j, "result", c->ret, c->exited);
 		umh_json_open_array(j, "parents", true);
 		for (size_t i = 0; i < c->n_parents; i++)
 			write_task(j, &c->parents[i], ev->local_parents[i]);
@@ -389,10 +386,7 @@ void umh_wevent_write_json(const struct umh_wevent *ev, struct umh_json *j)
 		const struct umh_wsystemd *s = &ev->sd;
 		umh_json_open_object(j, "systemd", true);
 		umh_json_str(j, "unit", s->unit);
-		if (s->job_id)
-			umh_json_uint(j, "job_id", s->job_id);
-		else
-			umh_json_null(j, "job_id");
+		int_or_null(j, "job_id", s->job_id, s->job_id != 0);
 		umh_json_str(j, "cause", s->kind);
 		umh_json_str(j, "related_unit", s->related_unit);
 		umh_json_str(j, "related_state", s->related_state);
