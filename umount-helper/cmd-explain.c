@@ -20,10 +20,9 @@
 #include "watch-record.h"
 
 #define DEFAULT_BUDGET_NS (10LL * 1000000000)
-/* What asking systemd and the watcher's record may take, per target, out
- * of what the scan left of the budget. */
+/* What asking systemd and the watcher's record may take, per target: what
+ * the scan left of the budget, and at least this. */
 #define LOOKUP_MIN_NS (1LL * 1000000000)
-#define LOOKUP_MAX_NS (5LL * 1000000000)
 
 static void usage(FILE *out)
 {
@@ -209,7 +208,7 @@ int cmd_explain(int argc, char **argv)
 		explain_one(&a, argv[optind + i], &reports[i]);
 	for (int i = 0; i < n; i++) {
 		int64_t left = a.budget_ns - (mono_ns() - start);
-		left = left < LOOKUP_MIN_NS ? LOOKUP_MIN_NS : left > LOOKUP_MAX_NS ? LOOKUP_MAX_NS : left;
+		left = left < LOOKUP_MIN_NS ? LOOKUP_MIN_NS : left;
 		look_further(&a, argv[optind + i], &reports[i], left, &extra[i]);
 	}
 	umh_caps_enter(UMH_PHASE_REPORT);

@@ -58,8 +58,11 @@ unit_file umh-e2.service $'[Unit]\nDefaultDependencies=no\n[Service]\nType=onesh
 sd_exec sh -c 'echo "tmpfs /mnt/f tmpfs defaults 0 0" >/etc/fstab'
 sd_exec systemctl daemon-reload
 sd_exec mkdir -p /mnt/b /mnt/u /hello/kitty /mnt/d /mnt/e /mnt/e2 /mnt/s /mnt/c /mnt/r /mnt/f /mnt/never /run/umh
-# The front end, inside: the container's /tmp is its own, /work is not.
-ln -s "$UMH" "$SD_ROOT/run/umh/umount"
+# The program, inside: a copy in the container's /run (its /tmp is its own,
+# and a checkout may well be under the host's /tmp), and the front end.
+IN_UMH=/run/umh/umount-helper
+cp "$UMH" "$SD_ROOT$IN_UMH"
+ln -s umount-helper "$SD_ROOT/run/umh/umount"
 STATE_IN=/run/umh-state        # the record, as the container sees it
 STATE=$SD_ROOT$STATE_IN        # ... and as we do
 
@@ -318,7 +321,7 @@ check_json_of "(f, no watcher) a path never mounted" "$("$UMH" explain --json -N
 	'.vanished.known == false and (.vanished.sentence | test("ran since .* \\(pid [0-9]+, now stopped\\) and recorded no unmount of it; systemd.s journal has no unmount of mnt-never.mount"))'
 
 # === the shipped service, inside the container ========================================================
-sed -e "s|^ExecStart=/usr/local/bin/umount-helper |ExecStart=$UMH |" "$TOP/systemd/umount-helper-watch.service" \
+sed -e "s|^ExecStart=/usr/local/bin/umount-helper |ExecStart=$IN_UMH |" "$TOP/systemd/umount-helper-watch.service" \
 	>"$SD_ROOT/run/systemd/system/umount-helper-watch.service"
 sd_exec systemctl daemon-reload
 check "the service starts (Type=notify: ready once it watches)" sd_exec systemctl start umount-helper-watch.service
@@ -337,7 +340,7 @@ check_eq "... once: not also as a stdout line" 1 \
 check_json_of "the service's record in /run/umount-helper" "$(tail -n 1 "$SD_ROOT/run/umount-helper/events.jsonl")" \
 	'.event == "unmount" and .mount.target == "/mnt/b" and .by == "systemd" and .systemd.cause == "binds-to-inactive"'
 check_contains "explain inside the container reads the service's record (the default place)" \
-	"$(sd_exec "$UMH" explain /mnt/b 2>/dev/null)" "unmounted by systemd (pid 1) via mnt-b.mount: it is bound (BindsTo=) to never-started.service, which is inactive."
+	"$(sd_exec "$IN_UMH" explain /mnt/b 2>/dev/null)" "unmounted by systemd (pid 1) via mnt-b.mount: it is bound (BindsTo=) to never-started.service, which is inactive."
 sd_exec systemctl stop umount-helper-watch.service
 check_json_of "the service stops cleanly: watch-stop in its record, which stays" "$(tail -n 1 "$SD_ROOT/run/umount-helper/events.jsonl")" \
 	'.event == "watch-stop" and .reason == "TERM"'
