@@ -55,6 +55,12 @@ static void write_holders(struct umh_json *j, const struct umh_report *r, const 
 
 void umh_report_write_json(const struct umh_report *r, const char *spec, struct umh_json *j)
 {
+	umh_report_write_json_extra(r, spec, j, NULL, NULL);
+}
+
+void umh_report_write_json_extra(const struct umh_report *r, const char *spec, struct umh_json *j,
+				 umh_json_extra_fn extra, void *userdata)
+{
 	const struct umh_mount *t = umh_report_target(r);
 
 	umh_json_open_object(j, NULL, false);
@@ -128,5 +134,7 @@ void umh_report_write_json(const struct umh_report *r, const char *spec, struct 
 	umh_json_uint(j, "fds", r->fds_scanned);
 	umh_json_uint(j, "elapsed_ms", r->elapsed_us / 1000);
 	umh_json_close_object(j);
+	if (extra)
+		extra(j, userdata);
 	umh_json_close_object(j);
 }

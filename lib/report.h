@@ -17,3 +17,9 @@ void umh_report_print_text(const struct umh_report *r, FILE *out);
  * several reports can go into one array.  SPEC, the target as the user wrote
  * it, names it when it could not be resolved. */
 void umh_report_write_json(const struct umh_report *r, const char *spec, struct umh_json *j);
+/* The same, with more members from EXTRA at the end of the object: what
+ * explain learned besides the scan ("vanished" for a target that is not
+ * mounted, "warnings" from systemd; see vanished.h). */
+typedef void (*umh_json_extra_fn)(struct umh_json *j, void *userdata);
+void umh_report_write_json_extra(const struct umh_report *r, const char *spec, struct umh_json *j,
+				 umh_json_extra_fn extra, void *userdata);

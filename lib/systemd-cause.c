@@ -964,6 +964,7 @@ void umh_sd_cause_done(struct umh_sd_cause *c)
 	free(c->related_state);
 	free(c->related_job);
 	free(c->sentence);
+	free(c->reason);
 	facts_done(&c->facts);
 	memset(c, 0, sizeof(*c));
 }
@@ -1042,6 +1043,24 @@ static char *format_usec(uint64_t usec, char *buf, size_t size)
 	return buf;
 }
 
+/* A known cause: the clause after "because", and the sentence around it. */
+static int set_reason(struct umh_sd_cause *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int set_reason(struct umh_sd_cause *c, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	free(c->reason);
+	va_start(ap, fmt);
+	r = vasprintf(&c->reason, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		c->reason = NULL;
+		return -ENOMEM;
+	}
+	return sdc_asprintf(&c->sentence, "systemd stopped %s because %s", c->unit, c->reason);
+}
+
 static int decide_rules(struct umh_sd_cause *c, const struct unit_briefs *deps, const uint64_t *idle_usec,
                         size_t n_idle)
 {
@@ -1060,10 +1079,8 @@ static int decide_rules(struct umh_sd_cause *c, const struct unit_briefs *deps, 
 		c->kind = UMH_SD_CAUSE_BINDS_TO_INACTIVE;
 		if ((r = set_related(c, b)) < 0 || (r = describe_state(b, &state)) < 0)
 			return r;
-		return sdc_asprintf(&c->sentence,
-		                    "systemd stopped %s because it is bound (BindsTo=) to %s, which is %s",
-		                    c->unit, b->name,
-		                    is_stopping(b) && !is_inactive_or_failed(b) ? "being stopped" : state);
+		return set_reason(c, "it is bound (BindsTo=) to %s, which is %s", b->name,
+		                  is_stopping(b) && !is_inactive_or_failed(b) ? "being stopped" : state);
 	}
 
 	/* 2. Conflicts= (either direction) with a unit that is being started
@@ -1081,13 +1098,11 @@ static int decide_rules(struct umh_sd_cause *c, const struct unit_briefs *deps, 
 			c->kind = UMH_SD_CAUSE_CONFLICT;
 			if ((r = set_related(c, b)) < 0)
 				return r;
-			return sdc_asprintf(&c->sentence,
-			                    "systemd stopped %s because it conflicts (Conflicts=) with %s, "
-			                    "which is %s%s",
-			                    c->unit, b->name, starting ? "being started" : "active",
-			                    streq_ptr(b->name, "umount.target") ||
-			                    streq_ptr(b->name, "shutdown.target") ?
-			                    " (the system is shutting down)" : "");
+			return set_reason(c, "it conflicts (Conflicts=) with %s, which is %s%s", b->name,
+			                  starting ? "being started" : "active",
+			                  streq_ptr(b->name, "umount.target") ||
+			                  streq_ptr(b->name, "shutdown.target") ?
+			                  " (the system is shutting down)" : "");
 		}
 
 	/* 3. Triggered by an automount that is still active: its idle timeout
@@ -1105,10 +1120,8 @@ static int decide_rules(struct umh_sd_cause *c, const struct unit_briefs *deps, 
 		c->kind = UMH_SD_CAUSE_AUTOMOUNT_IDLE;
 		if ((r = set_related(c, b)) < 0)
 			return r;
-		return sdc_asprintf(&c->sentence,
-		                    "systemd stopped %s because its automount %s saw it unused for "
-		                    "TimeoutIdleSec=%s",
-		                    c->unit, b->name, format_usec(idle, buf, sizeof(buf)));
+		return set_reason(c, "its automount %s saw it unused for TimeoutIdleSec=%s", b->name,
+		                  format_usec(idle, buf, sizeof(buf)));
 	}
 
 	/* 4. StopWhenUnneeded=yes and nothing that pins it (RequiredBy=,
@@ -1127,10 +1140,8 @@ static int decide_rules(struct umh_sd_cause *c, const struct unit_briefs *deps, 
 			}
 		if (!needed) {
 			c->kind = UMH_SD_CAUSE_STOP_WHEN_UNNEEDED;
-			return sdc_asprintf(&c->sentence,
-			                    "systemd stopped %s because it has StopWhenUnneeded=yes and no "
-			                    "active unit wants, requires or binds to it",
-			                    c->unit);
+			return set_reason(c, "it has StopWhenUnneeded=yes and no active unit wants, "
+			                  "requires or binds to it");
 		}
 	}
 
@@ -1144,15 +1155,17 @@ static int decide_rules(struct umh_sd_cause *c, const struct unit_briefs *deps, 
 			c->kind = UMH_SD_CAUSE_DEPENDENCY_STOPPING;
 			if ((r = set_related(c, b)) < 0)
 				return r;
-			return sdc_asprintf(&c->sentence,
-			                    "systemd stopped %s because it %s %s, which is being stopped",
-			                    c->unit, pass ? "is part of (PartOf=)" : "requires (Requires=)",
-			                    b->name);
+			return set_reason(c, "it %s %s, which is being stopped",
+			                  pass ? "is part of (PartOf=)" : "requires (Requires=)", b->name);
 		}
 
 	/* 6. Nothing in the dependencies: say what is known. */
 	if (f->need_daemon_reload) {
 		c->kind = UMH_SD_CAUSE_NEED_DAEMON_RELOAD;
+		r = sdc_asprintf(&c->reason, "its unit file changed on disk since systemd loaded it "
+		                 "(NeedDaemonReload=yes), and no dependency explains it");
+		if (r < 0)
+			return r;
 		return sdc_asprintf(&c->sentence,
 		                    "systemd stopped %s; no dependency explains it, but its unit file "
 		                    "changed on disk since systemd loaded it (NeedDaemonReload=yes): "

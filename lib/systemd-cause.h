@@ -103,6 +103,10 @@ struct umh_sd_cause {
 	char *related_state;     /* that unit's ActiveState ("inactive", "deactivating", ...) */
 	char *related_job;       /* the type of its pending job ("start", "stop"), or NULL */
 	char *sentence;          /* plain English, one line */
+	char *reason;            /* for a known cause, the clause after "because":
+	                          * "it is bound (BindsTo=) to X, which is inactive"; else NULL.
+	                          * Unlike the sentence it does not say when it was read
+	                          * late (facts.job_id is 0 then) */
 	struct umh_sd_unit_facts facts;
 };
 

@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "escape.h"
 #include "mounttab.h"
 #include "report.h"
 #include "runner.h"
 #include "umount-helper.h"
+#include "vanished.h"
 
 static inline void mnt_unref_tablep(struct libmnt_table **t) { mnt_unref_table(*t); }
 
@@ -73,6 +75,27 @@ void umh_explain_failure(const struct umh_failure *f, const struct umh_config *c
 		fflush(stderr);
 	}
 	umh_report_free(&r);
+}
+
+void umh_explain_vanished(const char *spec, const char *ns, const struct umh_config *c)
+{
+	if (!c->explain || !spec)
+		return;
+	struct umh_vanished_opts o = { .spec = spec, .ns = ns, .budget_ns = c->budget_ns };
+	struct umh_jnode *v = NULL;
+	umh_vanished_lookup(&o, &v);
+	const char *sentence = umh_jstr(v, "sentence");
+	if (umh_vanished_known(v) && sentence) {
+		signal(SIGPIPE, SIG_IGN);
+		fflush(stdout);
+		fputs("umount: ", stderr);
+		umh_fputs_escaped(spec, stderr);
+		fputs(": ", stderr);
+		umh_fputs_escaped(sentence, stderr);
+		fputc('\n', stderr);
+		fflush(stderr);
+	}
+	umh_jfree(v);
 }
 
 bool umh_frontend_explains(void)

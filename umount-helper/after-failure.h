@@ -37,6 +37,13 @@ struct umh_failure {
  * Silent when C turns explanations off. */
 void umh_explain_failure(const struct umh_failure *f, const struct umh_config *c);
 
+/* After umount said "not mounted" about SPEC (in namespace NS, or ours):
+ * when the watcher's record, its journal lines or systemd know where the
+ * mount went, one more line on stderr, "umount: SPEC: At ...: ...
+ * unmounted by ...".  Silent when nothing is known (util-linux's message
+ * says it all then) or when C turns explanations off. */
+void umh_explain_vanished(const char *spec, const char *ns, const struct umh_config *c);
+
 /* A front end that explains failures itself sets this in its helpers'
  * environment to its pid; a helper whose parent has that pid leaves the
  * explanation to it, so that it is printed once. */

@@ -46,10 +46,11 @@ int frontend_umount_one(struct frontend *fe, const char *spec)
 	struct libmnt_context *cxt = fe->cxt;
 	uint64_t mnt_id = 0;
 	_cleanup_free_ char *target = NULL;
+	int before = 0;
 	if (!spec)
 		return MNT_EX_SOFTWARE;
 	if (explaining(fe))
-		umh_mount_before(cxt, spec, &mnt_id, &target);
+		before = umh_mount_before(cxt, spec, &mnt_id, &target);
 
 	if (mnt_context_set_target(cxt, spec))
 		err(MNT_EX_SYSERR, "failed to set umount target");
@@ -66,6 +67,9 @@ int frontend_umount_one(struct frontend *fe, const char *spec)
 		umh_umount_success_message(cxt, true);
 	if (rc != MNT_EX_SUCCESS)
 		explain_if_busy(fe, target, mnt_id);
+	/* Not mounted (or its mount point is gone too): where did it go? */
+	if (rc != MNT_EX_SUCCESS && explaining(fe) && (before == -EINVAL || before == -ENOENT))
+		umh_explain_vanished(spec, fe->ns, &fe->config);
 	mnt_reset_context(cxt);
 	return rc;
 }
@@ -122,6 +126,8 @@ static void warn_not_mounted(const struct frontend *fe, const char *spec)
 {
 	if (!fe->quiet)
 		warnx(access(spec, F_OK) == 0 ? "%s: not mounted" : "%s: not found", spec);
+	if (explaining(fe))
+		umh_explain_vanished(spec, fe->ns, &fe->config);
 }
 
 /* Like frontend_umount_one(), but a SPEC that is no longer mounted is not

@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "trace", cmd_trace, "follow opens and closes on a mount, kernel opens with their stacks" },
 	{ "ledger", cmd_ledger, "keep a record of kernel-held opens for explain (start|stop|status)" },
 	{ "doctor", cmd_doctor, "say which kernel features explain and trace can use here" },
+	{ "watch", cmd_watch, "say who unmounts what, and why systemd did (runs until stopped)" },
 };
 
 static void usage(FILE *out)

@@ -30,6 +30,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /* Run as "umount": the util-linux compatible front end (frontend.c). */
 int frontend_main(int argc, char **argv);

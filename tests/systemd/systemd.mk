@@ -12,7 +12,9 @@ SD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsystemd 2>/dev/null)
 SD_LIBS   := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
 LDLIBS    += $(SD_LIBS)
 
-SD_LIB_SRCS := $(wildcard lib/systemd-*.c)
+# The cause reader only: the other lib/systemd-*.c (the watcher's and
+# explain's) use the rest of libumh.a and are tested through the program.
+SD_LIB_SRCS := lib/systemd-cause.c
 SD_LIB_OBJS := $(SD_LIB_SRCS:%.c=$(BUILD)/sd/%.o)
 SD_WATCH    := $(BUILD)/tests/systemd/sd-cause-watch
 
@@ -38,3 +40,7 @@ $(BUILD)/tests/systemd/fake-udev-event: $(BUILD)/sd/tests/systemd/fake-udev-even
 $(BUILD)/tests/unit/test-systemd-unit-name: $(BUILD)/sd/tests/unit/test-systemd-unit-name.o $(SD_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SD_LIBS)
+
+# Their header dependencies (the top Makefile includes only $(OBJ)'s): a
+# changed lib/systemd-cause.h must rebuild the test programs too.
+-include $(shell find $(BUILD)/sd -name '*.d' 2>/dev/null)

@@ -21,22 +21,16 @@
 # log level and at debug level.  Timings are printed as "# timing:" lines.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/container.sh"
+. "$(dirname "$0")/sd-lib.sh"
 
 SDW=${SDW:-$TOP/build/tests/systemd/sd-cause-watch}
 FUE=${FUE:-$TOP/build/tests/systemd/fake-udev-event}
 WORK=$(mktemp -d /tmp/umh-sd-test.XXXXXX)
 at_exit "rm -rf '$WORK'"
 
-# A hung container fails the test, it does not hang it: everything below has
-# its own timeout, and this watchdog ends the whole script after 150 s.
-(
-	sleep 150
-	echo "not ok - the systemd fixture test took more than 150 s: killed"
-	kill -TERM $$
-) &
-WATCHDOG=$!
-trap 'exit 1' TERM INT
-at_exit "kill $WATCHDOG 2>/dev/null; wait $WATCHDOG 2>/dev/null"
+# Everything below has its own timeout, and the watchdog ends the whole
+# script after 150 s.
+sd_watchdog 150 "the systemd fixture test"
 
 for p in "$SDW" "$FUE"; do
 	if [ ! -x "$p" ]; then
@@ -58,23 +52,6 @@ ok "Debian's systemd boots as PID 1 of a container ($(sd_exec systemctl --versio
 diag "timing: boot to running: $SD_BOOT_MS ms"
 check_eq "its PID 1 is systemd" "systemd" "$(sd_exec cat /proc/1/comm)"
 
-now_us() { date +%s%6N; }
-
-# check_json_of DESC JSON EXPR: check_json, but an empty JSON fails (jq 1.6's
-# -e exits 0 when it is given no input at all).
-check_json_of() {
-	if [ -z "${2//[[:space:]]/}" ]; then
-		not_ok "$1"
-		diag "no JSON to check (expected: $3)"
-	else
-		check_json "$@"
-	fi
-}
-
-# unit_file NAME CONTENT: writes /run/systemd/system/NAME inside.
-unit_file() {
-	sd_exec sh -c 'mkdir -p "$(dirname "$1")" && printf "%s" "$2" >"$1"' sh "/run/systemd/system/$1" "$2"
-}
 
 # watch_start OUT UNIT...: sd-cause-watch for these units until WATCH_COUNT
 # (1) jobs were read and removed (and, with WATCH_GC=1, the unit collected:
@@ -97,9 +74,6 @@ watch_wait() {
 	return "$rc"
 }
 
-mounted() { sd_exec findmnt -n --mountpoint "$1" >/dev/null 2>&1; }
-# wait_gone PATH [TENTHS]: until nothing is mounted there.
-wait_gone() { wait_for "! mounted $1" "${2:-50}"; }
 
 # cause_of OUT: the cause read for the last job seen.
 cause_of() { jq -c 'select(.event == "cause")' "$1" | tail -n 1; }

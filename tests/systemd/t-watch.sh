@@ -1,0 +1,349 @@
+#!/bin/bash
+# umount-helper watch and explain against a real systemd (Debian's, as PID 1
+# of a throw-away container: container.sh), no mocks:
+#
+#   (a) a mount unit BindsTo= (and After=) a never-started unit: a tmpfs
+#       mounted there vanishes;
+#   (b) a drop-in StopWhenUnneeded=yes on a unit known only from mountinfo:
+#       it vanishes;
+#   (c) the seed's `mount -t ramfs /dev/nonexistent /hello/kitty`: it stays
+#       on systemd 252 (Requires=, a tentative device);
+#   (d) -o x-systemd.device-bound on a loop device, then udev (faked)
+#       reports it removed: it vanishes;
+#   (e) an ordinary umount by a process, and one run as a transient service;
+#       `systemctl stop` (on request);
+#   (f) a path never mounted;
+# with the watcher running (its line, its record, its journal entry, explain
+# and the umount front end afterwards), then without it (explain from
+# systemd's journal and the unit's state, honest about what it cannot know),
+# then the watcher as the shipped service inside the container.  And the
+# warnings explain gives about a mounted target that systemd would stop:
+# BindsTo= an inactive unit, a unit file or /etc/fstab changed on disk.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/container.sh"
+. "$(dirname "$0")/sd-lib.sh"
+
+FUE=${FUE:-$TOP/build/tests/systemd/fake-udev-event}
+WORK=$(mktemp -d /tmp/umh-sd-watch.XXXXXX)
+at_exit "rm -rf '$WORK'"
+
+sd_watchdog 240 "the systemd watch test"
+
+for p in "$UMH" "$FUE"; do
+	[ -x "$p" ] || { not_ok "test program $p is built (make test-programs)"; finish; }
+done
+for c in jq unshare nsenter losetup journalctl; do
+	command -v "$c" >/dev/null || { not_ok "$c is installed (tools/packages/systemd.txt)"; finish; }
+done
+
+at_exit sd_stop
+if ! sd_start; then
+	not_ok "Debian's systemd boots as PID 1 of a container"
+	finish
+fi
+ok "Debian's systemd boots as PID 1 of a container ($(sd_exec systemctl --version | head -n 1))"
+
+# journal MATCH...: the container's journal, JSON lines.
+journal() { journalctl -D "$SD_JOURNAL_DIR" -o json --no-pager "$@" 2>/dev/null; }
+
+unit_file never-started.service $'[Unit]\nDescription=never started\n[Service]\nExecStart=/bin/sleep infinity\n'
+unit_file mnt-b.mount $'[Unit]\nBindsTo=never-started.service\nAfter=never-started.service\n[Mount]\nWhat=tmpfs\nWhere=/mnt/b\nType=tmpfs\n'
+unit_file mnt-u.mount.d/50-unneeded.conf $'[Unit]\nStopWhenUnneeded=yes\n'
+# The risk: BindsTo= without After= a unit whose start is skipped by a
+# failed condition: the mount stays, bound to an inactive unit (README, a3).
+unit_file cond.service $'[Unit]\nConditionPathExists=/nonexistent\nDefaultDependencies=no\n[Service]\nExecStart=/bin/sleep infinity\n'
+unit_file mnt-c.mount $'[Unit]\nBindsTo=cond.service\n[Mount]\nWhat=tmpfs\nWhere=/mnt/c\nType=tmpfs\n'
+unit_file mnt-r.mount $'[Mount]\nWhat=tmpfs\nWhere=/mnt/r\nType=tmpfs\n'
+unit_file umh-e2.service $'[Unit]\nDefaultDependencies=no\n[Service]\nType=oneshot\nExecStart=/bin/umount /mnt/e2\n'
+sd_exec sh -c 'echo "tmpfs /mnt/f tmpfs defaults 0 0" >/etc/fstab'
+sd_exec systemctl daemon-reload
+sd_exec mkdir -p /mnt/b /mnt/u /hello/kitty /mnt/d /mnt/e /mnt/e2 /mnt/s /mnt/c /mnt/r /mnt/f /mnt/never /run/umh
+# The program, inside: a copy in the container's /run (its /tmp is its own,
+# and a checkout may well be under the host's /tmp), and the front end.
+IN_UMH=/run/umh/umount-helper
+cp "$UMH" "$SD_ROOT$IN_UMH"
+ln -s umount-helper "$SD_ROOT/run/umh/umount"
+STATE_IN=/run/umh-state        # the record, as the container sees it
+STATE=$SD_ROOT$STATE_IN        # ... and as we do
+
+# A loop device node for (d), and the fake udev that unplugs it.
+loop=$(losetup -f 2>/dev/null || echo /dev/loop0)
+n=${loop#/dev/loop}
+sys=$(readlink -f "/sys/dev/block/7:$n")
+sd_exec mknod "$loop" b 7 "$n"
+cp "$FUE" "$SD_ROOT/run/umh/fake-udev-event"
+# sd_active UNIT: until systemd has the unit active (it learns of a mount
+# from its mount table a few ms after the mount: a stop or a device event
+# before that would find nothing to stop).
+sd_active() { wait_for "[ \"\$(sd_exec systemctl is-active $1)\" = active ]" 50; }
+# unplug: udev (faked) says the device is gone; only once systemd holds the
+# device as tentative (found in the mount table), else the event finds
+# nothing to remove and the mount stays.
+unplug() {
+	wait_for "[ \"\$(sd_exec systemctl show -p SubState --value dev-loop$n.device)\" = tentative ]" 50
+	sd_exec /run/umh/fake-udev-event remove "$sys" SUBSYSTEM=block "DEVNAME=$loop" DEVTYPE=disk MAJOR=7 "MINOR=$n"
+}
+
+# rec TARGET T0: the watcher's newest record event about TARGET after T0 (µs).
+rec() {
+	jq -c --arg t "$1" --argjson t0 "$2" 'select(.event == "unmount" and .mount.target == $t and .t_us >= $t0)' \
+		"$STATE/events.jsonl" 2>/dev/null | tail -n 1
+}
+# vanish NAME WHERE CMD...: runs CMD (which makes systemd unmount WHERE),
+# waits until WHERE is gone and the watcher recorded it.  Sets E (the
+# event), T0.  The cause is read when systemd's stop job appears and races
+# with its end (10-40 ms, tests/systemd/README.md); on a loaded machine the
+# read can come too late (the event then says in_time false): only then is
+# the whole scenario tried again, at most 3 times.
+vanish() {
+	local name=$1 where=$2 try
+	shift 2
+	for try in 1 2 3; do
+		T0=$(now_us)
+		"$@"
+		wait_gone "$where" || { diag "$name: $where did not vanish"; E=""; return 1; }
+		wait_for "[ -n \"\$(rec $where $T0)\" ]" 30 || { diag "$name: not recorded: $(tail -n 3 "$WORK/watch.out")"; E=""; return 1; }
+		E=$(rec "$where" "$T0")
+		jq -e '.systemd.in_time != false' <<<"$E" >/dev/null && return 0
+		diag "$name: try $try: the cause was read after the stop job was over: $E"
+	done
+}
+line_of() { grep -F " $1 (" "$WORK/watch.out" | tail -n 1; }
+# what E says of its mount, as the line starts: "/mnt/b (tmpfs, mount id 87)";
+# systemd may unmount it before the watcher read the table once (then the
+# unmount is known from the call, the type from the unit systemd stopped).
+what_of() {
+	jq -r 'if .short_lived then "\(.mount.target) (\(.mount.fstype), a mount that came and went between two reads of the mount table)" else "\(.mount.target) (\(.mount.fstype), mount id \(.mount.id))" end' <<<"${E:-null}"
+}
+
+# === with the watcher ================================================================
+"$UMH" watch -N "$SD_PID" --state-dir "$STATE" >"$WORK/watch.out" 2>"$WORK/watch.err" &
+W_PID=$!
+STARTED_PIDS+=("$W_PID")
+wait_for "grep -q '^  record:' '$WORK/watch.out'" 100 || diag "watch did not start: $(cat "$WORK/watch.err")"
+h=$(cat "$WORK/watch.out")
+check_contains "watch -N: the container's mount namespace" "$h" "Watching the mount namespace of pid $SD_PID"
+check_contains "watch -N: callers traced" "$h" "callers: traced (umount system call tracepoints)"
+check_contains "watch -N: it asks the container's systemd, on its private socket" "$h" \
+	"systemd: asked at the private socket of systemd pid $SD_PID when it stops a mount unit"
+check_contains "watch -N: it writes to the container's journal" "$h" "journal: /proc/$SD_PID/root/run/systemd/journal/socket"
+
+# --- (a) BindsTo= a never-started unit -----------------------------------------------------
+vanish a /mnt/b sd_exec mount -t tmpfs tmpfs /mnt/b
+check_json_of "(a) the umount(2) was systemd's: /bin/umount -c in mnt-b.mount's cgroup, child of the container's PID 1" "$E" \
+	".by == \"systemd\" and .how == \"direct\" and .caller.comm == \"umount\" and .caller.cmdline == \"/bin/umount /mnt/b -c\" and .caller.unit == \"mnt-b.mount\" and (.caller.cgroup | endswith(\"/system.slice/mnt-b.mount\")) and .caller.parents[0].comm == \"systemd\" and .caller.parents[0].ns_pid == 1 and .caller.parents[0].pid == $SD_PID"
+check_json_of "(a) the cause, read at JobNew: bound to never-started.service, inactive" "$E" \
+	'.systemd.unit == "mnt-b.mount" and .systemd.cause == "binds-to-inactive" and .systemd.related_unit == "never-started.service" and .systemd.related_state == "inactive" and .systemd.evidence == "caller" and .systemd.job_id > 0'
+check_contains "(a) the watcher's line names systemd, the unit and the cause" "$(line_of /mnt/b)" \
+	"$(what_of) unmounted by systemd (pid $SD_PID, PID 1 of its pid namespace) via mnt-b.mount: it is bound (BindsTo=) to never-started.service, which is inactive"
+wait_for "[ -n \"\$(journal MESSAGE_ID=82f7ee45fc0b465a974ec916ff902b0a UMOUNT_HELPER_TARGET=/mnt/b)\" ]" 30
+j=$(journal MESSAGE_ID=82f7ee45fc0b465a974ec916ff902b0a UMOUNT_HELPER_TARGET=/mnt/b | tail -n 1)
+check_json_of "(a) the container's journal has the watcher's entry, with its fields" "$j" \
+	'.OBJECT_SYSTEMD_UNIT == "mnt-b.mount" and .UMOUNT_HELPER_BY == "systemd" and .UMOUNT_HELPER_CAUSE == "binds-to-inactive" and .UMOUNT_HELPER_RELATED_UNIT == "never-started.service" and (.MESSAGE | test("unmounted by systemd .* via mnt-b.mount: it is bound"))'
+out=$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/b); rc=$?
+check_eq "(a) explain /mnt/b: exit 2 (not mounted)" 2 "$rc"
+check_json_of "(a) explain /mnt/b names systemd, the unit and the cause, from the watcher's record" "$out" \
+	'.vanished.known == true and .vanished.source == "watcher" and .vanished.by == "systemd" and .vanished.unit == "mnt-b.mount" and .vanished.cause == "binds-to-inactive" and .vanished.related_unit == "never-started.service" and .vanished.probable == false'
+out=$("$UMH" explain -N "$SD_PID" --state-dir "$STATE" /mnt/b 2>/dev/null)
+check_contains "(a) explain /mnt/b, text: the sentence" "$out" \
+	"unmounted by systemd (pid $SD_PID, PID 1 of its pid namespace) via mnt-b.mount: it is bound (BindsTo=) to never-started.service, which is inactive."
+err=$(sd_exec env UMOUNT_HELPER_STATE_DIR=$STATE_IN /run/umh/umount /mnt/b 2>&1); rc=$?
+check_eq "(a) umount /mnt/b (the front end, inside): util-linux's status" 32 "$rc"
+check_eq "(a) ... util-linux's message first" "umount: /mnt/b: not mounted." "$(head -n 1 <<<"$err")"
+check_contains "(a) ... then who and why" "$(sed -n 2p <<<"$err")" \
+	"umount: /mnt/b: At $(date +%Y-%m-%d) "
+check_contains "(a) ... naming the cause" "$(sed -n 2p <<<"$err")" \
+	"via mnt-b.mount: it is bound (BindsTo=) to never-started.service, which is inactive."
+
+# --- (b) StopWhenUnneeded=yes ------------------------------------------------------------------
+vanish b /mnt/u sd_exec mount -t tmpfs tmpfs /mnt/u
+check_json_of "(b) by systemd, through mnt-u.mount's /bin/umount" "$E" \
+	'.by == "systemd" and .caller.unit == "mnt-u.mount" and .caller.parents[0].ns_pid == 1'
+check_json_of "(b) the cause: stop-when-unneeded" "$E" \
+	'.systemd.unit == "mnt-u.mount" and .systemd.cause == "stop-when-unneeded" and .systemd.related_unit == null'
+check_contains "(b) the line" "$(line_of /mnt/u)" \
+	"via mnt-u.mount: it has StopWhenUnneeded=yes and no active unit wants, requires or binds to it"
+out=$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/u)
+check_json_of "(b) explain /mnt/u: systemd, mnt-u.mount, stop-when-unneeded" "$out" \
+	'.vanished.source == "watcher" and .vanished.by == "systemd" and .vanished.unit == "mnt-u.mount" and .vanished.cause == "stop-when-unneeded"'
+
+# --- (c) the seed: ramfs from /dev/nonexistent stays ---------------------------------------------
+T0=$(now_us)
+sd_exec mount -t ramfs /dev/nonexistent /hello/kitty
+sleep 1.5
+check "(c) mount -t ramfs /dev/nonexistent /hello/kitty stays mounted on systemd 252" mounted /hello/kitty
+check_eq "(c) the watcher saw no unmount of it" "" "$(rec /hello/kitty "$T0")"
+out=$("$UMH" explain --json -N "$SD_PID" /hello/kitty); rc=$?
+check_eq "(c) explain: mounted, nothing holds it (exit 0)" 0 "$rc"
+check_json_of "(c) explain: systemd was asked, and plans nothing for it (Requires= a tentative device)" "$out" \
+	'.warnings == []'
+sd_exec sh -c 'echo $$ >/run/umh/c.pid; exec umount /hello/kitty'
+wait_for "[ -n \"\$(rec /hello/kitty $T0)\" ]" 30
+check_json_of "(c) its umount by a process is that process's, not systemd's" "$(rec /hello/kitty "$T0")" \
+	".by == \"process\" and .caller.ns_pid == $(cat "$SD_ROOT/run/umh/c.pid") and .systemd == null"
+
+# --- (d) x-systemd.device-bound, the device unplugged --------------------------------------------
+sd_exec mount -t ramfs -o x-systemd.device-bound "$loop" /mnt/d
+check_eq "(d) mnt-d.mount BindsTo=dev-loop$n.device" "dev-loop$n.device" "$(sd_exec systemctl show mnt-d.mount -p BindsTo --value)"
+redo_d() {
+	mounted /mnt/d || sd_exec mount -t ramfs -o x-systemd.device-bound "$loop" /mnt/d
+	sd_active mnt-d.mount
+	unplug
+}
+vanish d /mnt/d redo_d
+check_json_of "(d) by systemd, through mnt-d.mount" "$E" '.by == "systemd" and .caller.unit == "mnt-d.mount"'
+check_json_of "(d) the cause: bound to the device, which is gone" "$E" \
+	".systemd.cause == \"binds-to-inactive\" and .systemd.related_unit == \"dev-loop$n.device\" and (.systemd.reason | endswith(\"which is inactive (the device is not present)\"))"
+out=$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/d)
+check_json_of "(d) explain /mnt/d: systemd, the device" "$out" \
+	".vanished.by == \"systemd\" and .vanished.cause == \"binds-to-inactive\" and .vanished.related_unit == \"dev-loop$n.device\""
+
+# --- (e) an ordinary umount; one in a transient service; systemctl stop --------------------------
+sd_exec mount -t tmpfs tmpfs /mnt/e
+T0=$(now_us)
+sd_exec sh -c 'echo $$ >/run/umh/e.pid; exec umount /mnt/e'
+P=$(cat "$SD_ROOT/run/umh/e.pid")
+wait_for "[ -n \"\$(rec /mnt/e $T0)\" ]" 30
+E=$(rec /mnt/e "$T0")
+check_json_of "(e) umount by a process: that process (its pid in the container, comm, arguments), not systemd" "$E" \
+	".by == \"process\" and .caller.ns_pid == $P and .caller.comm == \"umount\" and .caller.cmdline == \"umount /mnt/e\" and .caller.parents[0].comm == \"nsenter\" and .systemd == null"
+check_contains "(e) the line names it" "$(line_of /mnt/e)" "unmounted by umount (pid $(jq .caller.pid <<<"${E:-null}"), $P in its pid namespace, uid 0) as 'umount /mnt/e', child of nsenter"
+out=$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/e)
+check_json_of "(e) explain /mnt/e: that process" "$out" \
+	".vanished.by == \"process\" and .vanished.event.caller.ns_pid == $P and .vanished.unit == null"
+
+sd_exec mount -t tmpfs tmpfs /mnt/e2
+T0=$(now_us)
+sd_exec systemctl start umh-e2.service
+wait_for "[ -n \"\$(rec /mnt/e2 $T0)\" ]" 30
+check_json_of "(e) umount run as a transient service: the service's process, not a systemd stop" "$(rec /mnt/e2 "$T0")" \
+	'.by == "process" and .caller.unit == "umh-e2.service" and .caller.parents[0].comm == "systemd" and .caller.parents[0].ns_pid == 1 and .systemd == null'
+
+sd_exec mount -t tmpfs tmpfs /mnt/s
+sd_active mnt-s.mount
+T0=$(now_us)
+sd_exec systemctl stop mnt-s.mount
+wait_for "[ -n \"\$(rec /mnt/s $T0)\" ]" 30
+# The stop job of a plain tmpfs is over in a few ms: a read that lost the
+# race says so (its state went away while it was read) instead.
+check_json_of "(e) systemctl stop: systemd, on request (no dependency explains it)" "$(rec /mnt/s "$T0")" \
+	'.by == "systemd" and .systemd.unit == "mnt-s.mount" and .systemd.cause == "unknown" and ((.systemd.sentence | test("on request")) or .systemd.in_time == false or .systemd.consistent == false)'
+
+# --- (f) a path never mounted ----------------------------------------------------------------------
+out=$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/never); rc=$?
+check_eq "(f) explain of a path never mounted: exit 2" 2 "$rc"
+check_json_of "(f) ... says nothing is known, and why: the watcher saw nothing, systemd's journal has nothing" "$out" \
+	'.vanished.known == false and .vanished.source == "none" and (.vanished.sentence | test("has watched this mount namespace since .* and saw no unmount of it")) and (.vanished.sentence | test("systemd.s journal has no unmount of mnt-never.mount"))'
+
+# --- mount-time risk: explain warns about a mounted target systemd would stop ------------------------
+sd_exec mount -t tmpfs tmpfs /mnt/c
+sleep 1
+check "(risk) /mnt/c, BindsTo= a unit whose start was skipped (a failed condition), stays mounted" mounted /mnt/c
+check_eq "(risk) ... and cond.service is inactive" inactive "$(sd_exec systemctl is-active cond.service)"
+out=$("$UMH" explain --json -N "$SD_PID" /mnt/c); rc=$?
+check_eq "(risk) explain /mnt/c: exit 0 (nothing holds it)" 0 "$rc"
+check_json_of "(risk) explain /mnt/c warns: systemd would stop it, bound to cond.service" "$out" \
+	'[.warnings[] | select(.kind == "binds-to-inactive" and .unit == "mnt-c.mount" and .related_unit == "cond.service")] | length == 1'
+check_contains "(risk) ... and says so in words" "$("$UMH" explain -N "$SD_PID" /mnt/c)" \
+	"warning: systemd would stop mnt-c.mount, which unmounts /mnt/c: it is bound (BindsTo=) to cond.service, which is inactive."
+check_json_of "(risk) --no-systemd: not asked, no warnings" "$("$UMH" explain --json --no-systemd -N "$SD_PID" /mnt/c)" \
+	'has("warnings") | not'
+
+sd_exec systemctl start mnt-r.mount
+unit_file mnt-r.mount $'[Mount]\nWhat=tmpfs\nWhere=/mnt/r\nType=tmpfs\nOptions=size=1m\n'
+sd_exec touch -d '+2 seconds' /run/systemd/system/mnt-r.mount
+check_eq "(risk) mnt-r.mount's file changed on disk: NeedDaemonReload=yes" yes \
+	"$(sd_exec systemctl show mnt-r.mount -p NeedDaemonReload --value)"
+check_json_of "(risk) explain /mnt/r warns: its unit file changed, daemon-reload" "$("$UMH" explain --json -N "$SD_PID" /mnt/r)" \
+	'[.warnings[] | select(.kind == "need-daemon-reload" and .unit == "mnt-r.mount" and (.sentence | test("systemctl daemon-reload")))] | length == 1'
+
+sd_exec systemctl start mnt-f.mount
+sd_exec sh -c 'echo "tmpfs /mnt/f tmpfs defaults,size=2m 0 0" >/etc/fstab; touch -d "+2 seconds" /etc/fstab'
+check_json_of "(risk) /etc/fstab edited, no daemon-reload: explain /mnt/f says so" "$("$UMH" explain --json -N "$SD_PID" /mnt/f)" \
+	'[.warnings[] | select(.kind == "need-daemon-reload" and (.sentence | startswith("/etc/fstab changed since systemd last read it")))] | length == 1'
+check_json_of "(risk) a plain mount, nothing planned: no warnings" "$(sd_exec mount -t tmpfs tmpfs /mnt/e; "$UMH" explain --json -N "$SD_PID" /mnt/e)" \
+	'.warnings == []'
+sd_exec umount /mnt/e /mnt/c /mnt/r /mnt/f
+
+# --- the watcher stops cleanly -------------------------------------------------------------------
+kill -TERM "$W_PID"
+wait "$W_PID"
+check_eq "watch: SIGTERM, exit 0" 0 "$?"
+check_json_of "watch: the record ends with watch-stop" "$(tail -n 1 "$STATE/events.jsonl")" '.event == "watch-stop" and .reason == "TERM"'
+
+# === without the watcher: systemd's journal and the unit's state ===================================
+# sd_vanish UNIT WHERE N CMD...: CMD makes systemd unmount WHERE; waits
+# until it is gone and systemd's journal has N "Unmounted" entries of UNIT.
+sd_vanish() {
+	local unit=$1 where=$2 count=$3
+	shift 3
+	"$@"
+	wait_gone "$where"
+	wait_for "[ \$(journal UNIT=$unit MESSAGE_ID=9d1aaa27d60140bd96365438aad20286 | wc -l) -ge $count ]" 30
+}
+sd_vanish mnt-b.mount /mnt/b 2 sd_exec mount -t tmpfs tmpfs /mnt/b
+out=$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/b)
+check_json_of "(a, no watcher) explain: systemd unmounted it (its journal), the cause probable (the unit's state now)" "$out" \
+	'.vanished.known == true and .vanished.source == "systemd" and .vanished.by == "systemd" and .vanished.unit == "mnt-b.mount" and .vanished.probable == true and .vanished.cause == "binds-to-inactive" and .vanished.related_unit == "never-started.service" and .vanished.systemd.journal_stop == true and .vanished.systemd.job_id > 0'
+check_json_of "(a, no watcher) ... and says honestly what it cannot know" "$out" \
+	'(.vanished.sentence | test("systemd did not log why, but now it is bound \\(BindsTo=\\) to never-started.service, which is inactive: most likely that is why")) and (.vanished.sentence | test("umount-helper watch was not running then"))'
+check_json_of "(a, no watcher) ... not the watcher's older record of an earlier unmount" "$out" '.vanished.event == null'
+
+sd_vanish mnt-u.mount /mnt/u 2 sd_exec mount -t tmpfs tmpfs /mnt/u
+check_json_of "(b, no watcher) explain: systemd; the drop-in's StopWhenUnneeded=yes, from disk (the collected unit lost it)" \
+	"$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/u)" \
+	'.vanished.source == "systemd" and .vanished.probable == true and .vanished.cause == "stop-when-unneeded" and (.vanished.sentence | test("/run/systemd/system/mnt-u.mount.d/50-unneeded.conf sets StopWhenUnneeded=yes"))'
+
+# Once in some runs on a heavily loaded machine the faked removal was not
+# acted on (the device stayed tentative, the mount stayed; not understood,
+# not seen with the watcher running or in 15 rounds alone): it is sent once
+# more then, and said.
+mount_d_unplug() {
+	sd_exec mount -t ramfs -o x-systemd.device-bound "$loop" /mnt/d && sd_active mnt-d.mount && unplug
+	wait_gone /mnt/d 20 && return 0
+	diag "(d, no watcher) the faked removal was not acted on; sending it again"
+	unplug
+}
+sd_vanish mnt-d.mount /mnt/d 2 mount_d_unplug
+check_json_of "(d, no watcher) explain: systemd unmounted it; why is not known (systemd never logs it for a device removal)" \
+	"$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/d)" \
+	'.vanished.source == "systemd" and .vanished.by == "systemd" and .vanished.cause == null and (.vanished.sentence | test("why is not known"))'
+
+# systemd at debug level logs the reason: explain quotes it.
+sd_exec systemd-analyze log-level debug
+sd_vanish mnt-b.mount /mnt/b 3 sd_exec mount -t tmpfs tmpfs /mnt/b
+sd_exec systemd-analyze log-level info
+check_json_of "(a, debug level) explain quotes systemd's own reason line" \
+	"$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/b)" \
+	'.vanished.source == "systemd" and .vanished.probable == false and .vanished.cause == "binds-to-inactive" and .vanished.related_unit == "never-started.service" and (.vanished.sentence | test("its journal says why: \"mnt-b.mount: Unit is stopped because bound to inactive unit never-started.service.\""))'
+
+check_json_of "(f, no watcher) a path never mounted" "$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/never)" \
+	'.vanished.known == false and (.vanished.sentence | test("ran since .* \\(pid [0-9]+, now stopped\\) and recorded no unmount of it; systemd.s journal has no unmount of mnt-never.mount"))'
+
+# === the shipped service, inside the container ========================================================
+sed -e "s|^ExecStart=/usr/local/bin/umount-helper |ExecStart=$IN_UMH |" "$TOP/systemd/umount-helper-watch.service" \
+	>"$SD_ROOT/run/systemd/system/umount-helper-watch.service"
+sd_exec systemctl daemon-reload
+check "the service starts (Type=notify: ready once it watches)" sd_exec systemctl start umount-helper-watch.service
+check_eq "the service is running" active "$(sd_exec systemctl is-active umount-helper-watch.service)"
+T0=$(now_us)
+sd_exec mount -t tmpfs tmpfs /mnt/b
+wait_gone /mnt/b
+wait_for "[ -n \"\$(journal _SYSTEMD_UNIT=umount-helper-watch.service MESSAGE_ID=82f7ee45fc0b465a974ec916ff902b0a UMOUNT_HELPER_TARGET=/mnt/b)\" ]" 30
+j=$(journal _SYSTEMD_UNIT=umount-helper-watch.service MESSAGE_ID=82f7ee45fc0b465a974ec916ff902b0a UMOUNT_HELPER_TARGET=/mnt/b | tail -n 1)
+check_json_of "the service's journal entry: systemd (pid 1), mnt-b.mount, the cause" "$j" \
+	'(.MESSAGE | test("unmounted by systemd \\(pid 1\\) via mnt-b.mount: it is bound \\(BindsTo=\\) to never-started.service")) and .UMOUNT_HELPER_CAUSE == "binds-to-inactive"'
+check_contains "... and journalctl -u mnt-b.mount shows it beside systemd's own lines (OBJECT_SYSTEMD_UNIT=)" \
+	"$(sd_exec journalctl -u mnt-b.mount -o cat --no-pager | tail -n 4)" "unmounted by systemd (pid 1) via mnt-b.mount: it is bound"
+check_eq "... once: not also as a stdout line" 1 \
+	"$(journal _SYSTEMD_UNIT=umount-helper-watch.service | jq -r .MESSAGE | grep -c '/mnt/b (tmpfs, mount id .*) unmounted by systemd')"
+check_json_of "the service's record in /run/umount-helper" "$(tail -n 1 "$SD_ROOT/run/umount-helper/events.jsonl")" \
+	'.event == "unmount" and .mount.target == "/mnt/b" and .by == "systemd" and .systemd.cause == "binds-to-inactive"'
+check_contains "explain inside the container reads the service's record (the default place)" \
+	"$(sd_exec "$IN_UMH" explain /mnt/b 2>/dev/null)" "unmounted by systemd (pid 1) via mnt-b.mount: it is bound (BindsTo=) to never-started.service, which is inactive."
+sd_exec systemctl stop umount-helper-watch.service
+check_json_of "the service stops cleanly: watch-stop in its record, which stays" "$(tail -n 1 "$SD_ROOT/run/umount-helper/events.jsonl")" \
+	'.event == "watch-stop" and .reason == "TERM"'
+
+check_eq "systemd in the container is still running" running "$(sd_state)"
+finish
