@@ -384,6 +384,32 @@ out:
 	return r;
 }
 
+int umh_collect_fd_table(struct umh_scan *s, int32_t pid, int32_t tid, bool *described)
+{
+	_cleanup_free_ struct worker_bufs *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	struct proc_scan p = { .s = s, .b = b, .pid = pid, .described = *described };
+	snprintf(p.pid_str, sizeof(p.pid_str), "%d", pid);
+	p.dirfd = openat(s->procfd, p.pid_str, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r = 0;
+	if (p.dirfd >= 0) {
+		char fds[64], fdinfo[64];
+		if (tid == pid) {
+			r = scan_fds(&p, "fd", "fdinfo", pid, UMH_KIND_FD);
+		} else {
+			snprintf(fds, sizeof(fds), "task/%d/fd", tid);
+			snprintf(fdinfo, sizeof(fdinfo), "task/%d/fdinfo", tid);
+			r = scan_fds(&p, fds, fdinfo, tid, UMH_KIND_THREAD_FD);
+		}
+		close(p.dirfd);
+	}
+	*described = p.described;
+	free(b->text);
+	free(b->seen);
+	return r;
+}
+
 /* --- the worker pool -------------------------------------------------------- */
 
 struct pool {
