@@ -228,6 +228,17 @@ int umh_parse_exports_line(char *line, struct umh_export_entry *out)
 	return 0;
 }
 
+int umh_parse_seconds(const char *s, long long *ns)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 86400)
+		return -EINVAL;
+	*ns = (long long)(v * 1e9);
+	return 0;
+}
+
 bool umh_path_under(const char *path, const char *mountpoint)
 {
 	size_t n = strlen(mountpoint);

@@ -66,6 +66,10 @@ struct umh_export_entry {
 };
 int umh_parse_exports_line(char *line, struct umh_export_entry *out);
 
+/* A duration in SECONDS (decimal, fractions allowed, more than 0 and at
+ * most a day) in nanoseconds. */
+int umh_parse_seconds(const char *s, long long *ns);
+
 /* Whether PATH is MOUNTPOINT or lies below it ("/mnt" covers "/mnt/a" but
  * not "/mnt2").  Lexical only: nothing is looked up. */
 bool umh_path_under(const char *path, const char *mountpoint);

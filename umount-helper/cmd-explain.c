@@ -103,7 +103,7 @@ int cmd_explain(int argc, char **argv)
 			a.ns = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_seconds(optarg, &a.budget_ns) < 0) {
+			if (umh_parse_seconds(optarg, &a.budget_ns) < 0) {
 				fprintf(stderr, "%s: invalid timeout: '%s'\n", PROGRAM_NAME, optarg);
 				return EX_USAGE;
 			}

@@ -195,7 +195,7 @@ int cmd_trace(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DURATION:
-			if (parse_seconds(optarg, &duration_ns) < 0) {
+			if (umh_parse_seconds(optarg, &duration_ns) < 0) {
 				fprintf(stderr, "%s: invalid duration: '%s'\n", PROGRAM_NAME, optarg);
 				return EX_USAGE;
 			}

@@ -38,7 +38,7 @@ static int apply(struct umh_config *c, const char *type, const char *key, const 
 	if (strcmp(key, "explain") == 0)
 		return parse_bool(value, &c->explain);
 	if (strcmp(key, "timeout") == 0)
-		return parse_seconds(value, &c->budget_ns);
+		return umh_parse_seconds(value, &c->budget_ns);
 	if (strncmp(key, "helper.", 7) == 0) {
 		if (!*value || (strcmp(value, "none") != 0 && value[0] != '/'))
 			return -EINVAL; /* an absolute path, never one looked up */
@@ -66,9 +66,22 @@ int umh_config_load(const char *prog, const char *type, struct umh_config *c)
 		return -ENOMEM;
 
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	int r = f ? umh_config_parse(f, prog, type, c) : 0;
+	if (r < 0)
+		return r;
+
+	const char *env = getenv("UMOUNT_HELPER_EXPLAIN");
+	bool on;
+	if (env && parse_bool(env, &on) == 0 && !on)
+		c->explain = false;
+	return 0;
+}
+
+int umh_config_parse(FILE *f, const char *prog, const char *type, struct umh_config *c)
+{
 	_cleanup_free_ char *line = NULL;
 	size_t size = 0;
-	for (unsigned lineno = 1; f && getline(&line, &size, f) >= 0; lineno++) {
+	for (unsigned lineno = 1; getline(&line, &size, f) >= 0; lineno++) {
 		line[strcspn(line, "#")] = '\0';
 		char *l = trim(line);
 		if (!*l)
@@ -84,13 +97,8 @@ int umh_config_load(const char *prog, const char *type, struct umh_config *c)
 		if (r < 0)
 			fprintf(stderr, "%s: %s:%u: ignored: expected explain = yes|no, timeout = SECONDS or "
 					"helper.TYPE = /PATH|none\n",
-				prog, path, lineno);
+				prog, c->path ? c->path : "(config)", lineno);
 	}
-
-	const char *env = getenv("UMOUNT_HELPER_EXPLAIN");
-	bool on;
-	if (env && parse_bool(env, &on) == 0 && !on)
-		c->explain = false;
 	return 0;
 }
 

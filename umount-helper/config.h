@@ -30,4 +30,9 @@ struct umh_config {
  * reported on stderr as PROG: FILE:LINE: ... and ignored, so that a typo
  * never stops an unmount.  Returns 0 or -ENOMEM. */
 int umh_config_load(const char *prog, const char *type, struct umh_config *c);
+
+/* The file's lines from F, applied to C (which holds the defaults or what
+ * came before); what umh_config_load() does once the file is open. */
+#include <stdio.h>
+int umh_config_parse(FILE *f, const char *prog, const char *type, struct umh_config *c);
 void umh_config_free(struct umh_config *c);

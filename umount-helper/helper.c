@@ -27,6 +27,7 @@
 #include "caps.h"
 #include "cleanup.h"
 #include "config.h"
+#include "helper-args.h"
 #include "umount-helper.h"
 
 #define DISTRIB_SUFFIX ".distrib"
@@ -35,27 +36,6 @@ static const char *const helper_dirs[] = { "/sbin", "/sbin/fs.d", "/sbin/fs" };
 
 static inline void mnt_free_contextp(struct libmnt_context **c) { mnt_free_context(*c); }
 
-/* TARGET and -N, from a copy of ARGV: getopt permutes what it parses, and
- * the wrapped helper must get our arguments exactly. */
-static void scan_arguments(int argc, char **argv, const char **target, const char **ns)
-{
-	_cleanup_free_ char **copy = calloc((size_t)argc + 1, sizeof(*copy));
-	*target = *ns = NULL;
-	if (!copy)
-		return;
-	memcpy(copy, argv, (size_t)argc * sizeof(*copy));
-	int saved_opterr = opterr;
-	opterr = 0;
-	optind = 1;
-	int c;
-	while ((c = getopt(argc, copy, "nlfvrt:N:h")) != -1)
-		if (c == 'N')
-			*ns = optarg;
-	if (optind < argc)
-		*target = copy[optind];
-	opterr = saved_opterr;
-	optind = 1;
-}
 
 static bool same_file(const char *a, const char *b)
 {
@@ -126,7 +106,7 @@ static int wrap(const char *prog, const char *original, int argc, char **argv, c
 	_cleanup_free_ char *mount_point = NULL;
 	bool explain = c->explain && !umh_frontend_explains();
 
-	scan_arguments(argc, argv, &target, &ns);
+	umh_helper_scan_args(argc, argv, &target, &ns);
 	if (explain && target)
 		note_mount(target, ns, &mnt_id, &mount_point);
 

@@ -52,17 +52,6 @@ static void usage(FILE *out)
 
 void print_version(void) { printf("%s %s\n", PROGRAM_NAME, PACKAGE_VERSION); }
 
-int parse_seconds(const char *s, long long *ns)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v > 0) || v > 86400)
-		return -EINVAL;
-	*ns = (long long)(v * 1e9);
-	return 0;
-}
-
 static int tool_main(int argc, char **argv)
 {
 	if (argc < 2) {

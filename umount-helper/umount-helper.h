@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "parse.h"
+
 /* Exit codes, as mount(8) and umount(8) use them. */
 enum {
 	EX_OK = 0,
@@ -38,6 +40,4 @@ struct umh_config;
 int helper_main(int argc, char **argv, const char *type);
 int helper_native(int argc, char **argv, const struct umh_config *c);
 
-/* Parses SECONDS (a decimal number, fractions allowed) into nanoseconds. */
-int parse_seconds(const char *s, long long *ns);
 void print_version(void);

@@ -4,7 +4,9 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ilib -I$(BUILD) -Wall -Wextra -Werror $(PKG_CFLAGS)
+FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ilib -Iumount-helper -I$(BUILD) -Wall -Wextra -Werror $(PKG_CFLAGS)
+# The program's own parsers (the configuration file, the helper's argv).
+FUZZ_PROG_SRCS := umount-helper/config.c umount-helper/helper-args.c
 FUZZ_OBJ     := $(BUILD)/fuzz/obj
 FUZZ_LIB     := $(BUILD)/fuzz/libumh-fuzz.a
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
@@ -13,7 +15,7 @@ $(FUZZ_OBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-$(FUZZ_LIB): $(LIB_SRCS:%.c=$(FUZZ_OBJ)/%.o)
+$(FUZZ_LIB): $(LIB_SRCS:%.c=$(FUZZ_OBJ)/%.o) $(FUZZ_PROG_SRCS:%.c=$(FUZZ_OBJ)/%.o)
 	$(AR) rcs $@ $^
 
 $(BUILD)/fuzz/fuzz-%: $(FUZZ_OBJ)/tests/fuzz/fuzz-%.o $(FUZZ_LIB)
