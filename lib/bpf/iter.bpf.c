@@ -109,14 +109,21 @@ static __always_inline __s32 nr_in_ns(struct pid *pid, __u32 level)
  * once by the program itself: helpers that take the seq_file want the
  * pointer the iterator passed, which the bpf_loop callbacks that walk a
  * table cannot be handed intact.  Room for the task's share, and one
- * record with its names beyond, so that bounds are simple to prove. */
+ * record with its names beyond, so that bounds are simple to prove.
+ *
+ * Per CPU, and per program (SLOT_TASKS, SLOT_VMAS), as the path buffers
+ * are: the task and mapping iterators run at the same time in two
+ * threads, and an iterator's program can be preempted (it is only kept on
+ * its CPU), so the other may run on that CPU in the middle of it. */
 #define OUT_SIZE (UMH_ITER_TASK_BYTES + sizeof(struct umh_iter_rec) + UMH_PATH_BUF + UMH_NAME_MAX)
+#define SLOT_TASKS 0
+#define SLOT_VMAS 1
 struct out_buf {
 	char data[OUT_SIZE];
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, UMH_PATH_SLOTS);
 	__type(key, __u32);
 	__type(value, struct out_buf);
 } outbuf SEC(".maps");
@@ -131,6 +138,8 @@ struct task_out {
 	__s32 pid, tid; /* 0 until the first record needs them */
 	__u32 bytes;
 	__u32 full;     /* a table was handed over: nothing more fits */
+	__u32 slot;     /* SLOT_TASKS or SLOT_VMAS: whose buffers */
+	__u32 pad;
 };
 
 static __always_inline void ids_of(struct task_out *t)
@@ -165,7 +174,7 @@ __noinline int add_record(struct task_out *t, struct umh_iter_rec *rec, __u64 de
 		/* Names as the reader (this scan) sees them: up to its root. */
 		struct task_struct *me = (void *)bpf_get_current_task();
 		struct path root = { .dentry = BPF_CORE_READ(me, fs, root.dentry), .mnt = BPF_CORE_READ(me, fs, root.mnt) };
-		p = umh_walk_path(dentry, vfsmnt, &root);
+		p = umh_walk_path_in(t->slot, dentry, vfsmnt, &root);
 	}
 	__u32 len = 0;
 	if (p) {
@@ -177,10 +186,10 @@ __noinline int add_record(struct task_out *t, struct umh_iter_rec *rec, __u64 de
 	}
 	rec->path_len = (__u16)len;
 	rec->reclen = sizeof(*rec) + len;
-	__u32 off = t->bytes, zero = 0;
+	__u32 off = t->bytes, slot = t->slot;
 	if (off + rec->reclen + reserve > UMH_ITER_TASK_BYTES || off > UMH_ITER_TASK_BYTES)
 		return -1;
-	char *buf = bpf_map_lookup_elem(&outbuf, &zero);
+	char *buf = bpf_map_lookup_elem(&outbuf, &slot);
 	if (!buf)
 		return -1;
 	__builtin_memcpy(buf + off, rec, sizeof(*rec));
@@ -193,8 +202,8 @@ __noinline int add_record(struct task_out *t, struct umh_iter_rec *rec, __u64 de
 /* Writes what the task gathered. */
 static __always_inline void flush(struct seq_file *seq, const struct task_out *t)
 {
-	__u32 zero = 0, len = t->bytes;
-	char *buf = bpf_map_lookup_elem(&outbuf, &zero);
+	__u32 slot = t->slot, len = t->bytes;
+	char *buf = bpf_map_lookup_elem(&outbuf, &slot);
 	if (buf && len && len <= UMH_ITER_TASK_BYTES)
 		bpf_seq_write(seq, buf, len);
 }
@@ -392,7 +401,7 @@ int scan_tasks(struct bpf_iter__task *ctx)
 	counted_seq = seq_num;
 	__u64 files_before = files_seen;
 
-	struct task_out t = { .task = (__u64)task };
+	struct task_out t = { .task = (__u64)task, .slot = SLOT_TASKS };
 	struct fs_struct *fs = BPF_CORE_READ(task, fs);
 	struct files_struct *files = BPF_CORE_READ(task, files);
 	if (BPF_CORE_READ(task, pid) == BPF_CORE_READ(task, tgid)) {
@@ -440,7 +449,7 @@ int scan_vmas(struct bpf_iter__task_vma *ctx)
 	__u32 mnt_id = mnt_id_of(vfsmnt);
 	if (!of_interest(mnt_id))
 		return 0;
-	struct task_out t = { .task = (__u64)task };
+	struct task_out t = { .task = (__u64)task, .slot = SLOT_VMAS };
 	ids_of(&t);
 	unsigned long vm_flags = BPF_CORE_READ(vma, vm_flags);
 	struct umh_iter_rec rec = {
