@@ -1,5 +1,6 @@
 /* Process holders, and files in flight in unix sockets, found by BPF
- * iterators (lib/bpf/iter.bpf.c) in one pass over the kernel's tasks.
+ * iterators (lib/bpf/iter.bpf.c) in one pass over the kernel's tasks (and
+ * one over their mappings, at the same time, in a second thread).
  *
  * The records the programs write describe only references to the mounts of
  * interest; this file turns them into the same holders, in the same order
@@ -8,30 +9,30 @@
  * fails before the first holder is added (no CAP_BPF, a verifier that says
  * no, a kernel without iterators), nothing is added and the caller falls
  * back to the procfs scan. */
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
-#include "bpf/iter.h"
-#include "bpf/iter.skel.h"
 #include "bpf/loader.h"
 #include "bpf/pathjoin.h"
+#include "bpf/scan-skel.h"
 #include "cleanup.h"
 #include "parse.h"
 #include "procfs.h"
 #include "scan.h"
 
-#define DELETED_SUFFIX " (deleted)"
+/* d_path (readlink in /proc, the procfs scan) fails for a path longer than
+ * a page, counting the " (deleted)" it appends to an unlinked file's. */
+#define D_PATH_MAX 4096
+#define DELETED_SUFFIX_LEN 10
 
 struct rec {
 	struct umh_iter_rec h;
-	const char *path; /* into the iterator's output */
+	const char *path; /* names, into the iterator's output */
 	size_t seq;       /* arrival order, the last sort key */
 };
 
@@ -41,8 +42,6 @@ struct recs {
 };
 
 static inline void recs_free(struct recs *r) { free(r->v); }
-static inline void iter_bpf_destroyp(struct umh_iter_bpf **p) { umh_iter_bpf__destroy(*p); }
-static inline void bpf_link_destroyp(struct bpf_link **l) { bpf_link__destroy(*l); }
 
 /* The order collect-procfs.c finds things in, within one process. */
 static int kind_rank(unsigned kind)
@@ -52,7 +51,8 @@ static int kind_rank(unsigned kind)
 	case UMH_REC_ROOT: return 1;
 	case UMH_REC_EXE: return 2;
 	case UMH_REC_FD:
-	case UMH_REC_URING: return 3;
+	case UMH_REC_URING:
+	case UMH_REC_FD_OVERFLOW: return 3;
 	case UMH_REC_MMAP: return 4;
 	default: return 5; /* threads, by tid */
 	}
@@ -90,7 +90,7 @@ static int parse_records(const char *buf, size_t len, struct recs *out)
 		struct umh_iter_rec h;
 		memcpy(&h, buf + off, sizeof(h));
 		if (h.reclen < sizeof(h) || h.reclen > len - off || h.path_len != h.reclen - sizeof(h) ||
-		    h.path_len == 0 || buf[off + h.reclen - 1] != '\0')
+		    (h.path_len && buf[off + h.reclen - 1] != '\0'))
 			return -EBADMSG;
 		if (out->n == out->cap) {
 			size_t cap = out->cap ? 2 * out->cap : 64;
@@ -115,6 +115,10 @@ struct emitter {
 	char path[PATH_MAX + 16];
 	char *text; /* an io_uring's fdinfo */
 	size_t text_size;
+	/* Tables the programs handed over (UMH_REC_FD_OVERFLOW): read through
+	 * /proc, their records from BPF dropped. */
+	struct { int32_t pid, tid; } *over;
+	size_t n_over;
 };
 
 static void describe(struct emitter *e, int32_t pid)
@@ -132,16 +136,46 @@ static void describe(struct emitter *e, int32_t pid)
 	}
 }
 
-/* The kernel's name, without the " (deleted)" it adds to unlinked files;
- * as in collect-procfs.c, the suffix counts only when the link count is 0. */
-static bool take_path(struct emitter *e, const char *path, uint32_t nlink)
+/* The path the program walked, as /proc would print it: none when d_path
+ * would fail for its length (the procfs scan's readlink does), and an
+ * unlinked file (link count 0) marked deleted.  Returns whether it is. */
+static bool take_path(struct emitter *e, const struct rec *r)
 {
-	snprintf(e->path, sizeof(e->path), "%s", path);
-	size_t len = strlen(e->path), slen = STRLEN(DELETED_SUFFIX);
-	if (nlink != 0 || len <= slen || strcmp(e->path + len - slen, DELETED_SUFFIX) != 0)
+	const struct umh_iter_rec *h = &r->h;
+	bool deleted = h->nlink == 0;
+	bool complete = h->path_state & UMH_REC_PATH_COMPLETE;
+	e->path[0] = '\0';
+	if (h->path_len == 0 && !complete)
+		return deleted; /* too long for the walk */
+	if (umh_bpf_join_path(r->path, h->path_len, complete, e->path, sizeof(e->path)) < 0 ||
+	    strlen(e->path) + (deleted ? DELETED_SUFFIX_LEN : 0) >= D_PATH_MAX)
+		e->path[0] = '\0';
+	return deleted;
+}
+
+static bool handed_over(const struct emitter *e, const struct umh_iter_rec *h)
+{
+	if (h->kind != UMH_REC_FD && h->kind != UMH_REC_THREAD_FD && h->kind != UMH_REC_URING)
 		return false;
-	e->path[len - slen] = '\0';
-	return true;
+	for (size_t i = 0; i < e->n_over; i++)
+		if (e->over[i].pid == h->pid && e->over[i].tid == h->tid)
+			return true;
+	return false;
+}
+
+static int note_overflow(struct emitter *e, const struct recs *recs)
+{
+	for (size_t i = 0; i < recs->n; i++) {
+		const struct umh_iter_rec *h = &recs->v[i].h;
+		if (h->kind != UMH_REC_FD_OVERFLOW)
+			continue;
+		typeof(e->over) v = reallocarray(e->over, e->n_over + 1, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		e->over = v;
+		e->over[e->n_over++] = (typeof(*v)){ h->pid, h->tid };
+	}
+	return 0;
 }
 
 static int add(struct emitter *e, const struct umh_iter_rec *h, struct umh_holder *holder)
@@ -209,6 +243,17 @@ static int emit_process_records(struct emitter *e, struct recs *recs)
 			exe_mnt = exe_ino = 0;
 			n_seen = 0;
 		}
+		if (handed_over(e, h))
+			continue;
+		if (h->kind == UMH_REC_FD_OVERFLOW) {
+			bool described = e->described == h->pid;
+			int r = umh_collect_fd_table(s, h->pid, h->tid, &described);
+			if (described)
+				e->described = h->pid;
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (h->kind == UMH_REC_URING) {
 			int r = emit_uring(e, h);
 			if (r < 0)
@@ -226,7 +271,7 @@ static int emit_process_records(struct emitter *e, struct recs *recs)
 			.fd = h->fd,
 			.path = e->path,
 		};
-		holder.deleted = take_path(e, recs->v[i].path, h->nlink);
+		holder.deleted = take_path(e, &recs->v[i]);
 		if (h->kind == UMH_REC_FD || h->kind == UMH_REC_THREAD_FD)
 			snprintf(holder.access, sizeof(holder.access), "%s", umh_access_from_flags(h->flags));
 		if (h->kind == UMH_REC_MMAP) {
@@ -249,15 +294,15 @@ static int emit_process_records(struct emitter *e, struct recs *recs)
 }
 
 /* Files in flight: the socket they wait in, and who could still receive them. */
-static int emit_scm(struct emitter *e, struct umh_iter_bpf *skel, const struct recs *recs)
+static int emit_scm(struct emitter *e, struct umh_scan_skel *skel, const struct umh_scan_stats *st,
+		    const struct recs *recs)
 {
-	uint32_t n = skel->bss->n_scm;
+	uint32_t n = st->n_scm;
 	if (n > UMH_ITER_MAX_SCM)
 		n = UMH_ITER_MAX_SCM;
-	int map = bpf_map__fd(skel->maps.scm_found);
 	for (uint32_t i = 0; i < n; i++) {
 		struct umh_scm_rec r;
-		if (bpf_map_lookup_elem(map, &i, &r) < 0)
+		if (umh_scan_skel_scm(skel, i, &r) < 0)
 			continue;
 		if (r.path_len > sizeof(r.path))
 			continue;
@@ -291,23 +336,15 @@ static int emit_scm(struct emitter *e, struct umh_iter_bpf *skel, const struct r
 		if (ret < 0 || (ret = umh_refs_note(&e->s->refs, r.mnt_id, UMH_REF_FILE, r.obj)) < 0)
 			return ret;
 	}
-	if (skel->bss->scm_lost) {
+	if (st->scm_lost) {
 		char what[64];
-		snprintf(what, sizeof(what), "%u files in flight", skel->bss->scm_lost);
+		snprintf(what, sizeof(what), "%u files in flight", st->scm_lost);
 		umh_report_add_skip(e->s->report, 0, ENOBUFS, what, "more than the scan keeps");
 	}
 	return 0;
 }
 
 /* --- running the iterators --------------------------------------------------------- */
-
-static int run_iter(struct bpf_program *prog, char **buf, size_t *len)
-{
-	_cleanup_(bpf_link_destroyp) struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
-	if (!link)
-		return -errno;
-	return umh_bpf_read_iter(bpf_link__fd(link), buf, len);
-}
 
 /* UMOUNT_HELPER_DEBUG=time: where the BPF scan's time goes. */
 static void debug_time(const char *what, int64_t *t)
@@ -317,6 +354,48 @@ static void debug_time(const char *what, int64_t *t)
 	if (dbg && strstr(dbg, "time"))
 		fprintf(stderr, "umount-helper: debug: bpf scan: %s %.1f ms\n", what, (double)(now - *t) / 1e6);
 	*t = now;
+}
+
+struct iter_run {
+	struct umh_scan_skel *skel;
+	enum umh_scan_iter which;
+	char *out;
+	size_t len;
+	int r;
+};
+
+static void *run_iter(void *arg)
+{
+	struct iter_run *it = arg;
+	it->r = umh_scan_skel_run(it->skel, it->which, &it->out, &it->len);
+	return NULL;
+}
+
+/* Unix sockets first: the task pass then also finds who holds the sockets
+ * with files in flight.  Tasks and mappings are independent: the mappings
+ * are walked in a second thread meanwhile (the iterators run in the
+ * reading thread, on its CPU). */
+static int run_iterators(struct umh_scan_skel *skel, struct iter_run it[3], char *why, size_t size)
+{
+	static const enum umh_scan_iter order[3] = { UMH_SCAN_UNIX, UMH_SCAN_TASKS, UMH_SCAN_VMAS };
+	for (size_t i = 0; i < 3; i++)
+		it[i] = (struct iter_run){ .skel = skel, .which = order[i] };
+	run_iter(&it[0]);
+	if (it[0].r >= 0) {
+		pthread_t vmas;
+		bool threaded = pthread_create(&vmas, NULL, run_iter, &it[2]) == 0;
+		run_iter(&it[1]);
+		if (threaded)
+			pthread_join(vmas, NULL);
+		else
+			run_iter(&it[2]);
+	}
+	for (size_t i = 0; i < 3; i++)
+		if (it[i].r < 0) {
+			umh_bpf_describe_error(it[i].r, umh_scan_skel_name(it[i].which), why, size);
+			return it[i].r;
+		}
+	return 0;
 }
 
 int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
@@ -329,63 +408,49 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 		snprintf(why, size, "more mounts to look for (%zu) than the BPF scan takes", s->n_mounts);
 		return -E2BIG;
 	}
-	umh_bpf_init();
-	_cleanup_(iter_bpf_destroyp) struct umh_iter_bpf *skel = umh_iter_bpf__open();
-	if (!skel) {
-		umh_bpf_describe_error(-errno, "the BPF scan", why, size);
-		return -errno;
-	}
-	skel->rodata->anon_inode_mnt_id = (uint32_t)s->anon_inode_mnt_id;
-	if (getrandom((void *)&skel->rodata->cookie_key, sizeof(skel->rodata->cookie_key), 0) < 0)
-		skel->rodata->cookie_key = (uint64_t)umh_now_ns();
-	if ((r = umh_iter_bpf__load(skel)) < 0) {
-		umh_bpf_describe_error(r, "the BPF scan", why, size);
+	_cleanup_(umh_scan_skel_freep) struct umh_scan_skel *skel = NULL;
+	if ((r = umh_scan_skel_load((uint32_t)s->anon_inode_mnt_id, &skel, why, size)) < 0)
+		return r;
+	debug_time("load", &t);
+	uint32_t ids[UMH_ITER_MAX_MOUNTS];
+	for (size_t i = 0; i < s->n_mounts; i++)
+		ids[i] = (uint32_t)s->mounts[i].id;
+	if ((r = umh_scan_skel_set_mounts(skel, ids, s->n_mounts)) < 0) {
+		umh_bpf_describe_error(r, "the BPF scan's mount table", why, size);
 		return r;
 	}
-	debug_time("open and load", &t);
-	int mounts = bpf_map__fd(skel->maps.mounts);
-	for (size_t i = 0; i < s->n_mounts; i++) {
-		uint32_t id = (uint32_t)s->mounts[i].id;
-		uint8_t role = (uint8_t)s->mounts[i].role;
-		if (bpf_map_update_elem(mounts, &id, &role, BPF_ANY) < 0) {
-			r = -errno;
-			umh_bpf_describe_error(r, "the BPF scan's mount table", why, size);
-			return r;
-		}
-	}
 
-	/* Unix sockets first: the descriptor pass then also finds who holds
-	 * the sockets with files in flight. */
-	struct bpf_program *progs[] = { skel->progs.scan_unix, skel->progs.scan_files, skel->progs.scan_tasks,
-					skel->progs.scan_vmas };
-	char *out[ARRAY_SIZE(progs)] = { 0 };
-	size_t len[ARRAY_SIZE(progs)] = { 0 };
+	struct iter_run it[3];
 	_cleanup_(recs_free) struct recs recs = { 0 };
-	for (size_t i = 0; i < ARRAY_SIZE(progs) && r >= 0; i++) {
-		r = run_iter(progs[i], &out[i], &len[i]);
-		if (r < 0)
-			umh_bpf_describe_error(r, bpf_program__name(progs[i]), why, size);
-		else if ((r = parse_records(out[i], len[i], &recs)) < 0)
+	r = run_iterators(skel, it, why, size);
+	for (size_t i = 0; i < 3 && r >= 0; i++)
+		if ((r = parse_records(it[i].out, it[i].len, &recs)) < 0)
 			snprintf(why, size, "the BPF scan wrote records this program does not understand");
-	}
 	debug_time("iterators", &t);
 	if (r >= 0) {
 		/* From here on, holders are added: no falling back. */
+		struct umh_scan_stats st;
+		umh_scan_skel_stats(skel, &st);
 		if (recs.n)
 			qsort(recs.v, recs.n, sizeof(*recs.v), cmp_rec);
 		struct emitter e = { .s = s, .described = -1 };
-		r = emit_process_records(&e, &recs);
+		r = note_overflow(&e, &recs);
 		for (size_t i = 0; i < recs.n && r >= 0; i++)
 			r = umh_refs_note_iter(&s->refs, &recs.v[i].h);
+		/* A table read through /proc has no cookies to count by. */
+		s->refs.unnamed = e.n_over > 0;
 		if (r >= 0)
-			r = emit_scm(&e, skel, &recs);
+			r = emit_process_records(&e, &recs);
+		if (r >= 0)
+			r = emit_scm(&e, skel, &st, &recs);
 		free(e.text);
+		free(e.over);
 		debug_time("holders", &t);
-		atomic_fetch_add(&s->processes_scanned, skel->bss->tasks_seen);
-		atomic_fetch_add(&s->fds_scanned, skel->bss->files_seen);
+		atomic_fetch_add(&s->processes_scanned, st.tasks_seen);
+		atomic_fetch_add(&s->fds_scanned, st.files_seen);
 		s->bpf_scanned = true;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(progs); i++)
-		free(out[i]);
+	for (size_t i = 0; i < 3; i++)
+		free(it[i].out);
 	return r;
 }

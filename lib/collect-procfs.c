@@ -214,7 +214,78 @@ static void remember(struct proc_scan *p, uint64_t mnt, uint64_t ino, int32_t fd
 	b->seen[p->n_seen++] = (struct file_id){ .mnt = mnt, .ino = ino, .fd = fd };
 }
 
-/* Every descriptor in DIR ("fd" or "task/TID/fd"). */
+/* Descriptor NAME of FDDIR: a holder if its file is on a scanned mount.
+ * Returns 1 if it was open, 0 if not (or closed since), or a negative
+ * errno from adding the holder. */
+static int scan_fd(struct proc_scan *p, int fddir, const char *fdinfo_dir, const char *name, int32_t tid,
+		   enum umh_kind kind)
+{
+	uint64_t mnt = 0, ino = 0;
+	if (link_target(fddir, name, &mnt, &ino) < 0)
+		return 0;
+	if (mnt == p->s->anon_inode_mnt_id) {
+		scan_uring(p, fddir, fdinfo_dir, name, tid);
+		return 1;
+	}
+	if (!umh_scan_lookup(p->s, mnt))
+		return 1;
+	int32_t fd = atoi(name);
+	if (kind == UMH_KIND_FD)
+		remember(p, mnt, ino, fd);
+	else if (p->kcmp_failed && seen_before(p, mnt, ino, fd))
+		return 1; /* the leader's table, seen through a thread */
+
+	struct umh_holder h = { .kind = kind, .mnt_id = mnt, .tid = tid, .fd = fd, .path = p->b->path };
+	if (read_link_pinned(fddir, name, mnt, ino, p->b->path, sizeof(p->b->path), &h.deleted) < 0)
+		return 1;
+	char info[PATH_MAX], buf[512];
+	struct umh_fdinfo fi;
+	snprintf(info, sizeof(info), "%s/%s", fdinfo_dir, name);
+	if (umh_read_small(p->dirfd, info, buf, sizeof(buf)) > 0 && umh_parse_fdinfo(buf, &fi) == 0)
+		snprintf(h.access, sizeof(h.access), "%s", umh_access_from_flags(fi.flags));
+	int r = emit(p, &h);
+	return r < 0 ? r : 1;
+}
+
+/* How many descriptors the table holds: Linux 6.2 and later give the
+ * count as the size of the fd directory; 0 when unknown. */
+static uint64_t open_count(int fddir)
+{
+	struct statx stx;
+	if (statx(fddir, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_SIZE, &stx) < 0 || !(stx.stx_mask & STATX_SIZE))
+		return 0;
+	return stx.stx_size;
+}
+
+/* NAME = the decimal digits of FD (>= 0): snprintf showed in profiles. */
+static void format_fd(char name[16], int32_t fd)
+{
+	char tmp[16];
+	int n = 0;
+	do
+		tmp[n++] = (char)('0' + fd % 10);
+	while ((fd /= 10) > 0);
+	for (int i = 0; i < n; i++)
+		name[i] = tmp[n - 1 - i];
+	name[n] = '\0';
+}
+
+/* A few gaps in a table (a descriptor closed in the middle) are cheaper to
+ * step over than to list the rest: a failed lookup costs about two
+ * successful ones. */
+#define MAX_GAPS 8
+
+/* Every descriptor in DIR ("fd" or "task/TID/fd").
+ *
+ * Listing the directory costs as much as a third of the scan: for every
+ * entry the kernel looks up (or builds) its dentry to say its inode
+ * number, which nobody here reads.  Tables are mostly dense from 0, and
+ * the directory's size says how many are open (Linux 6.2 and later): so
+ * descriptors 0, 1, 2... are looked at directly until that many were found
+ * (stepping over a few gaps), and the listing finds the rest, from where
+ * that stopped (lseek: position = descriptor + 2, after "." and "..").
+ * Every descriptor open throughout is seen either way; one that comes or
+ * goes meanwhile may or may not be, as with a listing alone. */
 static int scan_fds(struct proc_scan *p, const char *dir, const char *fdinfo_dir, int32_t tid, enum umh_kind kind)
 {
 	_cleanup_close_ int fddir = openat(p->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -223,7 +294,24 @@ static int scan_fds(struct proc_scan *p, const char *dir, const char *fdinfo_dir
 			note_denied(p, errno);
 		return 0;
 	}
-	uint64_t count = 0;
+	uint64_t count = 0, expected = open_count(fddir);
+	int32_t next = 0; /* the first descriptor not looked at */
+	char name[16];
+	for (unsigned int gaps = 0; count < expected && gaps <= MAX_GAPS && next < INT32_MAX; next++) {
+		format_fd(name, next);
+		int r = scan_fd(p, fddir, fdinfo_dir, name, tid, kind);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			gaps++;
+		else
+			count++;
+	}
+	/* When all were found, the listing finds nothing more (unless the
+	 * table grew meanwhile): one short call says so.  Descriptors below
+	 * NEXT were looked at already, should the seek not be honoured. */
+	if (next > 0)
+		lseek(fddir, (off_t)next + 2, SEEK_SET);
 	for (;;) {
 		long n = syscall(SYS_getdents64, fddir, p->b->dents, sizeof(p->b->dents));
 		if (n <= 0)
@@ -231,33 +319,10 @@ static int scan_fds(struct proc_scan *p, const char *dir, const char *fdinfo_dir
 		for (long off = 0; off < n;) {
 			struct dirent64 *d = (struct dirent64 *)(p->b->dents + off);
 			off += d->d_reclen;
-			if (d->d_name[0] == '.')
+			if (d->d_name[0] == '.' || atoi(d->d_name) < next)
 				continue;
 			count++;
-			uint64_t mnt = 0, ino = 0;
-			if (link_target(fddir, d->d_name, &mnt, &ino) < 0)
-				continue; /* closed since the listing */
-			if (mnt == p->s->anon_inode_mnt_id) {
-				scan_uring(p, fddir, fdinfo_dir, d->d_name, tid);
-				continue;
-			}
-			if (!umh_scan_lookup(p->s, mnt))
-				continue;
-			int32_t fd = atoi(d->d_name);
-			if (kind == UMH_KIND_FD)
-				remember(p, mnt, ino, fd);
-			else if (p->kcmp_failed && seen_before(p, mnt, ino, fd))
-				continue; /* the leader's table, seen through a thread */
-
-			struct umh_holder h = { .kind = kind, .mnt_id = mnt, .tid = tid, .fd = fd, .path = p->b->path };
-			if (read_link_pinned(fddir, d->d_name, mnt, ino, p->b->path, sizeof(p->b->path), &h.deleted) < 0)
-				continue;
-			char info[PATH_MAX], buf[512];
-			struct umh_fdinfo fi;
-			snprintf(info, sizeof(info), "%s/%s", fdinfo_dir, d->d_name);
-			if (umh_read_small(p->dirfd, info, buf, sizeof(buf)) > 0 && umh_parse_fdinfo(buf, &fi) == 0)
-				snprintf(h.access, sizeof(h.access), "%s", umh_access_from_flags(fi.flags));
-			int r = emit(p, &h);
+			int r = scan_fd(p, fddir, fdinfo_dir, d->d_name, tid, kind);
 			if (r < 0)
 				return r;
 		}
@@ -328,6 +393,13 @@ static int scan_maps(struct proc_scan *p)
  * unshare(CLONE_FS) or unshare(CLONE_FILES): only those are scanned. */
 static int scan_threads(struct proc_scan *p)
 {
+	/* The task directory's link count is 2 + the number of threads: a
+	 * process with one thread has no other to look at, and one statx
+	 * saves opening and listing the directory (seven system calls). */
+	struct statx stx;
+	if (statx(p->dirfd, "task", AT_STATX_DONT_SYNC, STATX_NLINK, &stx) == 0 && (stx.stx_mask & STATX_NLINK) &&
+	    stx.stx_nlink == 3)
+		return 0;
 	_cleanup_close_ int fd = openat(p->dirfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -390,6 +462,32 @@ static int scan_process(struct proc_scan *p)
 	atomic_fetch_add(&p->s->processes_scanned, 1);
 out:
 	close(p->dirfd);
+	return r;
+}
+
+int umh_collect_fd_table(struct umh_scan *s, int32_t pid, int32_t tid, bool *described)
+{
+	_cleanup_free_ struct worker_bufs *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	struct proc_scan p = { .s = s, .b = b, .pid = pid, .described = *described };
+	snprintf(p.pid_str, sizeof(p.pid_str), "%d", pid);
+	p.dirfd = openat(s->procfd, p.pid_str, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r = 0;
+	if (p.dirfd >= 0) {
+		char fds[64], fdinfo[64];
+		if (tid == pid) {
+			r = scan_fds(&p, "fd", "fdinfo", pid, UMH_KIND_FD);
+		} else {
+			snprintf(fds, sizeof(fds), "task/%d/fd", tid);
+			snprintf(fdinfo, sizeof(fdinfo), "task/%d/fdinfo", tid);
+			r = scan_fds(&p, fds, fdinfo, tid, UMH_KIND_THREAD_FD);
+		}
+		close(p.dirfd);
+	}
+	*described = p.described;
+	free(b->text);
+	free(b->seen);
 	return r;
 }
 

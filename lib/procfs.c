@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -123,15 +124,39 @@ ssize_t umh_readlink(int dirfd, const char *name, char *buf, size_t size)
 	return n;
 }
 
+/* The last few uids named: each getpwuid_r reads and parses /etc/passwd
+ * (or asks NSS), and a report on thousands of processes has a handful of
+ * users.  Shared by the scan's threads. */
+static struct {
+	pthread_mutex_t lock;
+	struct { uid_t uid; char name[64]; } e[8];
+	unsigned int n, next;
+} names = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
 static char *user_name(uid_t uid)
 {
+	char *name = NULL;
+	pthread_mutex_lock(&names.lock);
+	for (unsigned int i = 0; i < names.n && !name; i++)
+		if (names.e[i].uid == uid)
+			name = strdup(names.e[i].name);
+	pthread_mutex_unlock(&names.lock);
+	if (name)
+		return name;
+
 	struct passwd pw, *res = NULL;
 	char buf[1024];
-	char *name;
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-		return strdup(res->pw_name);
-	if (asprintf(&name, "%u", (unsigned)uid) < 0)
-		return NULL;
+		name = strdup(res->pw_name);
+	else if (asprintf(&name, "%u", (unsigned)uid) < 0)
+		name = NULL;
+	if (name && strlen(name) < sizeof(names.e[0].name)) {
+		pthread_mutex_lock(&names.lock);
+		unsigned int i = names.n < ARRAY_SIZE(names.e) ? names.n++ : names.next++ % ARRAY_SIZE(names.e);
+		names.e[i].uid = uid;
+		snprintf(names.e[i].name, sizeof(names.e[i].name), "%s", name);
+		pthread_mutex_unlock(&names.lock);
+	}
 	return name;
 }
 

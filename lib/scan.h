@@ -79,6 +79,11 @@ int umh_collect_processes(struct umh_scan *s);      /* procfs: fds, cwd, maps, t
  * iterators.  On failure before any holder was added, returns a negative
  * errno with WHY set, and bpf_scanned stays false: scan /proc instead. */
 int umh_collect_bpf(struct umh_scan *s, char *why, size_t size);
+/* One descriptor table through /proc: the leader's (TID == PID) or a
+ * thread's own, for the BPF scan when a table holds more references than
+ * its programs can hand over.  DESCRIBED: whether PID's process entry was
+ * added already (updated). */
+int umh_collect_fd_table(struct umh_scan *s, int32_t pid, int32_t tid, bool *described);
 /* Files opened by kernel code while the open ledger ran (nothing when it
  * does not run). */
 int umh_collect_ledger(struct umh_scan *s);

@@ -5,6 +5,11 @@
 # the analysis library.  A new program needs no rule of its own: drop
 # lib/bpf/NAME.bpf.c in and include its skeleton.
 #
+# The scan's programs (iter.bpf.c) also get a light skeleton,
+# build/bpf/iter.lskel.h (bpftool gen skeleton -L): its loader program has
+# the kernel do the CO-RE relocations, where libbpf would parse the kernel's
+# BTF in user space first (lib/bpf/scan-skel.h says why that matters).
+#
 # Tools come from tools/packages/bpf.txt (clang, llvm, bpftool, libbpf-dev).
 
 CLANG      ?= clang
@@ -16,6 +21,7 @@ BPF_DIR    := $(BUILD)/bpf
 BPF_SRCS   := $(wildcard lib/bpf/*.bpf.c)
 BPF_OBJS   := $(BPF_SRCS:lib/bpf/%.bpf.c=$(BPF_DIR)/%.bpf.o)
 BPF_SKELS  := $(BPF_SRCS:lib/bpf/%.bpf.c=$(BPF_DIR)/%.skel.h)
+BPF_LSKELS := $(BPF_DIR)/iter.lskel.h
 BPF_LOADER_SRCS := $(filter-out %.bpf.c,$(wildcard lib/bpf/*.c))
 BPF_LOADER_OBJS := $(BPF_LOADER_SRCS:%.c=$(OBJ)/%.o)
 
@@ -38,11 +44,15 @@ $(BPF_DIR)/%.skel.h: $(BPF_DIR)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name umh_$(subst -,_,$*)_bpf > $@.tmp
 	mv $@.tmp $@
 
+$(BPF_DIR)/%.lskel.h: $(BPF_DIR)/%.bpf.o
+	$(BPFTOOL) gen skeleton -L $< name umh_$(subst -,_,$*)_lbpf > $@.tmp
+	mv $@.tmp $@
+
 # Any C file may include a skeleton; the first build has no dependency
 # files yet, so every object waits for the skeletons.
-$(LIB_OBJS) $(PROG_OBJS) $(UNIT_SRCS:%.c=$(OBJ)/%.o): | $(BPF_SKELS)
+$(LIB_OBJS) $(PROG_OBJS) $(UNIT_SRCS:%.c=$(OBJ)/%.o): | $(BPF_SKELS) $(BPF_LSKELS)
 
 # Kept: the tests and the QEMU harness load them with bpftool too.
 .SECONDARY: $(BPF_OBJS)
 .PHONY: bpf
-bpf: $(BPF_SKELS)
+bpf: $(BPF_SKELS) $(BPF_LSKELS)

@@ -15,8 +15,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "bpf/iter.skel.h"
 #include "bpf/mntcount-load.h"
+#include "bpf/scan-skel.h"
 #include "bpf/probe.skel.h"
 #include "cleanup.h"
 #include "loader.h"
@@ -155,8 +155,6 @@ static void probe_kallsyms(struct umh_feature_state *s)
 		set(s, true, "functions only (%lu), no data symbols (CONFIG_KALLSYMS_ALL unset)", funcs);
 }
 
-static inline void iter_destroyp(struct umh_iter_bpf **p) { umh_iter_bpf__destroy(*p); }
-
 /* What explain does (collect-refs.c), on the root mount: its count read, or
  * why not; and, where not, whether bpf_per_cpu_ptr, the direct way, is
  * refused too (the verifier's word for it). */
@@ -220,14 +218,12 @@ void umh_features_probe(struct umh_feature_state st[_UMH_FEAT_MAX])
 	else
 		set(&st[UMH_FEAT_ITERATORS], false, "%s", why);
 
-	_cleanup_(iter_destroyp) struct umh_iter_bpf *scan = umh_iter_bpf__open();
-	int r = scan ? umh_iter_bpf__load(scan) : -errno;
+	_cleanup_(umh_scan_skel_freep) struct umh_scan_skel *scan = NULL;
+	int r = umh_scan_skel_load(0, &scan, why, sizeof(why));
 	if (r == 0)
-		set(&st[UMH_FEAT_SCAN], true, "the scan's iterators (task_file, task, task_vma, unix) load");
-	else {
-		umh_bpf_describe_error(r, "the scan's iterators", why, sizeof(why));
+		set(&st[UMH_FEAT_SCAN], true, "the scan's iterators (task, task_vma, unix) load");
+	else
 		set(&st[UMH_FEAT_SCAN], false, "%s", why);
-	}
 
 	if (try_probe("probe_fentry", "fentry programs", why, sizeof(why)) == 0)
 		set(&st[UMH_FEAT_FENTRY], true, "an fentry program on fd_install loads and attaches");

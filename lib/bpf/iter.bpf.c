@@ -1,15 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The fast scan: every reference a process or thread holds to the mounts of
- * interest, found in one pass of BPF iterators instead of one statx per
- * descriptor through /proc.
+ * interest, found by BPF iterators instead of one statx per descriptor
+ * through /proc.
  *
  *   iter/unix       files in flight in unix sockets' receive queues (run first:
- *                   it tells the task_file pass which sockets to look for)
- *   iter/task_file  descriptors: the leader's table, and the tables of threads
- *                   that unshared theirs (the kernel's iterator skips threads
- *                   that share the leader's, as /proc's kcmp rule does)
- *   iter/task       cwd, root, exe; threads with their own fs_struct
+ *                   it tells the task pass which sockets to look for)
+ *   iter/task       per task: cwd, root and exe; its descriptor table, read
+ *                   directly (the open_fds bitmap, then each file); threads
+ *                   with their own fs_struct or their own file table
  *   iter/task_vma   file mappings of each process (its leader's mm)
+ *
+ * Why the task pass reads descriptor tables itself rather than through
+ * iter/task_file: that iterator takes and drops a reference on every file
+ * and runs the program once per descriptor through its seq_file, which on
+ * 200,000 descriptors costs ~55 ms before the program does anything; reading
+ * the table under the RCU read lock the iterator holds costs ~25 ms.
+ *
+ * Everything is read with bpf_probe_read_kernel (BPF_CORE_READ), never by
+ * walking pointers the verifier must prove trusted: each such proof makes
+ * the verifier search the kernel's BTF for a type by name, which with a few
+ * hundred of them was a good part of the load time.  For the same reason
+ * paths are walked by hand (path.bpf.h): bpf_d_path takes trusted pointers
+ * only.  Reads of memory that changes under us (a descriptor closed during
+ * the walk) fail safe: a file that is gone is read as it was, or as empty.
  *
  * Only matches are written to the iterator's seq_file, so what user space
  * reads is a few records, not the whole process table.  The rules mirror
@@ -24,15 +37,17 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define O_PATH_FLAG 010000000
-
-/* The mounts of interest, set by user space before the iterators run. */
+/* The mounts of interest, set by user space before the iterators run:
+ * the first UMH_ITER_FAST_MOUNTS in fast_ids (unused slots 0, which no
+ * mount has), all of them in the map when there are more. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, UMH_ITER_MAX_MOUNTS);
 	__type(key, __u32);
 	__type(value, __u8);
 } mounts SEC(".maps");
+__u32 fast_ids[UMH_ITER_FAST_MOUNTS] = {};
+__u32 use_map = 0;
 
 /* Sockets with files in flight towards the mounts (iter/unix fills it). */
 struct {
@@ -49,24 +64,16 @@ struct {
 	__type(value, struct umh_scm_rec);
 } scm_found SEC(".maps");
 
-/* One record and its path, too big for the 512-byte stack. */
-struct rec_buf {
-	struct umh_iter_rec rec;
-	char path[UMH_ITER_PATH_MAX];
-};
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct rec_buf);
-} recbuf SEC(".maps");
-
 const volatile __u32 anon_inode_mnt_id = 0;
 const volatile __u64 cookie_key = 0; /* random, per scan */
 __u32 n_scm = 0;      /* entries used in scm_found */
+__u32 sock_mnt_id = 0; /* sockfs, where the sockets with files in flight are */
 __u32 scm_lost = 0;   /* in-flight files beyond UMH_ITER_MAX_SCM */
 __u64 files_seen = 0; /* descriptors walked: the scan's own statistics */
 __u64 tasks_seen = 0; /* processes (thread group leaders) */
+/* The seq_file runs a task's program again when its records did not fit
+ * after those of the tasks before: counted once, by sequence number. */
+__u64 counted_seq = ~0ULL;
 
 static __always_inline __u32 mnt_id_of(struct vfsmount *vfsmnt)
 {
@@ -75,24 +82,31 @@ static __always_inline __u32 mnt_id_of(struct vfsmount *vfsmnt)
 	return BPF_CORE_READ(umh_real_mount(vfsmnt), mnt_id);
 }
 
-/* Sets *SLOT (in map memory) to OBJ's cookie.  User space counts distinct
- * objects for the mount's reference accounting, and needs no kernel
- * address for that: the address is mixed with a random key through a
- * bijection (splitmix64's finalizer), so distinct objects keep distinct
- * cookies.  The verifier forbids bitwise operations on a pointer, hence
- * the store, and the volatile load that reads it back as a number. */
-static __always_inline void set_cookie(__u64 *slot, const void *obj)
+/* OBJ's cookie.  User space counts distinct objects for the mount's
+ * reference accounting, and needs no kernel address for that: the address
+ * is mixed with a random key through a bijection (splitmix64's finalizer),
+ * so distinct objects keep distinct cookies.  (Addresses here are plain
+ * numbers, read with bpf_probe_read_kernel: the verifier lets them be
+ * mixed.) */
+static __always_inline __u64 cookie_of(__u64 obj)
 {
-	*slot = (__u64)obj;
-	__u64 x = *(volatile __u64 *)slot ^ cookie_key;
+	__u64 x = obj ^ cookie_key;
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	*slot = x ^ (x >> 31);
+	return x ^ (x >> 31);
 }
 
 static __always_inline bool of_interest(__u32 mnt_id)
 {
-	return mnt_id && bpf_map_lookup_elem(&mounts, &mnt_id);
+	if (!mnt_id)
+		return false;
+	if (use_map)
+		return bpf_map_lookup_elem(&mounts, &mnt_id) != NULL;
+#pragma unroll
+	for (int i = 0; i < UMH_ITER_FAST_MOUNTS; i++)
+		if (fast_ids[i] == mnt_id)
+			return true;
+	return false;
 }
 
 /* A task's number in the pid namespace of the process reading the
@@ -106,52 +120,113 @@ static __always_inline __s32 nr_in_ns(struct pid *pid, __u32 level)
 	return nr;
 }
 
-static __always_inline __u32 reader_level(void)
+/* A task's records are gathered here, then written to the seq_file at
+ * once by the program itself: helpers that take the seq_file want the
+ * pointer the iterator passed, which the bpf_loop callbacks that walk a
+ * table cannot be handed intact.  Room for the task's share, and one
+ * record with its names beyond, so that bounds are simple to prove.
+ *
+ * Per CPU, and per program (SLOT_TASKS, SLOT_VMAS), as the path buffers
+ * are: the task and mapping iterators run at the same time in two
+ * threads, and an iterator's program can be preempted (it is only kept on
+ * its CPU), so the other may run on that CPU in the middle of it. */
+#define OUT_SIZE (UMH_ITER_TASK_BYTES + sizeof(struct umh_iter_rec) + UMH_PATH_BUF + UMH_NAME_MAX)
+#define SLOT_TASKS 0
+#define SLOT_VMAS 1
+struct out_buf {
+	char data[OUT_SIZE];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, UMH_PATH_SLOTS);
+	__type(key, __u32);
+	__type(value, struct out_buf);
+} outbuf SEC(".maps");
+
+/* What every record of one task shares, and what it has gathered.  Kernel
+ * pointers are kept as numbers: the functions below are global (see
+ * add_record), and a global function's pointer arguments must point to
+ * memory the verifier can size, which a struct holding kernel pointers it
+ * cannot. */
+struct task_out {
+	__u64 task;
+	__s32 pid, tid; /* 0 until the first record needs them */
+	__u32 bytes;
+	__u32 full;     /* a table was handed over: nothing more fits */
+	__u32 slot;     /* SLOT_TASKS or SLOT_VMAS: whose buffers */
+	__u32 pad;
+};
+
+static __always_inline void ids_of(struct task_out *t)
 {
-	struct task_struct *me = bpf_get_current_task_btf();
-	return BPF_CORE_READ(me, thread_pid, level);
+	if (t->tid)
+		return;
+	struct task_struct *me = (void *)bpf_get_current_task();
+	/* (Not BPF_CORE_READ(t->task, ...): the macro would make t->task,
+	 * a field of our own struct, a CO-RE relocation against the kernel's.) */
+	struct task_struct *task = (void *)t->task;
+	__u32 level = BPF_CORE_READ(me, thread_pid, level);
+	t->tid = nr_in_ns(BPF_CORE_READ(task, thread_pid), level);
+	t->pid = nr_in_ns(BPF_CORE_READ(task, group_leader, thread_pid), level);
 }
 
-static __always_inline void ids_of(struct task_struct *task, __s32 *pid, __s32 *tid)
+/* Adds one record, with the names of DENTRY on VFSMNT when given, keeping
+ * RESERVE bytes free.  Returns -1 when it does not fit in the task's share.
+ *
+ * Global, like one_fd and send_path: the verifier checks a global function
+ * once, on its own, where a static one is checked again at every call, in
+ * every state the caller may be in; inlined into the table walk's nested
+ * callbacks, this took the verifier a second. */
+__noinline int add_record(struct task_out *t, struct umh_iter_rec *rec, __u64 dentry_ptr, __u64 vfsmnt_ptr,
+			  __u32 reserve)
 {
-	__u32 level = reader_level();
-	*tid = nr_in_ns(BPF_CORE_READ(task, thread_pid), level);
-	*pid = nr_in_ns(BPF_CORE_READ(task, group_leader, thread_pid), level);
-}
-
-static __always_inline struct rec_buf *new_rec(__u16 kind, struct task_struct *task, __s32 fd, __u32 mnt_id)
-{
-	__u32 zero = 0;
-	struct rec_buf *b = bpf_map_lookup_elem(&recbuf, &zero);
-	if (!b)
-		return NULL;
-	__builtin_memset(&b->rec, 0, sizeof(b->rec));
-	b->rec.kind = kind;
-	b->rec.fd = fd;
-	b->rec.mnt_id = mnt_id;
-	ids_of(task, &b->rec.pid, &b->rec.tid);
-	return b;
-}
-
-static __always_inline void inode_facts(struct rec_buf *b, struct inode *inode)
-{
-	b->rec.ino = BPF_CORE_READ(inode, i_ino);
-	b->rec.nlink = BPF_CORE_READ(inode, i_nlink);
-}
-
-/* Iterator programs must return 0 (go on) or 1 (stop): a record that
- * does not fit is dropped, never the scan. */
-static __always_inline int send(struct seq_file *seq, struct rec_buf *b, long path_len)
-{
-	if (path_len <= 0) {
-		b->path[0] = '\0';
-		path_len = 1;
+	if (!t || !rec)
+		return -1;
+	struct dentry *dentry = (void *)dentry_ptr;
+	struct vfsmount *vfsmnt = (void *)vfsmnt_ptr;
+	struct umh_pathbuf *p = NULL;
+	if (dentry) {
+		/* Names as the reader (this scan) sees them: up to its root. */
+		struct task_struct *me = (void *)bpf_get_current_task();
+		struct path root = { .dentry = BPF_CORE_READ(me, fs, root.dentry), .mnt = BPF_CORE_READ(me, fs, root.mnt) };
+		p = umh_walk_path_in(t->slot, dentry, vfsmnt, &root);
 	}
-	__u32 len = path_len > UMH_ITER_PATH_MAX ? UMH_ITER_PATH_MAX : (__u32)path_len;
-	b->rec.path_len = (__u16)len;
-	b->rec.reclen = sizeof(b->rec) + len;
-	bpf_seq_write(seq, b, b->rec.reclen <= sizeof(*b) ? b->rec.reclen : sizeof(*b));
+	__u32 len = 0;
+	if (p) {
+		len = p->len;
+		rec->path_state = p->complete ? UMH_REC_PATH_COMPLETE : 0;
+		/* Stopped by length, not at a root: too long to name. */
+		if (len > UMH_PATH_BUF + UMH_NAME_MAX || (!p->complete && len > UMH_PATH_BUF - UMH_NAME_MAX))
+			len = 0;
+	}
+	rec->path_len = (__u16)len;
+	rec->reclen = sizeof(*rec) + len;
+	__u32 off = t->bytes, slot = t->slot;
+	if (off + rec->reclen + reserve > UMH_ITER_TASK_BYTES || off > UMH_ITER_TASK_BYTES)
+		return -1;
+	char *buf = bpf_map_lookup_elem(&outbuf, &slot);
+	if (!buf)
+		return -1;
+	__builtin_memcpy(buf + off, rec, sizeof(*rec));
+	if (p && len)
+		bpf_probe_read_kernel(buf + off + sizeof(*rec), len, p->buf);
+	t->bytes = off + rec->reclen;
 	return 0;
+}
+
+/* Writes what the task gathered. */
+static __always_inline void flush(struct seq_file *seq, const struct task_out *t)
+{
+	__u32 slot = t->slot, len = t->bytes;
+	char *buf = bpf_map_lookup_elem(&outbuf, &slot);
+	if (buf && len && len <= UMH_ITER_TASK_BYTES)
+		bpf_seq_write(seq, buf, len);
+}
+
+static __always_inline void inode_facts(struct umh_iter_rec *rec, struct inode *inode)
+{
+	rec->ino = BPF_CORE_READ(inode, i_ino);
+	rec->nlink = BPF_CORE_READ(inode, i_nlink);
 }
 
 /* --- descriptors ------------------------------------------------------------- */
@@ -172,79 +247,193 @@ static __always_inline bool is_uring(struct file *file)
 	return true;
 }
 
-SEC("iter/task_file")
-int scan_files(struct bpf_iter__task_file *ctx)
-{
-	struct task_struct *task = ctx->task;
-	struct file *file = ctx->file;
-	if (!task || !file)
-		return 0;
-	files_seen++;
+struct fd_walk {
+	struct task_out out;
+	__u64 fd;           /* struct file ** */
+	__u64 open_fds;     /* unsigned long * */
+	__u32 kind;         /* UMH_REC_FD or UMH_REC_THREAD_FD */
+	__u32 pad;
+	__u64 seen;
+	/* Descriptors of one table mostly share a few mounts: the last
+	 * one's id saves a read. */
+	__u64 last_mnt;
+	__u32 last_id;
+	__u32 pad2;
+};
 
-	__u32 mnt_id = mnt_id_of(file->f_path.mnt);
+/* The 64 descriptors of one word of the open_fds bitmap, read at once,
+ * and the walk's state: per-CPU memory, the nested calls leave little of
+ * the 512-byte stack. */
+struct slots {
+	__u64 file[64];
+	struct fd_walk w;
+	__u64 word; /* the word of the bitmap being walked, shifted */
+	__u32 base; /* the descriptor of its lowest bit */
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct slots);
+} slots SEC(".maps");
+
+/* Descriptor FD, whose file is FILE_PTR: a record if the file is on a mount
+ * of interest, is an io_uring, or is a socket with files in flight.
+ * Returns 1 to stop. */
+__noinline int one_fd(struct fd_walk *w, __u32 fd, __u64 file_ptr)
+{
+	struct file *file = (void *)file_ptr;
+	if (!w || !file)
+		return 0;
+	w->seen++;
+
+	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	__u32 mnt_id = w->last_id;
+	if ((__u64)vfsmnt != w->last_mnt) {
+		mnt_id = mnt_id_of(vfsmnt);
+		w->last_mnt = (__u64)vfsmnt;
+		w->last_id = mnt_id;
+	}
 	bool uring = anon_inode_mnt_id && mnt_id == anon_inode_mnt_id;
 	if (uring && !is_uring(file))
 		return 0;
 	bool owner = false;
 	if (!uring && !of_interest(mnt_id)) {
-		if (!n_scm)
+		if (!n_scm || mnt_id != sock_mnt_id)
 			return 0;
 		__u64 ino = BPF_CORE_READ(file, f_inode, i_ino);
 		if (!bpf_map_lookup_elem(&scm_socks, &ino))
 			return 0;
 		owner = true;
 	}
-	bool leader = task->pid == task->tgid;
-	__u16 kind = uring ? UMH_REC_URING : owner ? UMH_REC_SOCK_OWNER : leader ? UMH_REC_FD : UMH_REC_THREAD_FD;
-	struct rec_buf *b = new_rec(kind, task, (__s32)ctx->fd, mnt_id);
-	if (!b)
+	ids_of(&w->out);
+	struct umh_iter_rec rec = {
+		.kind = uring ? UMH_REC_URING : owner ? UMH_REC_SOCK_OWNER : w->kind,
+		.pid = w->out.pid ?: w->out.tid,
+		.tid = w->out.tid,
+		.fd = (__s32)fd,
+		.mnt_id = mnt_id,
+		.flags = BPF_CORE_READ(file, f_flags),
+		.obj = cookie_of(file_ptr),
+	};
+	inode_facts(&rec, BPF_CORE_READ(file, f_inode));
+	if (owner)
+		rec.sock_ino = rec.ino;
+	__u64 dentry = owner ? 0 : (__u64)BPF_CORE_READ(file, f_path.dentry);
+	if (add_record(&w->out, &rec, dentry, (__u64)vfsmnt, sizeof(rec)) == 0)
 		return 0;
-	if (!leader)
-		b->rec.pid = b->rec.pid ?: b->rec.tid;
-	b->rec.flags = file->f_flags;
-	inode_facts(b, file->f_inode);
-	set_cookie(&b->rec.obj, file);
-	if (owner) {
-		b->rec.sock_ino = b->rec.ino;
-		return send(ctx->meta->seq, b, -1);
-	}
-	long n = bpf_d_path((struct path *)&file->f_path, b->path, sizeof(b->path));
-	return send(ctx->meta->seq, b, n);
+	/* Too many to carry: the whole table goes to user space instead
+	 * (room for this record was kept; the same record, on a stack that
+	 * the nested calls leave little of). */
+	__builtin_memset(&rec, 0, sizeof(rec));
+	rec.kind = UMH_REC_FD_OVERFLOW;
+	rec.pid = w->out.pid ?: w->out.tid;
+	rec.tid = w->out.tid;
+	rec.fd = (__s32)fd;
+	add_record(&w->out, &rec, 0, 0, 0);
+	w->out.full = 1;
+	return 1;
+}
+
+static long bit_step(__u32 b, void *unused)
+{
+	__u32 zero = 0;
+	struct slots *sl = bpf_map_lookup_elem(&slots, &zero);
+	if (!sl || !sl->word)
+		return 1;
+	bool open = sl->word & 1;
+	sl->word >>= 1;
+	/* One_fd is global, so its result is any number to the verifier:
+	 * a callback must be seen to return 0 or 1. */
+	return open ? umh_mask(one_fd(&sl->w, sl->base + b, sl->file[b & 63]), 1) : 0;
+}
+
+/* Word I of the bitmap: its open descriptors, their files read in one go. */
+static long word_step(__u32 i, void *unused)
+{
+	__u32 zero = 0;
+	struct slots *sl = bpf_map_lookup_elem(&slots, &zero);
+	if (!sl)
+		return 1;
+	unsigned long word = 0;
+	bpf_probe_read_kernel(&word, sizeof(word), (unsigned long *)sl->w.open_fds + i);
+	if (!word)
+		return 0;
+	/* The table holds max_fds pointers, a multiple of 64. */
+	if (bpf_probe_read_kernel(sl->file, sizeof(sl->file), (struct file **)sl->w.fd + (__u64)i * 64) < 0)
+		return 0;
+	sl->word = word;
+	sl->base = i * 64;
+	bpf_loop(64, bit_step, NULL, 0);
+	return umh_mask(sl->w.out.full, 1);
+}
+
+/* Every open descriptor of FILES, by the bitmap of open ones. */
+__noinline int walk_table(struct task_out *t, __u64 files_ptr, __u32 kind)
+{
+	struct files_struct *files = (void *)files_ptr;
+	struct fdtable *fdt = BPF_CORE_READ(files, fdt);
+	__u32 zero = 0;
+	struct slots *sl = bpf_map_lookup_elem(&slots, &zero);
+	if (!t || !fdt || !sl)
+		return 0;
+	struct fd_walk *w = &sl->w;
+	__builtin_memset(w, 0, sizeof(*w));
+	w->out = *t;
+	w->fd = (__u64)BPF_CORE_READ(fdt, fd);
+	w->open_fds = (__u64)BPF_CORE_READ(fdt, open_fds);
+	w->kind = kind;
+	__u32 words = BPF_CORE_READ(fdt, max_fds) / 64;
+	if (w->fd && w->open_fds)
+		bpf_loop(words, word_step, NULL, 0);
+	*t = w->out;
+	files_seen += w->seen;
+	return 0;
 }
 
 /* --- working directories, roots, executables -------------------------------- */
 
-static __always_inline unsigned int fs_sequence(struct fs_struct *fs)
+/* A cwd, root or executable; OBJ holds the reference: the fs_struct for
+ * cwd and root, the file for exe. */
+__noinline int send_path(struct task_out *t, __u32 kind, __u64 vfsmnt_ptr, __u64 dentry_ptr, __u64 obj)
 {
-	return fs ? BPF_CORE_READ(fs, seq.seqcount.seqcount.sequence) : 0;
+	struct vfsmount *vfsmnt = (void *)vfsmnt_ptr;
+	struct dentry *dentry = (void *)dentry_ptr;
+	__u32 mnt_id = mnt_id_of(vfsmnt);
+	if (!t || !of_interest(mnt_id))
+		return 0;
+	ids_of(t);
+	struct umh_iter_rec rec = {
+		.kind = kind, .pid = t->pid, .tid = t->tid, .fd = -1, .mnt_id = mnt_id, .obj = cookie_of(obj),
+	};
+	inode_facts(&rec, BPF_CORE_READ(dentry, d_inode));
+	return add_record(t, &rec, dentry_ptr, vfsmnt_ptr, 0);
 }
 
-/* A cwd, root or executable.  chdir(2) and chroot(2) replace a cwd or root
- * under FS's seqlock while this runs without it: so they are read as the
- * kernel's own lockless readers do -- the sequence before and after, and
- * the record dropped if a writer came between, so that a mount id is never
- * paired with the path of the directory the process moved to (or from)
- * meanwhile.  A reference in flux is not reported: it was not there long
- * enough to hold anything.  An executable (FS NULL) does not change.  OBJ
- * holds the reference: the fs_struct for cwd and root, the file for exe. */
-static __always_inline void send_path(struct seq_file *seq, struct task_struct *task, __u16 kind,
-				      struct fs_struct *fs, struct path *p, const void *obj)
+static __always_inline unsigned int fs_sequence(struct fs_struct *fs)
+{
+	return BPF_CORE_READ(fs, seq.seqcount.seqcount.sequence);
+}
+
+/* The cwd and root of FS (a thread's own when THREAD).  chdir(2) and
+ * chroot(2) replace them under fs->seq, a seqlock, while this runs without
+ * it: so they are read as the kernel's own lockless readers do, the
+ * sequence before and after, and the records taken back if a writer came
+ * between -- a mount id is never paired with the names of the directory
+ * the process moved to (or from) meanwhile.  A reference in flux is not
+ * reported: it was not there long enough to hold anything. */
+static __always_inline void send_fs(struct task_out *t, struct fs_struct *fs, bool thread)
 {
 	unsigned int before = fs_sequence(fs);
 	if (before & 1)
 		return;
-	__u32 mnt_id = mnt_id_of(BPF_CORE_READ(p, mnt));
-	if (!of_interest(mnt_id))
-		return;
-	struct rec_buf *b = new_rec(kind, task, -1, mnt_id);
-	if (!b)
-		return;
-	inode_facts(b, BPF_CORE_READ(p, dentry, d_inode));
-	long n = bpf_d_path(p, b->path, sizeof(b->path));
+	__u32 bytes = t->bytes;
+	send_path(t, thread ? UMH_REC_THREAD_CWD : UMH_REC_CWD, (__u64)BPF_CORE_READ(fs, pwd.mnt),
+		  (__u64)BPF_CORE_READ(fs, pwd.dentry), (__u64)fs);
+	send_path(t, thread ? UMH_REC_THREAD_ROOT : UMH_REC_ROOT, (__u64)BPF_CORE_READ(fs, root.mnt),
+		  (__u64)BPF_CORE_READ(fs, root.dentry), (__u64)fs);
 	if (fs_sequence(fs) != before)
-		return;
-	set_cookie(&b->rec.obj, obj);
-	send(seq, b, n);
+		t->bytes = bytes;
 }
 
 SEC("iter/task")
@@ -253,27 +442,36 @@ int scan_tasks(struct bpf_iter__task *ctx)
 	struct task_struct *task = ctx->task;
 	if (!task)
 		return 0;
-	struct seq_file *seq = ctx->meta->seq;
-	struct fs_struct *fs = task->fs;
-	bool leader = task->pid == task->tgid;
-	tasks_seen += leader;
+	__u64 seq_num = ctx->meta->seq_num;
+	bool again = seq_num == counted_seq;
+	counted_seq = seq_num;
+	__u64 files_before = files_seen;
 
-	if (leader) {
-		if (fs) {
-			send_path(seq, task, UMH_REC_CWD, fs, &fs->pwd, fs);
-			send_path(seq, task, UMH_REC_ROOT, fs, &fs->root, fs);
-		}
-		struct mm_struct *mm = task->mm;
-		struct file *exe = mm ? mm->exe_file : NULL;
+	struct task_out t = { .task = (__u64)task, .slot = SLOT_TASKS };
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	struct files_struct *files = BPF_CORE_READ(task, files);
+	if (BPF_CORE_READ(task, pid) == BPF_CORE_READ(task, tgid)) {
+		tasks_seen += !again;
+		if (fs)
+			send_fs(&t, fs, false);
+		struct file *exe = BPF_CORE_READ(task, mm, exe_file);
 		if (exe)
-			send_path(seq, task, UMH_REC_EXE, NULL, (struct path *)&exe->f_path, exe);
-		return 0;
+			send_path(&t, UMH_REC_EXE, (__u64)BPF_CORE_READ(exe, f_path.mnt), (__u64)BPF_CORE_READ(exe, f_path.dentry),
+				  (__u64)exe);
+		if (files)
+			walk_table(&t, (__u64)files, UMH_REC_FD);
+	} else {
+		/* A thread is its own holder only when it unshared its
+		 * fs_struct or its file table. */
+		struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+		if (fs && fs != BPF_CORE_READ(leader, fs))
+			send_fs(&t, fs, true);
+		if (files && files != BPF_CORE_READ(leader, files))
+			walk_table(&t, (__u64)files, UMH_REC_THREAD_FD);
 	}
-	/* A thread is its own holder only when it unshared its fs_struct. */
-	if (fs && fs != task->group_leader->fs) {
-		send_path(seq, task, UMH_REC_THREAD_CWD, fs, &fs->pwd, fs);
-		send_path(seq, task, UMH_REC_THREAD_ROOT, fs, &fs->root, fs);
-	}
+	if (again)
+		files_seen = files_before;
+	flush(ctx->meta->seq, &t);
 	return 0;
 }
 
@@ -285,22 +483,31 @@ int scan_vmas(struct bpf_iter__task_vma *ctx)
 	struct task_struct *task = ctx->task;
 	struct vm_area_struct *vma = ctx->vma;
 	/* /proc/PID/maps is the leader's mm; threads share it. */
-	if (!task || !vma || task->pid != task->tgid)
+	if (!task || !vma || BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
 		return 0;
-	struct file *file = vma->vm_file;
+	struct file *file = BPF_CORE_READ(vma, vm_file);
 	if (!file)
 		return 0;
-	__u32 mnt_id = mnt_id_of(file->f_path.mnt);
+	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	__u32 mnt_id = mnt_id_of(vfsmnt);
 	if (!of_interest(mnt_id))
 		return 0;
-	struct rec_buf *b = new_rec(UMH_REC_MMAP, task, -1, mnt_id);
-	if (!b)
-		return 0;
+	struct task_out t = { .task = (__u64)task, .slot = SLOT_VMAS };
+	ids_of(&t);
 	unsigned long vm_flags = BPF_CORE_READ(vma, vm_flags);
-	b->rec.flags = (vm_flags & 1 ? UMH_VM_READ : 0) | (vm_flags & 2 ? UMH_VM_WRITE : 0);
-	inode_facts(b, file->f_inode);
-	set_cookie(&b->rec.obj, file);
-	return send(ctx->meta->seq, b, bpf_d_path((struct path *)&file->f_path, b->path, sizeof(b->path)));
+	struct umh_iter_rec rec = {
+		.kind = UMH_REC_MMAP,
+		.pid = t.pid,
+		.tid = t.tid,
+		.fd = -1,
+		.mnt_id = mnt_id,
+		.flags = (vm_flags & 1 ? UMH_VM_READ : 0) | (vm_flags & 2 ? UMH_VM_WRITE : 0),
+		.obj = cookie_of((__u64)file),
+	};
+	inode_facts(&rec, BPF_CORE_READ(file, f_inode));
+	add_record(&t, &rec, (__u64)BPF_CORE_READ(file, f_path.dentry), (__u64)vfsmnt, 0);
+	flush(ctx->meta->seq, &t);
+	return 0;
 }
 
 /* --- files in flight in unix sockets ------------------------------------------ */
@@ -308,6 +515,7 @@ int scan_vmas(struct bpf_iter__task_vma *ctx)
 struct fp_walk {
 	struct scm_fp_list *fp;
 	__u64 sock_ino;
+	__u32 sock_mnt_id;
 };
 
 static long scm_file(__u32 i, void *data)
@@ -333,10 +541,11 @@ static long scm_file(__u32 i, void *data)
 	r->flags = BPF_CORE_READ(file, f_flags);
 	r->ino = BPF_CORE_READ(file, f_inode, i_ino);
 	r->nlink = BPF_CORE_READ(file, f_inode, i_nlink);
-	set_cookie(&r->obj, file);
-	/* Names as the reader (this scan) sees them, like bpf_d_path. */
-	struct task_struct *me = bpf_get_current_task_btf();
-	struct umh_pathbuf *p = umh_walk_path(BPF_CORE_READ(file, f_path.dentry), vfsmnt, &me->fs->root);
+	r->obj = cookie_of((__u64)file);
+	/* Names as the reader (this scan) sees them. */
+	struct task_struct *me = (void *)bpf_get_current_task();
+	struct path root = { .dentry = BPF_CORE_READ(me, fs, root.dentry), .mnt = BPF_CORE_READ(me, fs, root.mnt) };
+	struct umh_pathbuf *p = umh_walk_path(BPF_CORE_READ(file, f_path.dentry), vfsmnt, &root);
 	if (p) {
 		__u32 len = p->len < sizeof(r->path) ? p->len : sizeof(r->path);
 		bpf_probe_read_kernel(r->path, umh_mask(len, sizeof(r->path) - 1), p->buf);
@@ -345,6 +554,7 @@ static long scm_file(__u32 i, void *data)
 	}
 	__u8 one = 1;
 	bpf_map_update_elem(&scm_socks, &w->sock_ino, &one, BPF_ANY);
+	sock_mnt_id = w->sock_mnt_id;
 	return 0;
 }
 
@@ -352,6 +562,7 @@ struct skb_walk {
 	struct sk_buff *next;
 	struct sk_buff *head; /* the queue itself, where the list ends */
 	__u64 sock_ino;
+	__u32 sock_mnt_id;
 };
 
 static long scm_skb(__u32 i, void *data)
@@ -367,7 +578,7 @@ static long scm_skb(__u32 i, void *data)
 	if (!fp)
 		return 0;
 	short count = BPF_CORE_READ(fp, count);
-	struct fp_walk fw = { .fp = fp, .sock_ino = w->sock_ino };
+	struct fp_walk fw = { .fp = fp, .sock_ino = w->sock_ino, .sock_mnt_id = w->sock_mnt_id };
 	if (count > 0)
 		bpf_loop(count > 253 ? 253 : count, scm_file, &fw, 0);
 	return 0;
@@ -389,6 +600,7 @@ int scan_unix(struct bpf_iter__unix *ctx)
 		.next = BPF_CORE_READ(q, next),
 		.head = (struct sk_buff *)q,
 		.sock_ino = BPF_CORE_READ(sfile, f_inode, i_ino),
+		.sock_mnt_id = mnt_id_of(BPF_CORE_READ(sfile, f_path.mnt)),
 	};
 	bpf_loop(1024, scm_skb, &w, 0);
 	return 0;

@@ -7,9 +7,14 @@
 #ifndef UMH_BPF_ITER_H
 #define UMH_BPF_ITER_H
 
-#define UMH_ITER_PATH_MAX 4096
 #define UMH_ITER_MAX_MOUNTS 64 /* target, copies, other mounts of the fs */
+#define UMH_ITER_FAST_MOUNTS 8 /* as many are compared inline, without the map */
 #define UMH_ITER_MAX_SCM 64    /* in-flight files reported per scan */
+/* What one task may write: the iterator's buffer (32 kB) must hold all of
+ * one task's records, or the scan stops with E2BIG.  A descriptor table
+ * with more references than fit is handed over whole to user space
+ * (UMH_REC_FD_OVERFLOW), which reads it through /proc. */
+#define UMH_ITER_TASK_BYTES (24 * 1024)
 
 enum umh_iter_rec_kind {
 	UMH_REC_FD = 1,      /* a leader's descriptor */
@@ -22,11 +27,16 @@ enum umh_iter_rec_kind {
 	UMH_REC_MMAP,
 	UMH_REC_URING,       /* an io_uring descriptor: its files are read in user space */
 	UMH_REC_SOCK_OWNER,  /* a descriptor of a socket that has files in flight */
+	UMH_REC_FD_OVERFLOW, /* TID's table has more references than its records carry */
 };
 
-/* Written with bpf_seq_write: the fixed part, then PATH_LEN bytes of path
- * (NUL included).  RECLEN is the size of both, so a reader can step over a
- * record it does not know. */
+/* PATH_STATE: how the names were walked (path.bpf.h). */
+#define UMH_REC_PATH_COMPLETE 1 /* up to the reader's root, or the namespace's top */
+
+/* Written with bpf_seq_write: the fixed part, then PATH_LEN bytes of names
+ * as path.bpf.h walks them (leaf first, each NUL-terminated; user space
+ * joins them with umh_bpf_join_path).  RECLEN is the size of both, so a
+ * reader can step over a record it does not know. */
 struct umh_iter_rec {
 	__u32 reclen;
 	__u16 kind;
@@ -39,6 +49,8 @@ struct umh_iter_rec {
 	__u32 nlink;  /* the inode's link count: 0 means unlinked */
 	__u64 ino;    /* the inode (for mappings: to drop the exe's own) */
 	__u64 sock_ino; /* UMH_REC_SOCK_OWNER: the socket's inode */
+	__u32 path_state;
+	__u32 pad;
 	__u64 obj;    /* what holds the mount reference (see umh_refs): the
 		       * struct file, or for cwd and root the fs_struct, as a
 		       * cookie: distinct objects, distinct cookies */

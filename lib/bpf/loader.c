@@ -83,20 +83,50 @@ static bool have_bpf_caps(void)
 	       (capng_have_capability(CAPNG_EFFECTIVE, CAP_PERFMON) || sys_admin);
 }
 
+void umh_bpf_note_log(const char *log)
+{
+	/* The verdict is the last line before the statistics the verifier
+	 * ends with ("processed N insns", "verification time", ...). */
+	static const char *const stats[] = { "processed ", "verification time", "stack depth", "mark_read" };
+	const char *end = log + strlen(log);
+	while (end > log) {
+		while (end > log && (end[-1] == '\n' || end[-1] == ' '))
+			end--;
+		const char *start = end;
+		while (start > log && start[-1] != '\n')
+			start--;
+		bool stat = start == end;
+		for (size_t i = 0; i < ARRAY_SIZE(stats) && !stat; i++)
+			stat = strncmp(start, stats[i], strlen(stats[i])) == 0;
+		if (!stat) {
+			size_t n = (size_t)(end - start);
+			if (n >= sizeof(last_message))
+				n = sizeof(last_message) - 1;
+			memcpy(last_message, start, n);
+			last_message[n] = '\0';
+			return;
+		}
+		end = start;
+	}
+}
+
 void umh_bpf_describe_error(int err, const char *what, char *why, size_t size)
 {
 	const char *detail = last_message[0] ? last_message : NULL;
+	/* Without the capabilities the kernel may answer anything (EPERM,
+	 * or EINVAL from a program type it then refuses): say what is missing. */
+	if (!have_bpf_caps()) {
+		snprintf(why, size, "the kernel refused to load %s (%s): this process lacks CAP_BPF or CAP_PERFMON", what,
+			 strerror(-err));
+		return;
+	}
 	switch (-err) {
 	case EPERM:
 	case EACCES:
-		if (have_bpf_caps())
-			snprintf(why, size,
-				 "the kernel refused to load %s (%s) although this process has CAP_BPF and "
-				 "CAP_PERFMON: a kernel policy forbids them",
-				 what, strerror(-err));
-		else
-			snprintf(why, size, "the kernel refused to load %s (%s): this process lacks CAP_BPF or CAP_PERFMON",
-				 what, strerror(-err));
+		snprintf(why, size,
+			 "the kernel refused to load %s (%s) although this process has CAP_BPF and "
+			 "CAP_PERFMON: a kernel policy forbids them",
+			 what, strerror(-err));
 		break;
 	case ENOENT:
 	case ESRCH:

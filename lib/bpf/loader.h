@@ -20,6 +20,10 @@ const char *umh_bpf_last_message(void);
  * test asked the loader to fail (UMOUNT_HELPER_FAULT=bpf). */
 int umh_bpf_precheck(char *why, size_t size);
 
+/* Keeps the last line of a verifier log (a light skeleton's, which
+ * libbpf's message callback never sees) as the last message. */
+void umh_bpf_note_log(const char *log);
+
 /* A sentence for ERR (negative errno) from loading or attaching WHAT. */
 void umh_bpf_describe_error(int err, const char *what, char *why, size_t size);
 

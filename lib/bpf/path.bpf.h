@@ -30,9 +30,13 @@ struct umh_pathbuf {
 	__u32 complete; /* the walk reached the namespace root */
 };
 
+/* One buffer per CPU and per slot: two programs of one object that may
+ * run at the same time on one CPU (iterators run preemptibly, pinned to
+ * their CPU) each walk in a slot of their own (umh_walk_path_in). */
+#define UMH_PATH_SLOTS 2
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, UMH_PATH_SLOTS);
 	__type(key, __u32);
 	__type(value, struct umh_pathbuf);
 } umh_pathbuf SEC(".maps");
@@ -101,13 +105,12 @@ static long umh_walk_step(__u32 i, void *data)
 	return 0;
 }
 
-/* Fills the scratch buffer with the names from DENTRY (on VFSMNT) up to
+/* Fills scratch buffer SLOT with the names from DENTRY (on VFSMNT) up to
  * ROOT (either may be NULL: the namespace's top); returns it, or NULL. */
-static __always_inline struct umh_pathbuf *umh_walk_path(struct dentry *dentry, struct vfsmount *vfsmnt,
-							 const struct path *root)
+static __always_inline struct umh_pathbuf *umh_walk_path_in(__u32 slot, struct dentry *dentry,
+							    struct vfsmount *vfsmnt, const struct path *root)
 {
-	__u32 zero = 0;
-	struct umh_pathbuf *out = bpf_map_lookup_elem(&umh_pathbuf, &zero);
+	struct umh_pathbuf *out = bpf_map_lookup_elem(&umh_pathbuf, &slot);
 	if (!out)
 		return NULL;
 	out->len = 0;
@@ -120,6 +123,12 @@ static __always_inline struct umh_pathbuf *umh_walk_path(struct dentry *dentry, 
 	}
 	bpf_loop(UMH_PATH_DEPTH, umh_walk_step, &w, 0);
 	return out;
+}
+
+static __always_inline struct umh_pathbuf *umh_walk_path(struct dentry *dentry, struct vfsmount *vfsmnt,
+							 const struct path *root)
+{
+	return umh_walk_path_in(0, dentry, vfsmnt, root);
 }
 
 #endif

@@ -1,0 +1,24 @@
+# The side-by-side benchmark (bench/bench.sh): umount-helper explain (BPF
+# and procfs scans) against fuser -m, lsof and lsfd on a scenario it builds
+# itself, plus a scale series.
+#
+#   make bench                    the full run, as root (a few minutes)
+#   make bench BENCH_ARGS=--quick the small run that make check also does
+#                                 (tests/bench/t-bench-quick.sh)
+#
+# Its programs: bench/farm (the scenario: a crowd of processes and holders
+# of every kind) and bench/measure (wall time and peak RSS of one run).
+
+BENCH_BINS := $(BUILD)/bench/farm $(BUILD)/bench/measure
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -pthread
+
+.PHONY: bench bench-programs
+bench-programs: $(BENCH_BINS)
+test-programs: bench-programs
+
+bench: deps
+	$(MAKE) --no-print-directory test-programs
+	bench/bench.sh $(BENCH_ARGS)

@@ -1,0 +1,394 @@
+#!/bin/bash
+# make bench: how long each tool takes to say what holds a mount, and whether
+# what it says is right.  Side by side, in one run, on one scenario:
+#
+#   umount-helper explain            (the BPF iterator scan, its default here)
+#   umount-helper explain --no-bpf   (the procfs scan)
+#   fuser -m MOUNT,  lsof -t MOUNT,  lsfd -Q 'MNTID == ID'
+#
+# The scenario (bench/farm): PROCS processes with FDS descriptors each on a
+# file of another tmpfs; among them one holder of the target tmpfs of each
+# kind (fd, cwd, mmap, exe, a thread's own cwd, a thread's own file table, an
+# io_uring's registered file, a descriptor in flight in a unix socket), plus
+# a loop device backed by a file on it, and a decoy: a process holding a
+# file through a bind mount of the same filesystem elsewhere, which does
+# not block the unmount.  K = the holders; "found" counts how many of them a
+# tool names (by pid for the tools that print pids), "wrong" the processes
+# it names that hold nothing on the target.
+#
+# Timing: each command runs under bench/measure (wall time from fork to
+# reaping, peak RSS and CPU time of its whole process tree); one untimed run
+# of every tool first (warm caches: the same state for all), then REPS
+# rounds, the tools taking turns within each round, so that a change of
+# load hits all of them alike.  The timed runs are the runs whose output is
+# counted.
+#
+# Then a scale series (--scale): the same holders among 200, 2,000 and
+# 20,000 processes of FDS descriptors each; the median of --scale-reps runs
+# (one run for a tool whose warm-up took over --slow seconds), and the cost
+# of each 1,000 more descriptors between sizes: equal slopes, linear growth.
+# Then helper mode on unmounts that succeed, against util-linux alone.
+#
+#   bench/bench.sh [--quick] [--procs N] [--fds M] [--reps R] [--each H]
+#                  [--scale "N1 N2 ..."] [--scale-reps R] [--slow SECONDS]
+#                  [--no-helper] [--results FILE]
+#
+# --quick: 50 x 20, one round, scale 20 and 50 (make check runs it).
+# --each H: every process also holds H descriptors on the target.
+# --results FILE: the numbers, one line each (tests/bench/t-bench-quick.sh).
+# Runs as root, in a private mount namespace; kills what it started, by pid,
+# also on Ctrl-C.
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+UMH=${UMH:-$BUILD/umount-helper}
+FARM=$BUILD/bench/farm
+MEASURE=$BUILD/bench/measure
+export LC_ALL=C
+
+PROCS=2000 FDS=100 REPS=5 EACH=0 SCALE="200 2000 20000" SCALE_REPS=3 SLOW=10 RESULTS= HELPER=1
+KINDS=fd,cwd,mmap,exe,thread-cwd,thread-fd,uring,scm
+usage() { sed -n 's/^#   //p; s/^# --/--/p' "$0"; }
+ARGS=("$@")
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) PROCS=50 FDS=20 REPS=1 SCALE="20 50" SCALE_REPS=1; shift ;;
+	--procs) PROCS=$2; shift 2 ;;
+	--fds) FDS=$2; shift 2 ;;
+	--reps) REPS=$2; shift 2 ;;
+	--each) EACH=$2; shift 2 ;;
+	--scale) SCALE=$2; shift 2 ;;
+	--scale-reps) SCALE_REPS=$2; shift 2 ;;
+	--slow) SLOW=$2; shift 2 ;;
+	--no-helper) HELPER=0; shift ;;
+	--results) RESULTS=$(realpath -m "$2"); shift 2 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; exit 1 ;;
+	esac
+done
+if [ "$(id -u)" != 0 ]; then
+	echo "bench: it mounts, starts thousands of processes and attaches a loop device: run as root" >&2
+	exit 1
+fi
+for f in "$UMH" "$FARM" "$MEASURE"; do
+	[ -x "$f" ] || { echo "bench: $f is missing: make test-programs" >&2; exit 1; }
+done
+if [ -z "${UMH_BENCH_NS:-}" ]; then
+	export UMH_BENCH_NS=1
+	exec unshare --mount --propagation private -- bash "$0" "${ARGS[@]}"
+fi
+
+# --- cleanup, by pid ------------------------------------------------------------
+FARM_PID= LOOP= W=
+stop_farm() {
+	[ -n "$FARM_PID" ] || return 0
+	kill -TERM "$FARM_PID" 2>/dev/null # it kills its processes by pid, then exits
+	wait "$FARM_PID" 2>/dev/null
+	FARM_PID=
+}
+cleanup() {
+	trap - EXIT INT TERM HUP
+	stop_farm
+	[ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null
+	if [ -n "$W" ]; then
+		umount -l "$W/bind" "$W/target" "$W/other" 2>/dev/null
+		umount -l "${SBIN:-/nonexistent}" 2>/dev/null # the helper's overlay, this namespace only
+		umount -l "$W" 2>/dev/null
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM HUP
+
+# --- the scenario -----------------------------------------------------------------
+W=$(mktemp -d /tmp/umh-bench.XXXXXX)
+mount -t tmpfs bench-scratch "$W" || exit 1
+M=$W/target O=$W/other B=$W/bind OUT=$W/out
+mkdir -p "$M" "$O" "$B" "$OUT"
+mount -t tmpfs bench-target "$M" && mount -t tmpfs bench-other "$O" || exit 1
+mkdir "$M/decoy" && touch "$M/decoy/file" "$O/other" && mount --bind "$M/decoy" "$B" || exit 1
+MNT_ID=$(findmnt -n -o ID --mountpoint "$M" | tail -n 1 | tr -d ' ')
+truncate -s 1M "$M/disk.img"
+LOOP=$(losetup -f --show "$M/disk.img" 2>/dev/null) ||
+	{ LOOP=; echo "bench: no loop device here: the loop holder is left out" >&2; }
+# io_uring may be switched off (kernel.io_uring_disabled=2): leave it out then.
+if [ "$(cat /proc/sys/kernel/io_uring_disabled 2>/dev/null || echo 0)" = 2 ]; then
+	KINDS=${KINDS/,uring/}
+	echo "bench: io_uring is disabled here: the io_uring holder is left out" >&2
+fi
+ulimit -n "$(ulimit -Hn)"
+
+ALL_KINDS=$KINDS${LOOP:+,loop}
+K=$(tr ',' '\n' <<<"$ALL_KINDS" | grep -c .)
+
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+fmt_int() { sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<<"$1"; } # 20000 -> 20,000
+plural() { [ "$1" = 1 ] && echo "$1 $2" || echo "$1 ${2}s"; }
+
+# start_farm N: the crowd of N processes with the holders and the decoy;
+# sets SETUP_MS, EXPECTED ("kind pid" lines) and HOLDER_PIDS.  Fails, and
+# says why, when N processes cannot exist here.
+start_farm() {
+	local n=$1 t0 tasks max
+	tasks=$(ls /proc | grep -c '^[0-9]')
+	max=$(cat /proc/sys/kernel/pid_max)
+	if [ $((tasks + n + 64)) -gt "$max" ]; then
+		echo "bench: $n processes do not fit under pid_max $max ($tasks running)" >&2
+		return 1
+	fi
+	if [ "$FDS" -gt $(($(ulimit -n) - 64)) ]; then
+		echo "bench: $FDS descriptors a process exceed RLIMIT_NOFILE ($(ulimit -n))" >&2
+		return 1
+	fi
+	rm -f "$W/manifest"
+	t0=$(date +%s%N)
+	local each=()
+	[ "$EACH" -gt 0 ] && each=(-e "$EACH")
+	"$FARM" -k "$KINDS" "${each[@]}" -d "$B/file" "$W/manifest" "$n" "$FDS" "$O/other" "$M" &
+	FARM_PID=$!
+	while [ ! -e "$W/manifest" ]; do
+		if ! kill -0 "$FARM_PID" 2>/dev/null; then
+			wait "$FARM_PID" 2>/dev/null
+			FARM_PID=
+			echo "bench: the farm of $n processes did not start" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	SETUP_MS=$((($(date +%s%N) - t0) / 1000000))
+	EXPECTED=$(grep -v -e '^crowd ' -e '^decoy ' "$W/manifest")
+	[ -n "$LOOP" ] && EXPECTED+=$'\n'"loop 0"
+	HOLDER_PIDS=" $(awk '$1 != "crowd" && $1 != "decoy" { printf "%s ", $2 }' "$W/manifest")"
+}
+
+# --- the tools --------------------------------------------------------------------
+TOOLS=(bpf procfs fuser lsof lsfd)
+declare -A NAME=(
+	[bpf]="umount-helper explain"
+	[procfs]="umount-helper explain --no-bpf"
+	[fuser]="fuser -m"
+	[lsof]="lsof -t"
+	[lsfd]="lsfd -Q 'MNTID == N'"
+)
+# A budget no size here reaches (the default is 10 s): what is measured is
+# a finished scan.  --json: the output that is counted.
+UMH_ARGS=(explain --json --timeout 600)
+command_of() { # KEY: sets CMD
+	case $1 in
+	bpf) CMD=("$UMH" "${UMH_ARGS[@]}" "$M") ;;
+	procfs) CMD=("$UMH" "${UMH_ARGS[@]}" --no-bpf "$M") ;;
+	fuser) CMD=(fuser -m "$M") ;;
+	lsof) CMD=(lsof -t "$M") ;;
+	lsfd) CMD=(lsfd -n -o PID -Q "MNTID == $MNT_ID") ;;
+	esac
+}
+AVAILABLE=()
+for t in "${TOOLS[@]}"; do
+	command_of "$t"
+	if command -v "${CMD[0]}" >/dev/null; then AVAILABLE+=("$t"); else echo "bench: ${CMD[0]} is not installed: left out" >&2; fi
+done
+
+# The holders a tool's output names, as "kind pid" lines ("pid N" for the
+# tools that print pids: a holder counts as found when its pid is printed).
+named() { # KEY OUTPUT-FILE
+	case $1 in
+	bpf | procfs)
+		jq -r '.holders[] | "\(.kind) \(.pid // 0)"' "$2" 2>/dev/null |
+			sed -e 's/^io_uring /uring /' -e 's/^scm-inflight /scm /'
+		;;
+	*) grep -o '[0-9]\+' "$2" | sort -un | sed 's/^/pid /' ;;
+	esac
+}
+# is_named KIND PID NAMES: whether the holder is among NAMES.  The file in
+# flight and the loop device belong to no process: matched by kind.
+is_named() {
+	case $1 in
+	scm | loop) grep -q "^$1 " <<<"$3" ;;
+	*) grep -qx -e "$1 $2" -e "pid $2" <<<"$3" ;;
+	esac
+}
+# count KEY OUTPUT-FILE: sets FOUND (of the K expected), MISSED (their
+# kinds) and WRONG (processes named that hold nothing on the target).
+count() {
+	local names kind pid
+	names=$(named "$1" "$2")
+	FOUND=0 WRONG=0 MISSED=
+	while read -r kind pid; do
+		[ -n "$kind" ] || continue
+		if is_named "$kind" "$pid" "$names"; then FOUND=$((FOUND + 1)); else MISSED+="${MISSED:+,}$kind"; fi
+	done <<<"$EXPECTED"
+	while read -r kind pid; do
+		[ -n "$pid" ] && [ "$pid" != 0 ] || continue
+		[[ "$HOLDER_PIDS" == *" $pid "* ]] || WRONG=$((WRONG + 1))
+	done < <(awk '{ print $1, $2 }' <<<"$names" | sort -u -k2,2)
+	if [[ $1 == bpf || $1 == procfs ]] && [ "$(jq -r .complete "$2" 2>/dev/null)" != true ]; then
+		echo "bench: ${NAME[$1]}: the scan did not finish: $(jq -r .incomplete "$2" 2>/dev/null)" >&2
+	fi
+}
+
+# run KEY: one timed run; appends to the tool's lists.
+declare -A WALLS CPUS RSS FOUNDS WRONGS MISS STATUS ROUNDS
+run() {
+	local key=$1 out=$OUT/$1 line wall rss st cpu
+	command_of "$key"
+	line=$("$MEASURE" "$out" "${CMD[@]}") || return 1
+	read -r wall rss st cpu <<<"$line"
+	case $key:$st in
+	bpf:32 | procfs:32 | fuser:[01] | lsof:[01] | lsfd:0) ;;
+	*) echo "bench: ${NAME[$key]} exited with status $st: $(head -c 300 "$out.err")" >&2 ;;
+	esac
+	count "$key" "$out"
+	WALLS[$key]+="$wall " CPUS[$key]+="$cpu " RSS[$key]="$((rss > ${RSS[$key]:-0} ? rss : ${RSS[$key]:-0}))"
+	FOUNDS[$key]+="$FOUND " WRONGS[$key]+="$WRONG " STATUS[$key]=$st MISS[$key]=$MISSED
+	LAST_WALL=$wall
+}
+reset() { WALLS=() CPUS=() RSS=() FOUNDS=() WRONGS=() STATUS=() MISS=(); }
+min_of() { tr ' ' '\n' <<<"$1" | grep . | sort -n | head -n 1; }
+max_of() { tr ' ' '\n' <<<"$1" | grep . | sort -n | tail -n 1; }
+median_of() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+ms() { awk -v us="$1" 'BEGIN { printf (us < 100000 ? "%.1f" : "%.0f"), us / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf (a / b < 10 ? "%.1fx" : "%.0fx"), a / b; else printf "-" }'; }
+result() { [ -z "$RESULTS" ] || echo "$*" >>"$RESULTS"; }
+[ -z "$RESULTS" ] || : >"$RESULTS"
+
+# measure_all REPS SLOW-SECONDS: a warm-up run of each tool, then REPS
+# rounds; a tool whose warm-up took longer than SLOW-SECONDS (0: no limit)
+# runs once more only.
+measure_all() {
+	local reps=$1 slow=$2 r t
+	reset
+	for t in "${AVAILABLE[@]}"; do
+		run "$t"
+		ROUNDS[$t]=$reps
+		[ "$slow" != 0 ] && [ "$LAST_WALL" -gt $((slow * 1000000)) ] && ROUNDS[$t]=1
+	done
+	reset
+	for ((r = 1; r <= reps; r++)); do
+		for t in "${AVAILABLE[@]}"; do
+			[ "$r" -le "${ROUNDS[$t]}" ] && run "$t"
+		done
+	done
+}
+
+# --- 1. side by side ---------------------------------------------------------------
+kinds_text=$(tr ',' ' ' <<<"$ALL_KINDS" | sed 's/uring/io_uring/; s/scm/fd-in-flight/')
+start_farm "$PROCS" || exit 1
+echo "umount-helper benchmark: what holds $M (tmpfs, mount id $MNT_ID)?"
+echo "  $(fmt_int "$PROCS") processes x $(fmt_int "$FDS") descriptors on another tmpfs" \
+	"($(fmt_int $((PROCS * FDS))) in all)$([ "$EACH" -gt 0 ] && echo ", each also $EACH on the target")"
+echo "  K=$K holders of the target: $kinds_text"
+echo "  a decoy: a process with a file open on a bind mount of the same tmpfs (holds nothing umount needs)"
+echo "  setup: $(fmt_int "$PROCS") processes started in $(ms $((SETUP_MS * 1000))) ms (not part of any timing)"
+echo "  $(plural "$REPS" "timed run") of each tool after one untimed warm-up run, tools taking turns;" \
+	"$(nproc) CPUs, load average $(loadavg)"
+echo
+measure_all "$REPS" 0
+base=$(median_of "${WALLS[bpf]:-}") pbase=$(median_of "${WALLS[procfs]:-}")
+printf '%-31s %9s %9s %9s %8s %9s %9s %6s %5s\n' "" "wall ms" "wall ms" "CPU ms" "max RSS" "ratio to" "ratio to" "" ""
+printf '%-31s %9s %9s %9s %8s %9s %9s %6s %5s\n' tool min median median MB "BPF scan" "procfs" found wrong
+for t in "${AVAILABLE[@]}"; do
+	med=$(median_of "${WALLS[$t]}") min=$(min_of "${WALLS[$t]}") cpu=$(median_of "${CPUS[$t]}")
+	found=$(min_of "${FOUNDS[$t]}") wrong=$(max_of "${WRONGS[$t]}")
+	printf '%-31s %9s %9s %9s %8s %9s %9s %6s %5s\n' "${NAME[$t]}" "$(ms "$min")" "$(ms "$med")" "$(ms "$cpu")" \
+		"$(awk -v k="${RSS[$t]}" 'BEGIN { printf "%.1f", k / 1024 }')" "$(ratio "$med" "$base")" \
+		"$(ratio "$med" "$pbase")" "$found/$K" "$wrong"
+	result "main $t procs=$PROCS fds=$FDS min_us=$min median_us=$med cpu_us=$cpu maxrss_kb=${RSS[$t]} found=$found k=$K wrong=$wrong missed=${MISS[$t]:-none} status=${STATUS[$t]}"
+done
+echo
+echo "load average after: $(loadavg).  found: holders named, of K (the least of all runs);"
+echo "wrong: processes named that hold nothing on the target (the most of all runs)."
+echo "Who found what:"
+for t in "${AVAILABLE[@]}"; do
+	got=$(tr ',' '\n' <<<"$ALL_KINDS" | grep -vxF -f <(tr ',' '\n' <<<"${MISS[$t]:-}" | grep .) | tr '\n' ' ')
+	printf '  %-31s found: %s%s\n' "${NAME[$t]}" "${got:-none }" "${MISS[$t]:+; missed: ${MISS[$t]//,/ }}"
+done
+stop_farm
+
+# --- 2. the scale series -------------------------------------------------------------
+if [ -n "$SCALE" ]; then
+	echo
+	echo "Scale: $(fmt_int "$FDS") descriptors a process, the same K=$K holders and decoy; median wall ms of" \
+		"$(plural "$SCALE_REPS" run) after a warm-up (1 when the warm-up took over $SLOW s)"
+	sizes=() setups=()
+	declare -A SMED SFOUND
+	for n in $SCALE; do
+		start_farm "$n" || { echo "  $(fmt_int "$n") processes: left out"; continue; }
+		sizes+=("$n") setups+=("$(fmt_int "$n") in $(ms $((SETUP_MS * 1000))) ms")
+		measure_all "$SCALE_REPS" "$SLOW"
+		for t in "${AVAILABLE[@]}"; do
+			SMED[$t:$n]=$(median_of "${WALLS[$t]}") SFOUND[$t:$n]=$(min_of "${FOUNDS[$t]}")
+			result "scale $t procs=$n fds=$FDS median_us=${SMED[$t:$n]} cpu_us=$(median_of "${CPUS[$t]}") runs=${ROUNDS[$t]} found=${SFOUND[$t:$n]} k=$K wrong=$(max_of "${WRONGS[$t]}") missed=${MISS[$t]:-none}"
+		done
+		stop_farm
+	done
+	line=$(printf '%-31s' "processes:")
+	for n in "${sizes[@]}"; do line+=$(printf ' %10s' "$(fmt_int "$n")"); done
+	for ((i = 1; i < ${#sizes[@]}; i++)); do
+		line+=$(printf ' %19s' "$(fmt_int "${sizes[i - 1]}")-$(fmt_int "${sizes[i]}")")
+	done
+	echo "$line"
+	line=$(printf '%-31s' "descriptors:")
+	for n in "${sizes[@]}"; do line+=$(printf ' %10s' "$(fmt_int $((n * FDS)))"); done
+	for ((i = 1; i < ${#sizes[@]}; i++)); do line+=$(printf ' %19s' "ms per 1,000 fds"); done
+	echo "$line"
+	for t in "${AVAILABLE[@]}"; do
+		line=$(printf '%-31s' "${NAME[$t]}")
+		for n in "${sizes[@]}"; do line+=$(printf ' %10s' "$(ms "${SMED[$t:$n]}")"); done
+		for ((i = 1; i < ${#sizes[@]}; i++)); do
+			a=${sizes[i - 1]} b=${sizes[i]}
+			line+=$(printf ' %19s' "$(awk -v ta="${SMED[$t:$a]}" -v tb="${SMED[$t:$b]}" -v fa=$((a * FDS)) \
+				-v fb=$((b * FDS)) 'BEGIN { printf "%.3f", (tb - ta) / 1000 / ((fb - fa) / 1000) }')")
+		done
+		echo "$line"
+	done
+	line="holders found (of $K) at each size:"
+	for t in "${AVAILABLE[@]}"; do
+		f=
+		for n in "${sizes[@]}"; do f+="${SFOUND[$t:$n]}/"; done
+		line+=" ${NAME[$t]%% -Q*} ${f%/};"
+	done
+	echo "${line%;}"
+	echo "setup (not timed): ${setups[*]}; load average now $(loadavg)"
+fi
+
+# --- 3. helper mode, when the unmount succeeds ------------------------------------------
+# What `umount DIR` costs with umount-helper as /sbin/umount.tmpfs (an
+# overlay on /usr/sbin, in this mount namespace only) against util-linux
+# unmounting by itself, with the crowd running: a helper that scanned
+# anything would grow with it.  tests/t-helper-noscan.sh proves there is no
+# scan (no process started, no /proc/PID read, no BPF).
+if [ "$HELPER" = 1 ]; then
+	echo
+	start_farm "$PROCS" || exit 1
+	F=$W/free
+	mkdir -p "$F" "$W/sbin-up" "$W/sbin-work"
+	cycle() { # LABEL COMMAND...: REPS+1 unmounts of a fresh tmpfs, the first untimed
+		local label=$1 i line wall rss st cpu walls=
+		shift
+		for ((i = 0; i <= REPS; i++)); do
+			mount -t tmpfs bench-free "$F" || return 1
+			line=$("$MEASURE" "$OUT/helper" "$@" "$F")
+			read -r wall rss st cpu <<<"$line"
+			[ "$st" = 0 ] || echo "bench: $label: exit status $st: $(head -c 200 "$OUT/helper.err")" >&2
+			findmnt -n --mountpoint "$F" >/dev/null && { echo "bench: $label left $F mounted" >&2; umount -l "$F"; }
+			[ "$i" -gt 0 ] && walls+="$wall "
+		done
+		printf '  %-44s %9s %9s\n' "$label" "$(ms "$(min_of "$walls")")" "$(ms "$(median_of "$walls")")"
+		result "helper $(tr ' ' _ <<<"$label") min_us=$(min_of "$walls") median_us=$(median_of "$walls")"
+	}
+	echo "Helper mode, unmounts that succeed ($(fmt_int "$PROCS") processes running; $(plural "$REPS" run) each" \
+		"after one untimed):"
+	printf '  %-44s %9s %9s\n' "" "wall ms" "wall ms"
+	printf '  %-44s %9s %9s\n' "" min median
+	cycle "umount -i (util-linux, no helper)" umount -i
+	cycle "umount, no umount.tmpfs (util-linux alone)" umount
+	SBIN=/usr/sbin # what /sbin links to where /usr is merged
+	[ -L /sbin ] || SBIN=/sbin
+	mount -t overlay overlay -o "lowerdir=$SBIN,upperdir=$W/sbin-up,workdir=$W/sbin-work" "$SBIN" &&
+		ln -s "$UMH" "$SBIN/umount.tmpfs" &&
+		cycle "umount, /sbin/umount.tmpfs = umount-helper" umount
+	cycle "umount-helper as umount.tmpfs, run directly" "$W/sbin-up/umount.tmpfs"
+	umount -l "$SBIN"
+	stop_farm
+fi

@@ -1,0 +1,48 @@
+#!/bin/bash
+# The benchmark (bench/bench.sh, `make bench`) in its quick mode, so that it
+# cannot rot: 50 processes x 20 descriptors, one round, a scale series of
+# 20 and 50, helper mode.  What it checks is what the numbers rest on, not
+# the numbers: umount-helper names every holder (the procfs scan all but the
+# descriptor in flight, which no /proc file shows) and nothing else, the
+# other tools' counts are what they are, every table prints, and nothing
+# the benchmark started is left behind.  No timing ratio is asserted: that
+# is for the full run, on a quiet machine.
+. "$(dirname "$0")/../lib.sh"
+new_scratch
+res=$SCRATCH/results
+out=$("$TOP/bench/bench.sh" --quick --results "$res" 2>"$SCRATCH/err"); rc=$?
+check_eq "bench --quick exits 0" 0 "$rc"
+[ -s "$SCRATCH/err" ] && diag "stderr: $(cat "$SCRATCH/err")"
+diag "$out"
+
+field() { # LINE-PREFIX KEY: the value of KEY= on the first result line starting so
+	sed -n "s/^$1 .*\\b$2=\\([^ ]*\\).*/\\1/p" "$res" | head -n 1
+}
+k=$(field "main bpf" k)
+check "the scenario has holders of several kinds (K=$k)" test "${k:-0}" -ge 8
+check_eq "BPF scan: every holder found" "$k" "$(field "main bpf" found)"
+check_eq "BPF scan: no process named that holds nothing" 0 "$(field "main bpf" wrong)"
+check_eq "BPF scan: exit 32 (held)" 32 "$(field "main bpf" status)"
+check_eq "procfs scan: every holder but the descriptor in flight" "$((k - 1))|scm" \
+	"$(field "main procfs" found)|$(field "main procfs" missed)"
+check_eq "procfs scan: no process named that holds nothing" 0 "$(field "main procfs" wrong)"
+for t in fuser lsof lsfd; do
+	f=$(field "main $t" found)
+	if [ -z "$f" ]; then not_ok "$t ran"; continue; fi
+	# They match by device or print pids only: the loop device and the
+	# file in flight have no process to print.
+	check "$t misses at least the loop device and the file in flight ($f of $k)" test "$f" -le $((k - 2))
+	diag "$t found $f of $k, missed $(field "main $t" missed), named $(field "main $t" wrong) processes that hold nothing"
+done
+for s in 20 50; do
+	check_eq "scale, $s processes: the BPF scan finds all" "$k" "$(sed -n "s/^scale bpf procs=$s .*found=\\([0-9]*\\).*/\\1/p" "$res")"
+done
+check_contains "the side-by-side table prints" "$out" "ratio to"
+check_contains "the scale table prints" "$out" "ms per 1,000 fds"
+check_contains "the helper table prints" "$out" "umount, /sbin/umount.tmpfs = umount-helper"
+check_eq "helper mode: four timings" 4 "$(grep -c '^helper ' "$res")"
+# Nothing left: the farm's processes are gone, and so is the loop device
+# over the benchmark's image (its mounts went with its namespace).
+check_eq "no process of the farm left" "" "$(pgrep -f "$TOP/build/bench/farm|exe-holder --exe" || true)"
+check_eq "no loop device left on a benchmark image" "" "$(losetup -a | grep umh-bench || true)"
+finish
