@@ -99,8 +99,8 @@ static bool strip_deleted_suffix(char *path, bool unlinked)
  * leaves BUF empty: the reference is still real, and still reported.
  * *DELETED tells whether the file is unlinked (its link count is 0: a name
  * ending in " (deleted)" alone proves nothing). */
-static int read_link_pinned(int dirfd, const char *name, uint64_t mnt, uint64_t ino, char *buf, size_t size,
-			    bool *deleted)
+static int read_link_pinned(int procfd, int dirfd, const char *name, uint64_t mnt, uint64_t ino, char *buf,
+			    size_t size, bool *deleted)
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_PATH | O_CLOEXEC);
 	if (fd < 0)
@@ -110,9 +110,11 @@ static int read_link_pinned(int dirfd, const char *name, uint64_t mnt, uint64_t 
 		return -errno;
 	if (!(stx.stx_mask & STATX_MNT_ID) || stx.stx_mnt_id != mnt || stx.stx_ino != ino)
 		return -ESTALE;
+	/* Through the /proc opened before any setns(2): in the namespace
+	 * entered for -N, /proc may be missing, or another pid namespace's. */
 	char self[64];
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-	ssize_t n = umh_readlink(AT_FDCWD, self, buf, size);
+	snprintf(self, sizeof(self), "self/fd/%d", fd);
+	ssize_t n = umh_readlink(procfd, self, buf, size);
 	if (n == -ENAMETOOLONG)
 		buf[0] = '\0';
 	else if (n < 0)
@@ -168,7 +170,7 @@ static int scan_link(struct proc_scan *p, int32_t tid, const char *name, enum um
 		.fd = -1,
 		.path = p->b->path,
 	};
-	if (read_link_pinned(p->dirfd, name, mnt, ino, p->b->path, sizeof(p->b->path), &h.deleted) < 0)
+	if (read_link_pinned(p->s->procfd, p->dirfd, name, mnt, ino, p->b->path, sizeof(p->b->path), &h.deleted) < 0)
 		return 0;
 	return emit(p, &h);
 }
@@ -236,7 +238,7 @@ static int scan_fd(struct proc_scan *p, int fddir, const char *fdinfo_dir, const
 		return 1; /* the leader's table, seen through a thread */
 
 	struct umh_holder h = { .kind = kind, .mnt_id = mnt, .tid = tid, .fd = fd, .path = p->b->path };
-	if (read_link_pinned(fddir, name, mnt, ino, p->b->path, sizeof(p->b->path), &h.deleted) < 0)
+	if (read_link_pinned(p->s->procfd, fddir, name, mnt, ino, p->b->path, sizeof(p->b->path), &h.deleted) < 0)
 		return 1;
 	char info[PATH_MAX], buf[512];
 	struct umh_fdinfo fi;
@@ -380,7 +382,8 @@ static int scan_maps(struct proc_scan *p)
 		snprintf(h.access, sizeof(h.access), "%s%s", e.perms[0] == 'r' ? "r" : "", e.perms[1] == 'w' ? "w" : "");
 		/* Without map_files/, maps' own path is all there is, and
 		 * whether the file is unlinked cannot be checked. */
-		if (by_path || read_link_pinned(p->dirfd, name, mnt, ino, p->b->path, sizeof(p->b->path), &h.deleted) < 0)
+		if (by_path ||
+		    read_link_pinned(p->s->procfd, p->dirfd, name, mnt, ino, p->b->path, sizeof(p->b->path), &h.deleted) < 0)
 			snprintf(p->b->path, sizeof(p->b->path), "%s", e.path);
 		int r = emit(p, &h);
 		if (r < 0)

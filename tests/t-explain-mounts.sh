@@ -99,4 +99,17 @@ check_json "-N PID: the holder is named" "$json" \
 	".source == \"nsonly\" and ([.holders[] | select(.kind == \"cwd\" and .pid == $NS_PID)] | length == 1)"
 json=$("$UMH" explain --json -N "/proc/$NS_PID/ns/mnt" "$S/nsonly")
 check_json "-N PATH: the same by namespace file" "$json" '.source == "nsonly" and (.holders | length == 1)'
+
+# A namespace with a /proc of another pid namespace (any container): the
+# procfs scan reads its own descriptors' names through the /proc it opened
+# before entering, where "self" is itself.
+start_holder "$READY/pidns" unshare -m -p -f --propagation private --mount-proc bash -c \
+	"mkdir -p '$S/pidns' && mount -t tmpfs pidns '$S/pidns' && cd '$S/pidns' && touch '$READY/pidns' && exec sleep 1000"
+PNS_PID=$(pgrep -P "$HOLDER_PID" | head -n 1) # unshare's child, bash then sleep
+for scan in "" --no-bpf; do
+	json=$("$UMH" explain --json $scan -N "$PNS_PID" "$S/pidns"); rc=$?
+	check_eq "-N into a namespace with another pid namespace's /proc (${scan:-bpf}): held" 32 "$rc"
+	check_json "-N into a namespace with another pid namespace's /proc (${scan:-bpf}): its cwd is named" "$json" \
+		"[.holders[] | select(.kind == \"cwd\" and .pid == $PNS_PID and .path == \"$S/pidns\")] | length == 1"
+done
 finish

@@ -14,6 +14,10 @@ out=$("$TOP/bench/bench.sh" --quick --results "$res" 2>"$SCRATCH/err"); rc=$?
 check_eq "bench --quick exits 0" 0 "$rc"
 [ -s "$SCRATCH/err" ] && diag "stderr: $(cat "$SCRATCH/err")"
 diag "$out"
+if [ ! -s "$res" ]; then
+	not_ok "the benchmark wrote its results ($res)"
+	finish
+fi
 
 field() { # LINE-PREFIX KEY: the value of KEY= on the first result line starting so
 	sed -n "s/^$1 .*\\b$2=\\([^ ]*\\).*/\\1/p" "$res" | head -n 1
