@@ -833,7 +833,8 @@ int umh_watch_run(struct umh_watch *w)
 				 (int)w->ns_pid);
 			break;
 		}
-		if (w->stdout_gone && !w->cfg.no_record && !w->record) {
+		/* Stdout gone (watch | head): go on only for a record. */
+		if (w->stdout_gone && !w->record) {
 			snprintf(w->stop_reason, sizeof(w->stop_reason), "stdout is gone");
 			break;
 		}

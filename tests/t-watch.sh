@@ -253,6 +253,16 @@ wait "$W_PID"
 check_eq "-N PID: the watcher ends, exit 0, when that process does" 0 "$?"
 check_contains "-N PID: ... and says why" "$(tail -n 1 "$W_OUT")" "whose mount namespace was watched, exited"
 
+# --- stdout gone (watch | head), no record: the watcher ends ----------------------------------
+( "$UMH" watch --no-record --no-journal --duration 60 2>"$S/w6.err" | head -n 1 >"$S/w6.out"; echo "${PIPESTATUS[0]}" >"$S/w6.rc" ) &
+HP=$!
+STARTED_PIDS+=("$HP")
+wait_for "test -s '$S/w6.out'" 50
+# Its next line (this unmount) finds no reader.
+mount -t tmpfs tmpfs "$S/a" && umount "$S/a"
+check "stdout gone and no record: the watcher ends by itself (not at --duration)" wait_for "test -s '$S/w6.rc'" 100
+check_eq "... exit 0" 0 "$(cat "$S/w6.rc" 2>/dev/null)"
+
 # --- explain on a mounted target, no systemd: as before -----------------------------------
 mount -t tmpfs tmpfs "$S/a"
 at_exit "umount -l '$S/a'"
