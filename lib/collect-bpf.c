@@ -307,7 +307,7 @@ static int emit_scm(struct emitter *e, struct umh_scan_skel *skel, const struct 
 		if (r.path_len > sizeof(r.path))
 			continue;
 		char path[PATH_MAX + 8];
-		if (umh_bpf_join_path(r.path, r.path_len, true, path, sizeof(path)) < 0)
+		if (umh_bpf_join_path(r.path, r.path_len, r.path_complete, path, sizeof(path)) < 0)
 			snprintf(path, sizeof(path), "(a file of inode %llu)", (unsigned long long)r.ino);
 
 		char object[48], detail[256] = "";
@@ -337,6 +337,7 @@ static int emit_scm(struct emitter *e, struct umh_scan_skel *skel, const struct 
 			return ret;
 	}
 	if (st->scm_lost) {
+		e->s->refs.incomplete = "some files in flight were not read (more than the scan keeps)";
 		char what[64];
 		snprintf(what, sizeof(what), "%u files in flight", st->scm_lost);
 		umh_report_add_skip(e->s->report, 0, ENOBUFS, what, "more than the scan keeps");
@@ -437,8 +438,9 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 		r = note_overflow(&e, &recs);
 		for (size_t i = 0; i < recs.n && r >= 0; i++)
 			r = umh_refs_note_iter(&s->refs, &recs.v[i].h);
-		/* A table read through /proc has no cookies to count by. */
-		s->refs.unnamed = e.n_over > 0;
+		if (e.n_over)
+			s->refs.incomplete = "a descriptor table too large for the BPF scan was read through /proc, "
+					     "which does not tell which descriptors share one open file";
 		if (r >= 0)
 			r = emit_process_records(&e, &recs);
 		if (r >= 0)

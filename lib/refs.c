@@ -149,9 +149,8 @@ int64_t umh_refs_tally(const struct umh_refs *r, const struct umh_report *rep, s
 	if (!r->noted)
 		return unknown(out, "the holders were found through /proc, which does not tell which descriptors "
 				    "share one open file");
-	if (r->unnamed)
-		return unknown(out, "a descriptor table too large for the BPF scan was read through /proc, which does "
-				    "not tell which descriptors share one open file");
+	if (r->incomplete)
+		return unknown(out, "%s", r->incomplete);
 	if (r->count_after != r->count_before)
 		return unknown(out, "it changed while the scan ran (%lld, then %lld)", (long long)r->count_before,
 			       (long long)r->count_after);

@@ -53,7 +53,7 @@ struct umh_refs {
 	struct umh_ref_obj *objs; /* what the BPF scan saw holding the target */
 	size_t n_objs, cap_objs;
 	bool noted;             /* the BPF scan noted its objects */
-	bool unnamed;           /* ...but read a table too large for it through /proc */
+	const char *incomplete; /* why what the BPF scan saw is not all there is */
 	int64_t count_before;   /* -1: unknown */
 	int64_t count_after;
 	uint32_t children;

@@ -551,6 +551,7 @@ static long scm_file(__u32 i, void *data)
 		bpf_probe_read_kernel(r->path, umh_mask(len, sizeof(r->path) - 1), p->buf);
 		r->path_len = len;
 		r->path_parts = p->parts;
+		r->path_complete = p->complete;
 	}
 	__u8 one = 1;
 	bpf_map_update_elem(&scm_socks, &w->sock_ino, &one, BPF_ANY);
@@ -602,6 +603,9 @@ int scan_unix(struct bpf_iter__unix *ctx)
 		.sock_ino = BPF_CORE_READ(sfile, f_inode, i_ino),
 		.sock_mnt_id = mnt_id_of(BPF_CORE_READ(sfile, f_path.mnt)),
 	};
-	bpf_loop(1024, scm_skb, &w, 0);
+	/* A queue longer than the walk goes: what is left is counted as
+	 * lost, so that the holders found are not taken for all of them. */
+	if (bpf_loop(1024, scm_skb, &w, 0) == 1024 && w.next && w.next != w.head)
+		scm_lost++;
 	return 0;
 }

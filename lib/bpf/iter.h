@@ -67,7 +67,7 @@ struct umh_scm_rec {
 	__u32 flags;
 	__u32 path_len;  /* bytes used in PATH, see path.bpf.h */
 	__u32 path_parts;
-	__u32 pad;
+	__u32 path_complete; /* the walk reached a root (else: cut off, too deep) */
 	__u64 obj;       /* the struct file, as a cookie */
 	char path[UMH_SCM_NAME_MAX];
 };
