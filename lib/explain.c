@@ -15,6 +15,7 @@
 #include "cleanup.h"
 #include "mounttab.h"
 #include "scan.h"
+#include "parse.h"
 
 static inline void mnt_unref_tablep(struct libmnt_table **t) { mnt_unref_table(*t); }
 
@@ -37,10 +38,9 @@ static int enter_namespace(int procfd, const char *ns)
 {
 	char path[64];
 	const char *p = ns;
-	char *end;
-	long pid = strtol(ns, &end, 10);
-	if (*ns && !*end && pid > 0) {
-		snprintf(path, sizeof(path), "%ld/ns/mnt", pid);
+	pid_t pid = umh_parse_pid(ns);
+	if (pid) {
+		snprintf(path, sizeof(path), "%d/ns/mnt", (int)pid);
 		p = path;
 	}
 	_cleanup_close_ int fd = openat(procfd, p, O_RDONLY | O_CLOEXEC);

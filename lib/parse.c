@@ -251,6 +251,24 @@ int umh_parse_seconds(const char *s, long long *ns)
 	return 0;
 }
 
+int umh_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+pid_t umh_parse_pid(const char *s)
+{
+	long v;
+	/* PID_MAX_LIMIT is 2^22; anything that fits a pid_t is let through. */
+	return s && umh_parse_long(s, 1, 0x7fffffff, &v) == 0 ? (pid_t)v : 0;
+}
+
 bool umh_path_under(const char *path, const char *mountpoint)
 {
 	size_t n = strlen(mountpoint);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,6 +75,14 @@ int umh_parse_exports_line(char *line, struct umh_export_entry *out);
 /* A duration in SECONDS (decimal, fractions allowed, more than 0 and at
  * most a day) in nanoseconds. */
 int umh_parse_seconds(const char *s, long long *ns);
+
+/* S as a decimal number from MIN to MAX, nothing else in it: 0, or
+ * -EINVAL. */
+int umh_parse_long(const char *s, long min, long max, long *out);
+
+/* S as a process id (a positive decimal number), or 0 when it is not one:
+ * how -N tells a pid from a namespace file. */
+pid_t umh_parse_pid(const char *s);
 
 /* Whether PATH is MOUNTPOINT or lies below it ("/mnt" covers "/mnt/a" but
  * not "/mnt2").  Lexical only: nothing is looked up. */

@@ -14,6 +14,7 @@
 #include "procfs.h"
 #include "systemd-cause.h"
 #include "systemd-journal.h"
+#include "parse.h"
 
 static bool is_systemd(int procfd, pid_t pid)
 {
@@ -128,11 +129,10 @@ void umh_sd_locate(int procfd, const char *ns, struct umh_sd_where *w)
 		snprintf(w->why, sizeof(w->why), "only root can reach the systemd of another namespace");
 		return;
 	}
-	char *end;
-	long pid = strtol(ns, &end, 10);
+	long pid = umh_parse_pid(ns);
 	ino_t mnt = 0, pidns = 0;
 	char name[64];
-	if (*ns && !*end && pid > 0) {
+	if (pid) {
 		snprintf(name, sizeof(name), "%ld/ns/mnt", pid);
 		if (ns_ino(procfd, name, &mnt) < 0) {
 			snprintf(w->why, sizeof(w->why), "no process %ld", pid);

@@ -23,6 +23,7 @@
 #include "systemd-risk.h"
 #include "watch-event.h"
 #include "watch-record.h"
+#include "parse.h"
 
 #include <systemd/sd-bus.h>
 
@@ -80,12 +81,11 @@ static uint64_t ns_inode(int procfd, const char *ns)
 {
 	struct stat st;
 	char name[64];
-	char *end;
-	long pid = ns ? strtol(ns, &end, 10) : 0;
+	pid_t pid = umh_parse_pid(ns);
 	if (!ns)
 		return fstatat(procfd, "self/ns/mnt", &st, 0) == 0 ? st.st_ino : 0;
-	if (*ns && !*end && pid > 0) {
-		snprintf(name, sizeof(name), "%ld/ns/mnt", pid);
+	if (pid) {
+		snprintf(name, sizeof(name), "%d/ns/mnt", (int)pid);
 		return fstatat(procfd, name, &st, 0) == 0 ? st.st_ino : 0;
 	}
 	return stat(ns, &st) == 0 ? st.st_ino : 0;

@@ -32,6 +32,7 @@
 #include "watch-match.h"
 #include "watch-mounts.h"
 #include "watch-record.h"
+#include "parse.h"
 
 /* Calls are kept this long after they entered: long enough for the table
  * change to be seen, short enough to keep the list small. */
@@ -509,8 +510,7 @@ static int open_namespace(struct umh_watch *w, char *err, size_t size)
 {
 	const char *ns = w->cfg.ns;
 	struct stat st;
-	char *end;
-	long pid = ns ? strtol(ns, &end, 10) : 0;
+	long pid = umh_parse_pid(ns);
 	if (!ns) {
 		w->mi_fd = openat(w->procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
 		if (w->mi_fd < 0 || fstatat(w->procfd, "self/ns/mnt", &st, 0) < 0) {
@@ -521,7 +521,7 @@ static int open_namespace(struct umh_watch *w, char *err, size_t size)
 		snprintf(w->ns_desc, sizeof(w->ns_desc), "this mount namespace");
 		return 0;
 	}
-	if (*ns && !*end && pid > 0) {
+	if (pid) {
 		/* /proc/PID/mountinfo: the file keeps the namespace (and the
 		 * root it shows paths from) once opened. */
 		char name[64];

@@ -18,6 +18,7 @@
 #include "vanished-print.h"
 #include "vanished.h"
 #include "watch-record.h"
+#include "parse.h"
 
 #define DEFAULT_BUDGET_NS (10LL * 1000000000)
 /* What asking systemd and the watcher's record may take, per target: what
@@ -138,7 +139,7 @@ int cmd_explain(int argc, char **argv)
 	};
 	struct explain_args a = { .budget_ns = DEFAULT_BUDGET_NS };
 	int c;
-	char *end;
+	long v;
 
 	while ((c = getopt_long(argc, argv, "JN:vhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -155,12 +156,11 @@ int cmd_explain(int argc, char **argv)
 			}
 			break;
 		case OPT_WORKERS:
-			errno = 0;
-			a.workers = (unsigned int)strtoul(optarg, &end, 10);
-			if (errno || *end || a.workers < 1 || a.workers > 64) {
+			if (umh_parse_long(optarg, 1, 64, &v) < 0) {
 				fprintf(stderr, "%s: invalid number of workers: '%s'\n", PROGRAM_NAME, optarg);
 				return EX_USAGE;
 			}
+			a.workers = (unsigned int)v;
 			break;
 		case OPT_NO_BPF:
 			a.no_bpf = true;

@@ -12,6 +12,7 @@
 #include "umount-helper.h"
 #include "watch-record.h"
 #include "watch.h"
+#include "parse.h"
 
 static void usage(FILE *out)
 {
@@ -74,7 +75,6 @@ int cmd_watch(int argc, char **argv)
 	};
 	struct umh_watch_cfg cfg = { .out = stdout };
 	long long ns;
-	char *end;
 	long v;
 	int c;
 
@@ -83,20 +83,15 @@ int cmd_watch(int argc, char **argv)
 		case 'N': cfg.ns = optarg; break;
 		case OPT_BUS: cfg.bus = optarg; break;
 		case OPT_SD_PID:
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || v <= 0 || v > 0x3fffffff) {
+			if (!(cfg.sd_pid = umh_parse_pid(optarg))) {
 				fprintf(stderr, "%s: invalid pid: '%s'\n", PROGRAM_NAME, optarg);
 				return EX_USAGE;
 			}
-			cfg.sd_pid = (pid_t)v;
 			break;
 		case OPT_NO_SD: cfg.no_systemd = true; break;
 		case OPT_STATE: cfg.state_dir = optarg; break;
 		case OPT_MAX:
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || v < 1 || v > 1000000) {
+			if (umh_parse_long(optarg, 1, 1000000, &v) < 0) {
 				fprintf(stderr, "%s: invalid number of events: '%s'\n", PROGRAM_NAME, optarg);
 				return EX_USAGE;
 			}

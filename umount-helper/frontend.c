@@ -24,6 +24,7 @@
 #include "cleanup.h"
 #include "frontend.h"
 #include "umount-helper.h"
+#include "parse.h"
 
 static void usage(void)
 {
@@ -198,12 +199,10 @@ int frontend_main(int argc, char **argv)
 		case 't': types = optarg; break;
 		case 'v': mnt_context_enable_verbose(fe.cxt, 1); break;
 		case 'N': {
-			char *end;
-			errno = 0;
-			long pid = strtol(optarg, &end, 10);
-			bool is_pid = !errno && end != optarg && !*end && pid > 0;
+			pid_t pid = umh_parse_pid(optarg);
+			bool is_pid = pid > 0;
 			if (is_pid)
-				snprintf(ns_path, sizeof(ns_path), "/proc/%ld/ns/mnt", pid);
+				snprintf(ns_path, sizeof(ns_path), "/proc/%d/ns/mnt", (int)pid);
 			if (mnt_context_set_target_ns(fe.cxt, is_pid ? ns_path : optarg))
 				err(MNT_EX_SYSERR, "failed to set target namespace to %s", is_pid ? ns_path : optarg);
 			fe.ns = optarg;

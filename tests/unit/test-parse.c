@@ -160,6 +160,23 @@ static void test_path_under(void)
 	CHECK(!umh_path_under("relative", "/"), "relative paths are not under /");
 }
 
+static void test_numbers(void)
+{
+	long v = 0;
+	CHECK(umh_parse_long("4", 1, 64, &v) == 0 && v == 4, "4 in 1..64");
+	CHECK(umh_parse_long("65", 1, 64, &v) == -EINVAL, "65 is out of 1..64");
+	CHECK(umh_parse_long("0", 1, 64, &v) == -EINVAL, "0 is out of 1..64");
+	CHECK(umh_parse_long("4294967297", 1, 64, &v) == -EINVAL, "2^32+1 does not wrap to 1");
+	CHECK(umh_parse_long("99999999999999999999", 1, 64, &v) == -EINVAL, "overflow is refused");
+	CHECK(umh_parse_long("", 1, 64, &v) == -EINVAL, "empty is refused");
+	CHECK(umh_parse_long("4x", 1, 64, &v) == -EINVAL, "trailing text is refused");
+	CHECK(umh_parse_pid("1234") == 1234, "a pid");
+	CHECK(umh_parse_pid("/proc/1234/ns/mnt") == 0, "a namespace file is not a pid");
+	CHECK(umh_parse_pid("-5") == 0 && umh_parse_pid("0") == 0, "no pid below 1");
+	CHECK(umh_parse_pid("12345678901") == 0, "no pid beyond pid_t");
+	CHECK(umh_parse_pid(NULL) == 0, "no namespace given");
+}
+
 int main(void)
 {
 	test_fdinfo();
@@ -169,5 +186,6 @@ int main(void)
 	test_binfmt();
 	test_exports();
 	test_path_under();
+	test_numbers();
 	UNIT_EXIT();
 }
