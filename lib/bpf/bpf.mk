@@ -5,8 +5,8 @@
 # the analysis library.  A new program needs no rule of its own: drop
 # lib/bpf/NAME.bpf.c in and include its skeleton.
 #
-# The scan's programs (iter.bpf.c) also get a light skeleton,
-# build/bpf/iter.lskel.h (bpftool gen skeleton -L): its loader program has
+# The programs explain loads every time (iter.bpf.c, mntcount.bpf.c) also
+# get a light skeleton, build/bpf/NAME.lskel.h (bpftool gen skeleton -L): its loader program has
 # the kernel do the CO-RE relocations, where libbpf would parse the kernel's
 # BTF in user space first (lib/bpf/scan-skel.h says why that matters).
 #
@@ -21,7 +21,7 @@ BPF_DIR    := $(BUILD)/bpf
 BPF_SRCS   := $(wildcard lib/bpf/*.bpf.c)
 BPF_OBJS   := $(BPF_SRCS:lib/bpf/%.bpf.c=$(BPF_DIR)/%.bpf.o)
 BPF_SKELS  := $(BPF_SRCS:lib/bpf/%.bpf.c=$(BPF_DIR)/%.skel.h)
-BPF_LSKELS := $(BPF_DIR)/iter.lskel.h
+BPF_LSKELS := $(BPF_DIR)/iter.lskel.h $(BPF_DIR)/mntcount.lskel.h
 BPF_LOADER_SRCS := $(filter-out %.bpf.c,$(wildcard lib/bpf/*.c))
 BPF_LOADER_OBJS := $(BPF_LOADER_SRCS:%.c=$(OBJ)/%.o)
 
