@@ -149,7 +149,6 @@ int umh_mntcount_open(struct umh_mntcount **out, char *why, size_t size)
 	return 0;
 }
 
-
 int umh_mntcount_read(struct umh_mntcount *m, uint32_t mnt_id, int64_t *count, uint32_t *children, char *why,
 		      size_t size)
 {
