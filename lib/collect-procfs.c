@@ -502,17 +502,23 @@ struct pool {
 	size_t n_pids;
 	atomic_size_t next;
 	atomic_size_t attempted;
-	int error; /* first negative errno */
+	atomic_int error; /* first negative errno */
 };
 
+static void set_error(struct pool *pool, int err)
+{
+	int none = 0;
+	atomic_compare_exchange_strong(&pool->error, &none, err);
+}
+
+/* A worker that cannot get its buffers leaves the processes to the others
+ * (umh_collect_processes fails the scan if none could). */
 static void *worker(void *arg)
 {
 	struct pool *pool = arg;
 	struct worker_bufs *b = calloc(1, sizeof(*b));
-	if (!b) {
-		pool->error = -ENOMEM;
+	if (!b)
 		return NULL;
-	}
 	for (;;) {
 		size_t i = atomic_fetch_add(&pool->next, 1);
 		if (i >= pool->n_pids || umh_scan_out_of_time(pool->s))
@@ -521,8 +527,8 @@ static void *worker(void *arg)
 		struct proc_scan p = { .s = pool->s, .b = b, .pid = pool->pids[i] };
 		snprintf(p.pid_str, sizeof(p.pid_str), "%d", p.pid);
 		int r = scan_process(&p);
-		if (r < 0 && !pool->error)
-			pool->error = r;
+		if (r < 0)
+			set_error(pool, r);
 	}
 	free(b->text);
 	free(b->seen);
@@ -543,9 +549,9 @@ static int note_hidden_processes(struct umh_scan *s)
 	unsigned long running, total = 0;
 	if (umh_read_small(s->procfd, "loadavg", buf, sizeof(buf)) > 0)
 		sscanf(buf, "%*s %*s %*s %lu/%lu", &running, &total);
-	snprintf(why, sizeof(why),
-		 "/proc is mounted with hidepid=invisible, so they are not visible to this user "
-		 "(%lu tasks run on the system in all)", total);
+	int n = snprintf(why, sizeof(why), "/proc is mounted with hidepid=invisible, so they are not visible to this user");
+	if (total)
+		snprintf(why + n, sizeof(why) - (size_t)n, " (%lu tasks run on the system in all)", total);
 	return umh_report_add_skip(s->report, 0, EACCES, "other users' processes", why);
 }
 
@@ -579,6 +585,8 @@ int umh_collect_processes(struct umh_scan *s)
 	for (unsigned int i = 1; i <= started; i++)
 		pthread_join(threads[i], NULL);
 	free(threads);
+	if (pool.n_pids && atomic_load(&pool.next) == 0)
+		set_error(&pool, -ENOMEM); /* no worker got its buffers */
 
 	size_t attempted = atomic_load(&pool.attempted);
 	if (attempted < pool.n_pids) {
@@ -587,5 +595,5 @@ int umh_collect_processes(struct umh_scan *s)
 		umh_report_add_skip(s->report, 0, ETIME, what, "the time budget ran out");
 	}
 	free(pool.pids);
-	return pool.error;
+	return atomic_load(&pool.error);
 }
