@@ -514,8 +514,9 @@ static int open_namespace(struct umh_watch *w, char *err, size_t size)
 	if (!ns) {
 		w->mi_fd = openat(w->procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
 		if (w->mi_fd < 0 || fstatat(w->procfd, "self/ns/mnt", &st, 0) < 0) {
-			snprintf(err, size, "cannot open /proc/self/mountinfo: %s", strerror(errno));
-			return -errno;
+			int r = -errno;
+			snprintf(err, size, "cannot open /proc/self/mountinfo: %s", strerror(-r));
+			return r;
 		}
 		w->mntns = st.st_ino;
 		snprintf(w->ns_desc, sizeof(w->ns_desc), "this mount namespace");
@@ -558,8 +559,9 @@ static int open_namespace(struct umh_watch *w, char *err, size_t size)
 	w->mi_fd = openat(w->procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
 	int e = errno;
 	if (setns(back, CLONE_NEWNS) < 0) {
-		snprintf(err, size, "cannot return to our mount namespace: %s", strerror(errno));
-		return -errno;
+		int r = -errno;
+		snprintf(err, size, "cannot return to our mount namespace: %s", strerror(-r));
+		return r;
 	}
 	if (w->mi_fd < 0) {
 		snprintf(err, size, "cannot open the mount table of %s: %s", ns, strerror(e));
