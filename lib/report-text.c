@@ -18,6 +18,43 @@
 
 static void esc(FILE *out, const char *s) { umh_fputs_escaped(s ? s : "", out); }
 
+/* PREFIX then TEXT (escaped), as a paragraph of lines of at most 80
+ * columns, broken at spaces: sentences from the kernel's and the
+ * collectors' circumstances are of any length. */
+static void paragraph(FILE *out, const char *prefix, const char *text)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&buf, &size);
+	if (!m) {
+		fputs(prefix, out);
+		esc(out, text);
+		fputc('\n', out);
+		return;
+	}
+	fputs(prefix, m);
+	esc(m, text);
+	fclose(m);
+	const size_t width = 80;
+	for (char *line = buf; *line;) {
+		size_t len = strlen(line);
+		if (len > width) {
+			char *cut = line + width;
+			while (cut > line && *cut != ' ')
+				cut--;
+			if (cut == line && !(cut = strchr(line + width, ' ')))
+				cut = line + len; /* one word longer than a line */
+			len = (size_t)(cut - line);
+		}
+		fwrite(line, 1, len, out);
+		fputc('\n', out);
+		line += len;
+		while (*line == ' ')
+			line++;
+	}
+	free(buf);
+}
+
 /* ---- grouping ----------------------------------------------------------------
  * The report is sorted (umh_report_sort): a process's holders are one run. */
 
@@ -401,9 +438,10 @@ static void print_refs(FILE *out, const struct umh_report *r)
 	const struct umh_refcount *c = &r->refs;
 	long long left = (long long)r->unexplained_refs;
 	if (c->count < 0) {
-		fputs("\nThe mount's reference count is unknown: ", out);
-		esc(out, c->why ? c->why : "it was not read");
-		fputs(".\n", out);
+		char why[600];
+		snprintf(why, sizeof(why), "%s.", c->why ? c->why : "it was not read");
+		fputc('\n', out);
+		paragraph(out, "The mount's reference count is unknown: ", why);
 	} else if (left > 0) {
 		fprintf(out,
 			"\n%lld reference%s to this mount %s not explained by anything found: the kernel counts %lld\n"

@@ -34,8 +34,8 @@ else
 	check_json "and so is the count" "$json" '.references.count == null'
 	why=$(jq -r .references.why <<<"$json")
 	check_contains "explain's reason is doctor's" "$refcount" "mount refcount no $why"
-	check_contains "the report says the count is unknown, and why, in one sentence" "$text" \
-		"The mount's reference count is unknown: $why."
+	check_contains "the report says the count is unknown, and why, in one sentence (a wrapped paragraph)" \
+		"$(tr '\n' ' ' <<<"$text")" "The mount's reference count is unknown: $why."
 	check_not_contains "and never a number of unexplained references" "$text" "not explained by anything found"
 fi
 

@@ -346,4 +346,7 @@ check_json_of "the service stops cleanly: watch-stop in its record, which stays"
 	'.event == "watch-stop" and .reason == "TERM"'
 
 check_eq "systemd in the container is still running" running "$(sd_state)"
+# The watcher's own words for the scenarios above (VERBOSE=1 shows them).
+diag "watch's stdout, all scenarios:"
+diag "$(cat "$WORK/watch.out" 2>/dev/null)"
 finish
