@@ -421,12 +421,20 @@ static void print_skips(FILE *out, const struct umh_report *r)
 	}
 }
 
-static void print_invisible_causes(FILE *out)
+/* What may hold the mount unseen.  Where the reference count showed
+ * references left over, its paragraph already said so; the BPF scan sees
+ * descriptors in flight. */
+static void print_invisible_causes(FILE *out, const struct umh_report *r)
 {
-	fputs("What this scan cannot see, and could still hold it: a file opened inside the kernel\n"
-	      "(by a module or a subsystem), a descriptor in flight in a unix socket, a process\n"
-	      "that started using it after the scan.\n",
-	      out);
+	if (r->unexplained_refs > 0)
+		return;
+	fputs("What this scan cannot see, and could still hold it: a file opened inside the kernel\n", out);
+	if (r->method && strcmp(r->method, "bpf") == 0)
+		fputs("(by a module or a subsystem), a process that started using it after the scan.\n", out);
+	else
+		fputs("(by a module or a subsystem), a descriptor in flight in a unix socket, a process\n"
+		      "that started using it after the scan.\n",
+		      out);
 }
 
 /* ---- the reference count ------------------------------------------------------------ */
@@ -556,5 +564,5 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 
 	print_skips(out, r);
 	if (!blocking && (r->known_busy || r->still_mounted || r->n_skips))
-		print_invisible_causes(out);
+		print_invisible_causes(out, r);
 }

@@ -410,8 +410,19 @@ __noinline int send_path(struct task_out *t, __u32 kind, __u64 vfsmnt_ptr, __u64
 	return add_record(t, &rec, dentry_ptr, vfsmnt_ptr, 0);
 }
 
+/* fs_struct as older kernels (Debian's 6.1 among them) lay it out: a
+ * spinlock of its own beside a seqcount_spinlock_t, where newer ones have
+ * one seqlock_t.  CO-RE picks the one the running kernel has; the other
+ * branch's relocations fail, and the verifier never reaches them. */
+struct fs_struct___seqcount {
+	spinlock_t lock;
+	seqcount_spinlock_t seq;
+} __attribute__((preserve_access_index));
+
 static __always_inline unsigned int fs_sequence(struct fs_struct *fs)
 {
+	if (bpf_core_field_exists(struct fs_struct___seqcount, lock))
+		return BPF_CORE_READ((struct fs_struct___seqcount *)fs, seq.seqcount.sequence);
 	return BPF_CORE_READ(fs, seq.seqcount.seqcount.sequence);
 }
 
