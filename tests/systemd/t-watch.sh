@@ -145,9 +145,11 @@ check_eq "(a) explain /mnt/b: exit 2 (not mounted)" 2 "$rc"
 check_json_of "(a) explain /mnt/b names systemd, the unit and the cause, from the watcher's record" "$out" \
 	'.vanished.known == true and .vanished.source == "watcher" and .vanished.by == "systemd" and .vanished.unit == "mnt-b.mount" and .vanished.cause == "binds-to-inactive" and .vanished.related_unit == "never-started.service" and .vanished.probable == false'
 out=$("$UMH" explain -N "$SD_PID" --state-dir "$STATE" /mnt/b 2>/dev/null)
+diag "\$ umount-helper explain /mnt/b"$'\n'"$out"
 check_contains "(a) explain /mnt/b, text: the sentence" "$out" \
 	"unmounted by systemd (pid $SD_PID, PID 1 of its pid namespace) via mnt-b.mount: it is bound (BindsTo=) to never-started.service, which is inactive."
 err=$(sd_exec env UMOUNT_HELPER_STATE_DIR=$STATE_IN /run/umh/umount /mnt/b 2>&1); rc=$?
+diag "\$ umount /mnt/b   # the front end"$'\n'"$err"
 check_eq "(a) umount /mnt/b (the front end, inside): util-linux's status" 32 "$rc"
 check_eq "(a) ... util-linux's message first" "umount: /mnt/b: not mounted." "$(head -n 1 <<<"$err")"
 check_contains "(a) ... then who and why" "$(sed -n 2p <<<"$err")" \
