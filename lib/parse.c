@@ -247,7 +247,12 @@ int umh_parse_seconds(const char *s, long long *ns)
 	double v = strtod(s, &end);
 	if (errno || end == s || *end || !(v > 0) || v > 86400)
 		return -EINVAL;
-	*ns = (long long)(v * 1e9);
+	/* A positive number below a nanosecond would be a budget of 0
+	 * (found by fuzz-config: "timeout = 5E-44"). */
+	long long n = (long long)(v * 1e9);
+	if (n <= 0)
+		return -EINVAL;
+	*ns = n;
 	return 0;
 }
 

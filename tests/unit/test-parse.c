@@ -175,6 +175,12 @@ static void test_numbers(void)
 	CHECK(umh_parse_pid("-5") == 0 && umh_parse_pid("0") == 0, "no pid below 1");
 	CHECK(umh_parse_pid("12345678901") == 0, "no pid beyond pid_t");
 	CHECK(umh_parse_pid(NULL) == 0, "no namespace given");
+	long long ns = 0;
+	CHECK(umh_parse_seconds("1.5", &ns) == 0 && ns == 1500000000LL, "1.5 s");
+	CHECK(umh_parse_seconds("5E-44", &ns) == -EINVAL, "below a nanosecond is not a budget of 0");
+	CHECK(umh_parse_seconds("0", &ns) == -EINVAL && umh_parse_seconds("-1", &ns) == -EINVAL, "0 and less refused");
+	CHECK(umh_parse_seconds("86401", &ns) == -EINVAL, "more than a day refused");
+	CHECK(umh_parse_seconds("nan", &ns) == -EINVAL, "nan refused");
 }
 
 int main(void)
