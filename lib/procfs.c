@@ -41,11 +41,8 @@ ssize_t umh_read_small(int dirfd, const char *name, char *buf, size_t size)
 	return len;
 }
 
-ssize_t umh_read_all(int dirfd, const char *name, char **buf, size_t *size)
+ssize_t umh_read_fd_all(int fd, char **buf, size_t *size)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
 	ssize_t len = 0;
 	for (;;) {
 		/* Grow while the buffer comes back full. */
@@ -67,6 +64,14 @@ ssize_t umh_read_all(int dirfd, const char *name, char **buf, size_t *size)
 	}
 	(*buf)[len] = '\0';
 	return len;
+}
+
+ssize_t umh_read_all(int dirfd, const char *name, char **buf, size_t *size)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	return umh_read_fd_all(fd, buf, size);
 }
 
 int umh_list_pids(int procfd, int32_t **ret, size_t *n)

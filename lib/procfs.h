@@ -14,9 +14,11 @@
 ssize_t umh_read_small(int dirfd, const char *name, char *buf, size_t size);
 
 /* Reads all of DIRFD/NAME into *BUF, a buffer of *SIZE bytes that is grown
- * as needed (and kept by the caller for the next read).  Returns the length
- * or a negative errno. */
+ * as needed (and kept by the caller for the next read), NUL-terminated.
+ * Returns the length or a negative errno. */
 ssize_t umh_read_all(int dirfd, const char *name, char **buf, size_t *size);
+/* The same, from an open descriptor, read to its end. */
+ssize_t umh_read_fd_all(int fd, char **buf, size_t *size);
 
 /* The next entry of D in *E: returns 1, 0 at the end, or -errno (readdir()
  * alone cannot tell an error from the end). */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "procfs.h"
 
 #ifndef CAP_BPF
 #define CAP_PERFMON 38
@@ -144,28 +145,14 @@ int umh_bpf_read_iter(int link_fd, char **buf, size_t *len)
 	_cleanup_close_ int fd = bpf_iter_create(link_fd);
 	if (fd < 0)
 		return -errno;
-	size_t size = 65536, used = 0;
-	_cleanup_free_ char *b = malloc(size);
-	if (!b)
-		return -ENOMEM;
-	for (;;) {
-		if (size - used < 32768) {
-			char *nb = realloc(b, size * 2);
-			if (!nb)
-				return -ENOMEM;
-			b = nb;
-			size *= 2;
-		}
-		ssize_t n = read(fd, b + used, size - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		used += (size_t)n;
+	char *b = NULL;
+	size_t size = 0;
+	ssize_t n = umh_read_fd_all(fd, &b, &size);
+	if (n < 0) {
+		free(b);
+		return (int)n;
 	}
-	*buf = TAKE_PTR(b);
-	*len = used;
+	*buf = b;
+	*len = (size_t)n;
 	return 0;
 }
