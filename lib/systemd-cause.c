@@ -407,6 +407,11 @@ static int unit_name_hash_long(const char *name, char **ret)
 	return 0;
 }
 
+bool umh_sd_is_mount_unit(const char *unit)
+{
+	return unit && strlen(unit) > strlen(".mount") && endswith(unit, ".mount");
+}
+
 /* As systemd's unit_name_is_hashed(): "..._0123456789abcdef.mount". */
 static bool unit_name_is_hashed(const char *name)
 {

@@ -57,6 +57,9 @@ int umh_sd_connect_pid(pid_t pid, sd_bus **ret);
  * names systemd 252 gave such mount points). */
 int umh_sd_mount_unit_name(const char *path, char **ret);
 
+/* Whether UNIT names a mount unit ("....mount"). */
+bool umh_sd_is_mount_unit(const char *unit);
+
 /* The reverse, for a ".mount" name: "mnt-b.mount" -> "/mnt/b".  A
  * shortened (hashed) name cannot be turned back: -EINVAL (ask systemd for
  * the unit's Where= instead). */

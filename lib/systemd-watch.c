@@ -1,5 +1,6 @@
 /* The watcher's systemd side.  See systemd-watch.h. */
 #include "systemd-watch.h"
+#include "systemd-cause.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,12 +19,6 @@ static int64_t boot_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static bool is_mount_unit(const char *unit)
-{
-	size_t n = strlen(unit);
-	return n > 6 && strcmp(unit + n - 6, ".mount") == 0;
-}
-
 static void job_clear(struct umh_sdw_job *j)
 {
 	free(j->unit);
@@ -39,7 +34,7 @@ static int on_job_new(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 	uint32_t id;
 
 	(void)ret_error;
-	if (sd_bus_message_read(m, "uos", &id, &path, &unit) < 0 || !is_mount_unit(unit))
+	if (sd_bus_message_read(m, "uos", &id, &path, &unit) < 0 || !umh_sd_is_mount_unit(unit))
 		return 0;
 	struct umh_sdw_job *j = &w->jobs[w->next];
 	w->next = (w->next + 1) % UMH_SDW_JOBS;
@@ -68,7 +63,7 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 	uint32_t id;
 
 	(void)ret_error;
-	if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0 || !is_mount_unit(unit))
+	if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0 || !umh_sd_is_mount_unit(unit))
 		return 0;
 	for (size_t i = 0; i < UMH_SDW_JOBS; i++) {
 		struct umh_sdw_job *j = &w->jobs[i];

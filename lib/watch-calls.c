@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "mounttab.h"
 #include "procfs.h"
+#include "systemd-cause.h"
 
 int umh_wcalls_init(struct umh_wcalls *c, int procfd)
 {
@@ -293,9 +294,7 @@ bool umh_wcall_by_systemd(const struct umh_wcall *call)
 	const struct umh_wtask *p = &call->parents[0];
 	if (strcmp(p->comm, "systemd") != 0 || p->ns_pid != 1)
 		return false;
-	if (call->unit) {
-		size_t n = strlen(call->unit);
-		return n > 6 && strcmp(call->unit + n - 6, ".mount") == 0;
-	}
+	if (call->unit)
+		return umh_sd_is_mount_unit(call->unit);
 	return strcmp(call->self.comm, "umount") == 0;
 }

@@ -296,11 +296,8 @@ static void fill_from_job(struct umh_wevent *ev, const struct umh_sdw_job *job)
 static char *unit_of(const struct umh_wevent *ev)
 {
 	char *unit = NULL;
-	if (ev->has_caller && ev->caller.unit) {
-		size_t n = strlen(ev->caller.unit);
-		if (n > 6 && strcmp(ev->caller.unit + n - 6, ".mount") == 0)
-			return strdup(ev->caller.unit);
-	}
+	if (ev->has_caller && umh_sd_is_mount_unit(ev->caller.unit))
+		return strdup(ev->caller.unit);
 	if (ev->mount.target && umh_sd_mount_unit_name(ev->mount.target, &unit) < 0)
 		return NULL;
 	return unit;
