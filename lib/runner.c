@@ -1,17 +1,15 @@
 #include "runner.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "caps.h"
+#include "child.h"
 #include "cleanup.h"
 #include "scan.h"
 #include "wire.h"
@@ -40,26 +38,16 @@ static void send_item(struct umh_report *r, enum umh_item type, const void *item
 			pause();
 }
 
-static _Noreturn void run_child(const struct umh_run_opts *o, int fd, pid_t parent, int64_t deadline)
+/* In the child (umh_child_fork): the analysis, streamed to FD. */
+static _Noreturn void run_child(const struct umh_run_opts *o, int fd, int64_t deadline)
 {
-	/* See only what the person who ran us may see, before reading
-	 * anything.  Changing credentials clears the parent-death signal, so
-	 * this comes first. */
-	if (umh_become_real_user() < 0)
-		_exit(1);
-	/* Die with the caller, whatever it dies of. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	signal(SIGPIPE, SIG_IGN);
-
 	struct umh_report r;
 	umh_report_init(&r);
 	r.sink = send_item;
 	r.sink_data = &fd;
 	struct umh_explain_opts e = o->explain;
 	e.drop_caps = true;
-	e.exclude_pid = parent;
+	e.exclude_pid = getppid();
 	if (deadline)
 		e.deadline_ns = deadline - CHILD_MARGIN_NS;
 	umh_explain(&e, &r);
@@ -83,21 +71,6 @@ static void mark_incomplete(struct umh_report *r, const char *why)
 	umh_report_set_summary(r, &s);
 }
 
-/* Reaps the child if it has ended; never blocks for long: a child stuck in
- * uninterruptible sleep is left to init. */
-static int reap(pid_t pid, int *status)
-{
-	for (int i = 0; i < 50; i++) {
-		pid_t w = waitpid(pid, status, WNOHANG);
-		if (w == pid)
-			return 0;
-		if (w < 0 && errno != EINTR)
-			return -errno;
-		usleep(2000);
-	}
-	return -EAGAIN;
-}
-
 static int run(const struct umh_run_opts *o, struct umh_report *r);
 
 int umh_run_explain(const struct umh_run_opts *o, struct umh_report *r)
@@ -110,22 +83,13 @@ int umh_run_explain(const struct umh_run_opts *o, struct umh_report *r)
 static int run(const struct umh_run_opts *o, struct umh_report *r)
 {
 	int64_t deadline = o->budget_ns ? umh_now_ns() + o->budget_ns : 0;
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	_cleanup_close_ int rd = fds[0];
-	pid_t parent = getpid();
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(fds[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		close(rd);
-		run_child(o, fds[1], parent, deadline);
-	}
-	close(fds[1]);
+	int fd;
+	pid_t pid = umh_child_fork(&fd);
+	if (pid < 0)
+		return pid;
+	if (pid == 0)
+		run_child(o, fd, deadline);
+	_cleanup_close_ int rd = fd;
 
 	struct umh_wire_reader w = { 0 };
 	char buf[65536];
@@ -164,16 +128,16 @@ static int run(const struct umh_run_opts *o, struct umh_report *r)
 	int status = 0;
 	if (ret == -ETIME) {
 		kill(pid, SIGKILL);
-		reap(pid, &status);
+		umh_child_reap(pid, &status);
 		char why[128];
 		snprintf(why, sizeof(why), "the analysis did not finish within its time budget of %.1f s",
 			 (double)o->budget_ns / 1e9);
 		mark_incomplete(r, why);
 		return ret;
 	}
-	if (reap(pid, &status) < 0) {
+	if (umh_child_reap(pid, &status) < 0) {
 		kill(pid, SIGKILL);
-		reap(pid, &status);
+		umh_child_reap(pid, &status);
 	}
 	if (WIFSIGNALED(status)) {
 		char why[128];

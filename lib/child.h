@@ -1,0 +1,19 @@
+/* The child processes that do the asking (runner.c: the analysis;
+ * run-json.c: systemd, the journal, the watcher's record), started and
+ * reaped the one way both need. */
+#pragma once
+
+#include <sys/types.h>
+
+/* Forks a child that writes to its parent through a pipe.  In the parent:
+ * returns the child's pid, *FD the pipe's reading end.  In the child:
+ * returns 0, *FD the writing end; by then the child has become the real
+ * user (a set-user-ID umount must not read what its user may not), dies
+ * with its parent, and ignores SIGPIPE; if it could not, it has exited.
+ * A negative errno when no child could be started. */
+pid_t umh_child_fork(int *fd);
+
+/* Reaps PID if it has ended, waiting 100 ms at most: a child stuck in
+ * uninterruptible sleep is left to init.  0 with *STATUS set, -EAGAIN
+ * while it runs, or another negative errno. */
+int umh_child_reap(pid_t pid, int *status);
