@@ -15,12 +15,12 @@
 
 #include "escape.h"
 #include "report.h"
+#include "wrap.h"
 
 static void esc(FILE *out, const char *s) { umh_fputs_escaped(s ? s : "", out); }
 
-/* PREFIX then TEXT (escaped), as a paragraph of lines of at most 80
- * columns, broken at spaces: sentences from the kernel's and the
- * collectors' circumstances are of any length. */
+/* PREFIX then TEXT (escaped), as a paragraph of 80 columns: sentences
+ * from the kernel's and the collectors' circumstances are of any length. */
 static void paragraph(FILE *out, const char *prefix, const char *text)
 {
 	char *buf = NULL;
@@ -35,23 +35,7 @@ static void paragraph(FILE *out, const char *prefix, const char *text)
 	fputs(prefix, m);
 	esc(m, text);
 	fclose(m);
-	const size_t width = 80;
-	for (char *line = buf; *line;) {
-		size_t len = strlen(line);
-		if (len > width) {
-			char *cut = line + width;
-			while (cut > line && *cut != ' ')
-				cut--;
-			if (cut == line && !(cut = strchr(line + width, ' ')))
-				cut = line + len; /* one word longer than a line */
-			len = (size_t)(cut - line);
-		}
-		fwrite(line, 1, len, out);
-		fputc('\n', out);
-		line += len;
-		while (*line == ' ')
-			line++;
-	}
+	umh_print_wrapped(out, buf, "", "", 80);
 	free(buf);
 }
 

@@ -10,6 +10,7 @@
 
 #include "bpf/features.h"
 #include "umount-helper.h"
+#include "wrap.h"
 
 static void usage(FILE *out)
 {
@@ -23,28 +24,8 @@ static void usage(FILE *out)
 		PROGRAM_NAME);
 }
 
-static void say(const char *text)
-{
-	/* Wrapped by hand at 78 columns: these are sentences, not a table. */
-	const char *p = text;
-	int first = 1;
-	while (*p) {
-		size_t room = first ? 76 : 74, len = strlen(p);
-		size_t cut = len;
-		if (len > room) {
-			cut = room;
-			while (cut > 0 && p[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = room;
-		}
-		printf("%s%.*s\n", first ? "  " : "    ", (int)cut, p);
-		p += cut;
-		while (*p == ' ')
-			p++;
-		first = 0;
-	}
-}
+/* Sentences, not a table: wrapped at 78 columns. */
+static void say(const char *text) { umh_print_wrapped(stdout, text, "  ", "    ", 78); }
 
 int cmd_doctor(int argc, char **argv)
 {
