@@ -11,7 +11,6 @@
  * back to the procfs scan. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 
 #include "bpf/loader.h"
 #include "bpf/pathjoin.h"
+#include "bpf/scan-run.h"
 #include "bpf/scan-skel.h"
 #include "cleanup.h"
 #include "parse.h"
@@ -357,45 +357,31 @@ static void debug_time(const char *what, int64_t *t)
 	*t = now;
 }
 
-struct iter_run {
-	struct umh_scan_skel *skel;
-	enum umh_scan_iter which;
-	char *out;
-	size_t len;
-	int r;
-};
-
-static void *run_iter(void *arg)
+/* Waits for the iterators until the scan's deadline.  Without the socket
+ * and task walks there is nothing to report; without the walk of memory
+ * maps, the rest is reported and the maps are named as not read. */
+static int wait_iterators(struct umh_scan *s, struct umh_scan_run *run, bool *maps_unread, char *why, size_t size)
 {
-	struct iter_run *it = arg;
-	it->r = umh_scan_skel_run(it->skel, it->which, &it->out, &it->len);
-	return NULL;
-}
-
-/* Unix sockets first: the task pass then also finds who holds the sockets
- * with files in flight.  Tasks and mappings are independent: the mappings
- * are walked in a second thread meanwhile (the iterators run in the
- * reading thread, on its CPU). */
-static int run_iterators(struct umh_scan_skel *skel, struct iter_run it[3], char *why, size_t size)
-{
-	static const enum umh_scan_iter order[3] = { UMH_SCAN_UNIX, UMH_SCAN_TASKS, UMH_SCAN_VMAS };
-	for (size_t i = 0; i < 3; i++)
-		it[i] = (struct iter_run){ .skel = skel, .which = order[i] };
-	run_iter(&it[0]);
-	if (it[0].r >= 0) {
-		pthread_t vmas;
-		bool threaded = pthread_create(&vmas, NULL, run_iter, &it[2]) == 0;
-		run_iter(&it[1]);
-		if (threaded)
-			pthread_join(vmas, NULL);
-		else
-			run_iter(&it[2]);
-	}
-	for (size_t i = 0; i < 3; i++)
-		if (it[i].r < 0) {
-			umh_bpf_describe_error(it[i].r, umh_scan_skel_name(it[i].which), why, size);
-			return it[i].r;
+	static const enum umh_scan_iter order[] = { UMH_SCAN_UNIX, UMH_SCAN_TASKS, UMH_SCAN_VMAS };
+	umh_scan_run_wait(run, s->deadline_ns);
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		const struct umh_scan_result *res = umh_scan_run_result(run, order[i]);
+		const char *name = umh_scan_skel_name(order[i]);
+		if (!res->finished && order[i] == UMH_SCAN_VMAS) {
+			atomic_store(&s->out_of_time, true);
+			*maps_unread = true;
+			return 0;
 		}
+		if (!res->finished) {
+			atomic_store(&s->out_of_time, true);
+			snprintf(why, size, "the time budget ran out before %s ended", name);
+			return -ETIME;
+		}
+		if (res->r < 0) {
+			umh_bpf_describe_error(res->r, name, why, size);
+			return res->r;
+		}
+	}
 	return 0;
 }
 
@@ -421,17 +407,24 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 		return r;
 	}
 
-	struct iter_run it[3];
+	_cleanup_(umh_scan_run_releasep) struct umh_scan_run *run = NULL;
+	if ((r = umh_scan_run_start(TAKE_PTR(skel), &run)) < 0) {
+		snprintf(why, size, "the BPF scan could not start: %s", strerror(-r));
+		return r;
+	}
 	_cleanup_(recs_free) struct recs recs = { 0 };
-	r = run_iterators(skel, it, why, size);
-	for (size_t i = 0; i < 3 && r >= 0; i++)
-		if ((r = parse_records(it[i].out, it[i].len, &recs)) < 0)
+	bool maps_unread = false;
+	r = wait_iterators(s, run, &maps_unread, why, size);
+	for (enum umh_scan_iter i = UMH_SCAN_UNIX; i <= UMH_SCAN_VMAS && r >= 0; i++) {
+		const struct umh_scan_result *res = umh_scan_run_result(run, i);
+		if (res->finished && (r = parse_records(res->out, res->len, &recs)) < 0)
 			snprintf(why, size, "the BPF scan wrote records this program does not understand");
+	}
 	debug_time("iterators", &t);
 	if (r >= 0) {
 		/* From here on, holders are added: no falling back. */
 		struct umh_scan_stats st;
-		umh_scan_skel_stats(skel, &st);
+		umh_scan_skel_stats(umh_scan_run_skel(run), &st);
 		if (recs.n)
 			qsort(recs.v, recs.n, sizeof(*recs.v), cmp_rec);
 		struct emitter e = { .s = s, .described = -1 };
@@ -444,7 +437,12 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 		if (r >= 0)
 			r = emit_process_records(&e, &recs);
 		if (r >= 0)
-			r = emit_scm(&e, skel, &st, &recs);
+			r = emit_scm(&e, umh_scan_run_skel(run), &st, &recs);
+		if (maps_unread && !s->refs.incomplete)
+			s->refs.incomplete = "the memory mappings were not read";
+		if (r >= 0 && maps_unread)
+			r = umh_report_add_skip(s->report, 0, ETIME, "memory mappings (BPF scan)",
+						"the time budget ran out while the kernel walked them");
 		free(e.text);
 		free(e.over);
 		debug_time("holders", &t);
@@ -452,7 +450,5 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 		atomic_fetch_add(&s->fds_scanned, st.files_seen);
 		s->bpf_scanned = true;
 	}
-	for (size_t i = 0; i < 3; i++)
-		free(it[i].out);
 	return r;
 }

@@ -219,12 +219,16 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 	}
 	enter_phase(o, UMH_PHASE_SCAN, "scan");
 	if (ret >= 0 && !s.bpf_scanned) {
+		/* Out of time (a BPF walk outlasted the budget): no /proc scan
+		 * either, and the summary says the scan is incomplete. */
+		bool late = umh_scan_out_of_time(&s);
 		if (o->verbose) {
 			char why[448];
-			snprintf(why, sizeof(why), "%s; /proc was scanned instead", bpf_why);
+			snprintf(why, sizeof(why), "%s%s", bpf_why, late ? "" : "; /proc was scanned instead");
 			umh_report_add_skip(r, 0, 0, "the BPF scan", why);
 		}
-		ret = run_collectors(&s, &procfs, 1);
+		if (!late)
+			ret = run_collectors(&s, &procfs, 1);
 	}
 
 	if (ret >= 0)

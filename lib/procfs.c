@@ -14,12 +14,13 @@
 #include "cleanup.h"
 
 /* Reads FD into BUF from LEN on, until the end of the file or SIZE-1
- * bytes; returns the new length or -errno. */
-static ssize_t read_into(int fd, char *buf, size_t len, size_t size)
+ * bytes; returns the new length or -errno.  With RETRY_EAGAIN, EAGAIN is
+ * read past (for BPF iterators: procfs.h says why). */
+static ssize_t read_into(int fd, char *buf, size_t len, size_t size, bool retry_eagain)
 {
 	while (len + 1 < size) {
 		ssize_t n = read(fd, buf + len, size - 1 - len);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR || (errno == EAGAIN && retry_eagain)))
 			continue;
 		if (n < 0)
 			return -errno;
@@ -35,13 +36,13 @@ ssize_t umh_read_small(int dirfd, const char *name, char *buf, size_t size)
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	ssize_t len = read_into(fd, buf, 0, size);
+	ssize_t len = read_into(fd, buf, 0, size, false);
 	if (len >= 0)
 		buf[len] = '\0';
 	return len;
 }
 
-ssize_t umh_read_fd_all(int fd, char **buf, size_t *size)
+ssize_t umh_read_fd_all(int fd, char **buf, size_t *size, unsigned flags)
 {
 	ssize_t len = 0;
 	for (;;) {
@@ -54,7 +55,7 @@ ssize_t umh_read_fd_all(int fd, char **buf, size_t *size)
 			*buf = nbuf;
 			*size = nsize;
 		}
-		ssize_t n = read_into(fd, *buf, (size_t)len, *size);
+		ssize_t n = read_into(fd, *buf, (size_t)len, *size, flags & UMH_READ_RETRY_EAGAIN);
 		if (n < 0)
 			return n;
 		bool full = (size_t)n + 1 >= *size;
@@ -71,7 +72,7 @@ ssize_t umh_read_all(int dirfd, const char *name, char **buf, size_t *size)
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	return umh_read_fd_all(fd, buf, size);
+	return umh_read_fd_all(fd, buf, size, 0);
 }
 
 int umh_list_pids(int procfd, int32_t **ret, size_t *n)

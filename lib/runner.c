@@ -15,8 +15,15 @@
 #include "wire.h"
 
 /* The child stops on its own a little before the caller gives up on it, so
- * that its summary (what it skipped) still arrives. */
-#define CHILD_MARGIN_NS (150 * 1000000LL)
+ * that what it found and its summary (what it skipped) still arrive: a
+ * tenth of the budget, at least 150 ms.  On a machine busy enough to make
+ * the scan run out of time, the child waits its turn for a CPU too. */
+#define CHILD_MARGIN_MIN_NS (150 * 1000000LL)
+
+static int64_t child_margin(int64_t budget_ns)
+{
+	return budget_ns / 10 > CHILD_MARGIN_MIN_NS ? budget_ns / 10 : CHILD_MARGIN_MIN_NS;
+}
 
 static void send_item(struct umh_report *r, enum umh_item type, const void *item, void *userdata)
 {
@@ -41,6 +48,7 @@ static void send_item(struct umh_report *r, enum umh_item type, const void *item
 /* In the child (umh_child_fork): the analysis, streamed to FD. */
 static _Noreturn void run_child(const struct umh_run_opts *o, int fd, int64_t deadline)
 {
+	const int stream = fd; /* FD itself becomes -1 if the reader goes */
 	struct umh_report r;
 	umh_report_init(&r);
 	r.sink = send_item;
@@ -49,9 +57,13 @@ static _Noreturn void run_child(const struct umh_run_opts *o, int fd, int64_t de
 	e.drop_caps = true;
 	e.exclude_pid = getppid();
 	if (deadline)
-		e.deadline_ns = deadline - CHILD_MARGIN_NS;
+		e.deadline_ns = deadline - child_margin(o->budget_ns);
 	umh_explain(&e, &r);
 	umh_report_free(&r);
+	/* The end of the stream now: a BPF walk still running in a thread
+	 * of ours shares the descriptor, and would hold it open until the
+	 * kernel lets it die. */
+	close(stream);
 	_exit(0);
 }
 

@@ -135,19 +135,25 @@ void umh_bpf_describe_error(int err, const char *what, char *why, size_t size)
 		snprintf(why, size, "this kernel lacks what %s needs%s%s", what, detail ? ": " : "", detail ? detail : "");
 		break;
 	default:
-		snprintf(why, size, "%s could not be loaded: %s%s%s", what, strerror(-err), detail ? ": " : "",
+		snprintf(why, size, "%s failed: %s%s%s", what, strerror(-err), detail ? ": " : "",
 			 detail ? detail : "");
 	}
 }
 
 int umh_bpf_read_iter(int link_fd, char **buf, size_t *len)
 {
-	_cleanup_close_ int fd = bpf_iter_create(link_fd);
+	int fd = bpf_iter_create(link_fd);
 	if (fd < 0)
 		return -errno;
+	return umh_bpf_read_iter_fd(fd, buf, len);
+}
+
+int umh_bpf_read_iter_fd(int iter_fd, char **buf, size_t *len)
+{
+	_cleanup_close_ int fd = iter_fd;
 	char *b = NULL;
 	size_t size = 0;
-	ssize_t n = umh_read_fd_all(fd, &b, &size);
+	ssize_t n = umh_read_fd_all(fd, &b, &size, UMH_READ_RETRY_EAGAIN);
 	if (n < 0) {
 		free(b);
 		return (int)n;

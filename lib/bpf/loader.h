@@ -30,3 +30,6 @@ void umh_bpf_describe_error(int err, const char *what, char *why, size_t size);
 /* Reads all of an iterator link's output into *BUF (malloc'd, *LEN bytes).
  * Returns 0 or a negative errno. */
 int umh_bpf_read_iter(int link_fd, char **buf, size_t *len);
+/* The same from an iterator already opened (bpf_iter_create), which it
+ * closes: reading it needs no capability. */
+int umh_bpf_read_iter_fd(int iter_fd, char **buf, size_t *len);

@@ -123,12 +123,14 @@ const char *umh_scan_skel_name(enum umh_scan_iter which)
 	return "?";
 }
 
-int umh_scan_skel_run(struct umh_scan_skel *s, enum umh_scan_iter which, char **buf, size_t *len)
+int umh_scan_skel_open(struct umh_scan_skel *s, enum umh_scan_iter which)
 {
 	_cleanup_close_ int link = bpf_link_create(prog_fd(s, which), 0, BPF_TRACE_ITER, NULL);
 	if (link < 0)
 		return -errno;
-	return umh_bpf_read_iter(link, buf, len);
+	/* The iterator keeps the link. */
+	int fd = bpf_iter_create(link);
+	return fd < 0 ? -errno : fd;
 }
 
 void umh_scan_skel_stats(const struct umh_scan_skel *s, struct umh_scan_stats *st)

@@ -27,8 +27,9 @@ static inline void umh_scan_skel_freep(struct umh_scan_skel **s) { umh_scan_skel
 int umh_scan_skel_set_mounts(struct umh_scan_skel *s, const uint32_t *ids, size_t n);
 
 enum umh_scan_iter { UMH_SCAN_UNIX, UMH_SCAN_TASKS, UMH_SCAN_VMAS };
-/* Runs one iterator; its output in *BUF (malloc'd, *LEN bytes). */
-int umh_scan_skel_run(struct umh_scan_skel *s, enum umh_scan_iter which, char **buf, size_t *len);
+/* Opens one iterator: a descriptor whose reading (umh_bpf_read_iter_fd)
+ * runs the walk, or a negative errno. */
+int umh_scan_skel_open(struct umh_scan_skel *s, enum umh_scan_iter which);
 const char *umh_scan_skel_name(enum umh_scan_iter which);
 
 struct umh_scan_stats {
