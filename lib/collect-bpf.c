@@ -362,12 +362,11 @@ static void debug_time(const char *what, int64_t *t)
  * maps, the rest is reported and the maps are named as not read. */
 static int wait_iterators(struct umh_scan *s, struct umh_scan_run *run, bool *maps_unread, char *why, size_t size)
 {
-	static const enum umh_scan_iter order[] = { UMH_SCAN_UNIX, UMH_SCAN_TASKS, UMH_SCAN_VMAS };
 	umh_scan_run_wait(run, s->deadline_ns);
-	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
-		const struct umh_scan_result *res = umh_scan_run_result(run, order[i]);
-		const char *name = umh_scan_skel_name(order[i]);
-		if (!res->finished && order[i] == UMH_SCAN_VMAS) {
+	for (enum umh_scan_iter i = UMH_SCAN_UNIX; i <= UMH_SCAN_VMAS; i++) {
+		const struct umh_scan_result *res = umh_scan_run_result(run, i);
+		const char *name = umh_scan_skel_name(i);
+		if (!res->finished && i == UMH_SCAN_VMAS) {
 			atomic_store(&s->out_of_time, true);
 			*maps_unread = true;
 			return 0;

@@ -71,16 +71,16 @@ static void walk(struct walker *w)
 	int failed = 0;
 	for (size_t i = 0; i < w->plan->n; i++) {
 		enum umh_scan_iter which = w->plan->which[i];
-		struct umh_scan_result res = { .finished = true, .r = w->fd[i] < 0 ? w->fd[i] : 0 };
+		struct umh_scan_result res = { .finished = true };
+		int fd = TAKE_FD(w->fd[i]);
 		if (failed) {
 			res.r = -ECANCELED;
-			if (w->fd[i] >= 0)
-				close(w->fd[i]);
-		} else if (w->fd[i] >= 0) {
-			res.r = umh_bpf_read_iter_fd(w->fd[i], &res.out, &res.len);
+			if (fd >= 0)
+				close(fd);
+		} else {
+			res.r = fd < 0 ? fd : umh_bpf_read_iter_fd(fd, &res.out, &res.len);
 		}
 		failed = res.r;
-		w->fd[i] = -1;
 		pthread_mutex_lock(&run->lock);
 		run->live[which] = res;
 		pthread_cond_broadcast(&run->changed);
@@ -157,7 +157,7 @@ static bool all_finished(const struct umh_scan_run *run)
 	return true;
 }
 
-bool umh_scan_run_wait(struct umh_scan_run *run, int64_t deadline_ns)
+void umh_scan_run_wait(struct umh_scan_run *run, int64_t deadline_ns)
 {
 	struct timespec until = { .tv_sec = deadline_ns / 1000000000, .tv_nsec = deadline_ns % 1000000000 };
 	pthread_mutex_lock(&run->lock);
@@ -169,9 +169,7 @@ bool umh_scan_run_wait(struct umh_scan_run *run, int64_t deadline_ns)
 	}
 	for (size_t i = 0; i < N_ITERS; i++)
 		run->seen[i] = run->live[i];
-	bool all = all_finished(run);
 	pthread_mutex_unlock(&run->lock);
-	return all;
 }
 
 const struct umh_scan_result *umh_scan_run_result(const struct umh_scan_run *run, enum umh_scan_iter which)

@@ -32,8 +32,8 @@ struct umh_scan_result {
  * failure).  Where no thread can be started they run here, to the end. */
 int umh_scan_run_start(struct umh_scan_skel *skel, struct umh_scan_run **out);
 /* Waits until every walk has ended, or until DEADLINE_NS (umh_now_ns's
- * clock; 0: no deadline).  Returns true if they all ended. */
-bool umh_scan_run_wait(struct umh_scan_run *run, int64_t deadline_ns);
+ * clock; 0: no deadline); umh_scan_run_result then tells which ended. */
+void umh_scan_run_wait(struct umh_scan_run *run, int64_t deadline_ns);
 /* WHICH's result as of the last wait: not finished if it was still running. */
 const struct umh_scan_result *umh_scan_run_result(const struct umh_scan_run *run, enum umh_scan_iter which);
 struct umh_scan_skel *umh_scan_run_skel(const struct umh_scan_run *run);
