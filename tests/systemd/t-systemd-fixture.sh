@@ -15,7 +15,7 @@
 #   (e) an ordinary umount by a process: systemd makes no job.
 #   (f) systemctl stop; (g) a Conflicts=; (h) an automount's idle timeout.
 #
-# For each stop, sd-cause-watch (lib/systemd-cause.c) reads the cause over
+# For each stop, sd-cause-watch (lib/systemd/cause.c) reads the cause over
 # D-Bus when the JobNew signal arrives, and the test asserts its kind and
 # related unit; the journal is checked for what it says at systemd's default
 # log level and at debug level.  Timings are printed as "# timing:" lines.

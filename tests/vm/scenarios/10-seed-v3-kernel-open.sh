@@ -10,7 +10,7 @@
 # baseline's, the status is the same 16, and our explanation follows.
 . "$VM_REPO/tests/vm/guest/lib.sh"
 
-# What our wrapper adds after nfs-utils' message, as lib/report-text.c
+# What our wrapper adds after nfs-utils' message, as lib/report/text.c
 # prints it.  Neither /proc nor the BPF iterators show a file that a module
 # opened with filp_open(): no holder.  But on this kernel the mount's
 # reference count can be read (60-refcount): 2, 1 for being mounted and 1
