@@ -53,9 +53,9 @@ static void describe_child_mount(FILE *out, const struct umh_holder *h)
 	fprintf(out, "child mount %s (%s)", s(h->object), s(h->detail));
 }
 
-static void remedy_child_mount(FILE *out, const struct umh_report *r, const struct umh_holder *h, const char *target)
+static void remedy_child_mount(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h, const char *target)
 {
-	(void)r;
+	(void)pinned;
 	fprintf(out, "umount %s first, or the whole tree: umount -R %s", s(h->object), s(target));
 }
 
@@ -67,11 +67,11 @@ static void copy_remedy(FILE *out, const struct umh_mount *copy)
 		fprintf(out, "unmount the copy first: nsenter -t %d -m umount %s", copy->ns_pid, s(copy->target));
 }
 
-static void remedy_namespace_copy(FILE *out, const struct umh_report *r, const struct umh_holder *h,
+static void remedy_namespace_copy(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h,
 				  const char *target)
 {
-	(void)target;
-	copy_remedy(out, umh_report_mount(r, h->mnt_id));
+	(void)h, (void)target;
+	copy_remedy(out, pinned);
 }
 
 static void describe_loop(FILE *out, const struct umh_holder *h)
@@ -83,9 +83,9 @@ static void describe_loop(FILE *out, const struct umh_holder *h)
 		fprintf(out, " (%s)", h->detail);
 }
 
-static void remedy_loop(FILE *out, const struct umh_report *r, const struct umh_holder *h, const char *target)
+static void remedy_loop(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h, const char *target)
 {
-	(void)r, (void)target;
+	(void)pinned, (void)target;
 	/* The loop collector says what uses the device in its detail. */
 	if (h->detail && strstr(h->detail, "mounted at "))
 		fputs("unmount what is mounted from it, then ", out);
@@ -99,9 +99,9 @@ static void describe_swap(FILE *out, const struct umh_holder *h)
 	fprintf(out, "swap file %s is in use", s(h->path));
 }
 
-static void remedy_swap(FILE *out, const struct umh_report *r, const struct umh_holder *h, const char *target)
+static void remedy_swap(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h, const char *target)
 {
-	(void)r, (void)target;
+	(void)pinned, (void)target;
 	fprintf(out, "swapoff %s", s(h->path));
 }
 
@@ -110,9 +110,9 @@ static void describe_binfmt(FILE *out, const struct umh_holder *h)
 	fprintf(out, "binfmt_misc entry %s keeps its interpreter %s open (flag F)", s(h->object), s(h->path));
 }
 
-static void remedy_binfmt(FILE *out, const struct umh_report *r, const struct umh_holder *h, const char *target)
+static void remedy_binfmt(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h, const char *target)
 {
-	(void)r, (void)target;
+	(void)pinned, (void)target;
 	fprintf(out, "remove the entry: echo -1 > /proc/sys/fs/binfmt_misc/%s", s(h->object));
 }
 
@@ -123,10 +123,10 @@ static void describe_scm_inflight(FILE *out, const struct umh_holder *h)
 		fprintf(out, " (%s)", h->object);
 }
 
-static void remedy_scm_inflight(FILE *out, const struct umh_report *r, const struct umh_holder *h,
+static void remedy_scm_inflight(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h,
 				const char *target)
 {
-	(void)r, (void)h, (void)target;
+	(void)pinned, (void)h, (void)target;
 	fputs("the receiving side must read or close the socket", out);
 }
 
@@ -136,10 +136,10 @@ static void describe_nfsd_export(FILE *out, const struct umh_holder *h)
 	fprintf(out, "the NFS server exports %s to %s", s(h->path), s(h->object));
 }
 
-static void remedy_nfsd_export(FILE *out, const struct umh_report *r, const struct umh_holder *h,
+static void remedy_nfsd_export(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h,
 			       const char *target)
 {
-	(void)r, (void)target;
+	(void)pinned, (void)target;
 	fprintf(out, "exportfs -u %s:%s, then flush the kernel's export cache: exportfs -f", s(h->object), s(h->path));
 }
 
@@ -148,10 +148,10 @@ static void describe_kernel_open(FILE *out, const struct umh_holder *h)
 	fprintf(out, "opened inside the kernel, by no process: %s", s(h->path));
 }
 
-static void remedy_kernel_open(FILE *out, const struct umh_report *r, const struct umh_holder *h,
+static void remedy_kernel_open(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h,
 			       const char *target)
 {
-	(void)r, (void)h, (void)target;
+	(void)pinned, (void)h, (void)target;
 	fputs("release it in the kernel: unload the module or stop the subsystem that opened it", out);
 }
 
@@ -300,13 +300,13 @@ char *umh_kind_describe(const struct umh_holder *h)
 	return words_close(&w);
 }
 
-char *umh_kind_remedy(const struct umh_report *r, const struct umh_holder *h, const char *target)
+char *umh_kind_remedy(const struct umh_mount *pinned, const struct umh_holder *h, const char *target)
 {
 	const struct umh_kind_info *k = umh_kind_info(h->kind);
 	struct words w;
 	if (!k->remedy || !words_open(&w))
 		return NULL;
-	k->remedy(w.f, r, h, target);
+	k->remedy(w.f, pinned, h, target);
 	return words_close(&w);
 }
 

@@ -106,7 +106,7 @@ struct umh_kind_info {
 	bool detail_line;
 	/* What to do about it; NULL where the kind has none of its own.
 	 * TARGET is the mount point of the mount the holder pins. */
-	void (*remedy)(FILE *out, const struct umh_report *r, const struct umh_holder *h, const char *target);
+	void (*remedy)(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h, const char *target);
 	/* A propagated copy: the report gives it a section of its own, with
 	 * what holds it, instead of a line among the holders. */
 	bool is_copy;
@@ -127,9 +127,10 @@ bool umh_kind_is_process(enum umh_kind kind);
 /* The line that describes a holder not held by a process, the remedy of
  * one, and the remedy for a copy umount would take along (NULL when it has
  * none of its own: it is in this namespace) — each a new string, raw (to
- * be escaped where printed), or NULL (also when memory runs out). */
+ * be escaped where printed), or NULL (also when memory runs out).  PINNED is
+ * the mount the holder pins (umh_report_mount), TARGET its mount point. */
 char *umh_kind_describe(const struct umh_holder *h);
-char *umh_kind_remedy(const struct umh_report *r, const struct umh_holder *h, const char *target);
+char *umh_kind_remedy(const struct umh_mount *pinned, const struct umh_holder *h, const char *target);
 char *umh_copy_remedy(const struct umh_mount *copy);
 
 /* How one process holds one mount, summed over its holders there. */

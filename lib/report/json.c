@@ -137,7 +137,7 @@ static void write_holders(struct umh_json *j, const struct umh_report *r, const 
 			write_holder(j, r, h, process_remedy(&pr, r, h));
 		} else {
 			const struct umh_mount *m = umh_report_mount(r, h->mnt_id);
-			char *remedy = m ? umh_kind_remedy(r, h, m->target) : NULL;
+			char *remedy = m ? umh_kind_remedy(m, h, m->target) : NULL;
 			write_holder(j, r, h, remedy);
 			free(remedy);
 		}

@@ -184,7 +184,7 @@ static void print_kernel_holder(FILE *out, const struct umh_report *r, const str
 		esc(out, h->detail);
 		fputc('\n', out);
 	}
-	print_remedy(out, "", umh_kind_remedy(r, h, target));
+	print_remedy(out, "", umh_kind_remedy(umh_report_mount(r, h->mnt_id), h, target));
 }
 
 /* Holders listed one by one: not a process's, not a copy (whose section

@@ -81,7 +81,7 @@ static void test_holder_words(void)
 
 	struct umh_holder loop = { .kind = UMH_KIND_LOOP, .fd = -1, .object = "/dev/loop1", .path = "/mnt/a.img",
 				   .deleted = true, .detail = "used as swap" };
-	char *d = umh_kind_describe(&loop), *m = umh_kind_remedy(&r, &loop, "/mnt");
+	char *d = umh_kind_describe(&loop), *m = umh_kind_remedy(umh_report_mount(&r, loop.mnt_id), &loop, "/mnt");
 	CHECK_STR(d, "loop device /dev/loop1, backed by /mnt/a.img (deleted) (used as swap)", "loop: described");
 	CHECK_STR(m, "swapoff it, then losetup -d /dev/loop1", "loop used as swap: its remedy");
 	free(d), free(m);
@@ -89,17 +89,17 @@ static void test_holder_words(void)
 	/* Names are raw here; the report escapes them where it prints. */
 	struct umh_holder nfsd = { .kind = UMH_KIND_NFSD_EXPORT, .fd = -1, .path = "/mnt/ex\nport",
 				   .object = "192.0.2.1" };
-	m = umh_kind_remedy(&r, &nfsd, "/mnt");
+	m = umh_kind_remedy(umh_report_mount(&r, nfsd.mnt_id), &nfsd, "/mnt");
 	CHECK_STR(m, "exportfs -u 192.0.2.1:/mnt/ex\nport, then flush the kernel's export cache: exportfs -f",
 		  "nfsd export: its remedy, raw");
 	free(m);
 
 	struct umh_holder ns = { .kind = UMH_KIND_NAMESPACE_COPY, .mnt_id = 610, .fd = -1, .object = "/data" };
-	m = umh_kind_remedy(&r, &ns, "/data");
+	m = umh_kind_remedy(umh_report_mount(&r, ns.mnt_id), &ns, "/data");
 	CHECK_STR(m, "unmount the copy first: nsenter -t 3001 -m umount /data", "copy elsewhere: nsenter");
 	free(m);
 	ns.mnt_id = 620;
-	m = umh_kind_remedy(&r, &ns, "/mirror");
+	m = umh_kind_remedy(umh_report_mount(&r, ns.mnt_id), &ns, "/mirror");
 	CHECK(m == NULL, "copy in this namespace: no remedy of its own (its holders have theirs)");
 	free(m);
 	m = umh_copy_remedy(&copy);
@@ -110,7 +110,8 @@ static void test_holder_words(void)
 	char label[64];
 	umh_kind_info(fd.kind)->label(label, sizeof(label), &fd);
 	CHECK_STR(label, "fd 3 (rw)", "fd: its label");
-	CHECK(umh_kind_remedy(&r, &fd, "/mnt") == NULL, "a process's holder: the remedy is the process's");
+	CHECK(umh_kind_remedy(umh_report_mount(&r, fd.mnt_id), &fd, "/mnt") == NULL,
+	      "a process's holder: the remedy is the process's");
 	umh_report_free(&r);
 }
 
