@@ -16,6 +16,8 @@
 #include <string.h>
 #include <systemd/sd-bus.h>
 
+#include "base/str.h"
+
 #define SDC_DEST  "org.freedesktop.systemd1"
 #define SDC_PATH  "/org/freedesktop/systemd1"
 #define SDC_MGR   "org.freedesktop.systemd1.Manager"
@@ -48,11 +50,6 @@ static void sdc_cause_donep(struct umh_sd_cause **p)
 {
 	if (*p)
 		umh_sd_cause_done(*p);
-}
-
-static bool streq_ptr(const char *a, const char *b)
-{
-	return a && b && strcmp(a, b) == 0;
 }
 
 static bool endswith(const char *s, const char *suffix)
@@ -594,7 +591,7 @@ static void unit_briefs_donep(struct unit_briefs *l)
 static const struct unit_brief *unit_briefs_find(const struct unit_briefs *l, const char *name)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (streq_ptr(l->v[i].name, name))
+		if (umh_streq_known(l->v[i].name, name))
 			return &l->v[i];
 	return NULL;
 }
@@ -992,7 +989,7 @@ const char *umh_sd_cause_kind_name(enum umh_sd_cause_kind kind)
 
 static bool state_is(const struct unit_brief *b, const char *s)
 {
-	return b && streq_ptr(b->active_state, s);
+	return b && umh_streq_known(b->active_state, s);
 }
 static bool is_inactive_or_failed(const struct unit_brief *b)
 {
@@ -1000,7 +997,7 @@ static bool is_inactive_or_failed(const struct unit_brief *b)
 }
 static bool has_job(const struct unit_brief *b, const char *type)
 {
-	return b && b->job_id != 0 && (!type || streq_ptr(b->job_type, type));
+	return b && b->job_id != 0 && (!type || umh_streq_known(b->job_type, type));
 }
 /* Stopping: a stop job is pending, or it is going down. */
 static bool is_stopping(const struct unit_brief *b)
@@ -1013,17 +1010,17 @@ static int describe_state(const struct unit_brief *b, char **ret)
 	const char *load = b->load_state ? b->load_state : "?";
 	const char *active = b->active_state ? b->active_state : "?";
 
-	if (has_job(b, NULL) && !streq_ptr(load, "loaded"))
+	if (has_job(b, NULL) && !umh_streq_known(load, "loaded"))
 		return sdc_asprintf(ret, "%s (LoadState=%s, a %s job pending)", active, load, b->job_type);
 	if (has_job(b, NULL))
 		return sdc_asprintf(ret, "%s (a %s job pending)", active, b->job_type);
-	if (streq_ptr(load, "not-found"))
+	if (umh_streq_known(load, "not-found"))
 		return sdc_asprintf(ret, "%s (no such unit: LoadState=not-found)", active);
-	if (streq_ptr(load, "masked"))
+	if (umh_streq_known(load, "masked"))
 		return sdc_asprintf(ret, "%s (masked)", active);
-	if (!streq_ptr(load, "loaded"))
+	if (!umh_streq_known(load, "loaded"))
 		return sdc_asprintf(ret, "%s (LoadState=%s)", active, load);
-	if (endswith(b->name, ".device") && streq_ptr(active, "inactive"))
+	if (endswith(b->name, ".device") && umh_streq_known(active, "inactive"))
 		return sdc_asprintf(ret, "%s (the device is not present)", active);
 	return sdc_asprintf(ret, "%s", active);
 }
@@ -1105,8 +1102,8 @@ static int decide_rules(struct umh_sd_cause *c, const struct unit_briefs *deps, 
 				return r;
 			return set_reason(c, "it conflicts (Conflicts=) with %s, which is %s%s", b->name,
 			                  starting ? "being started" : "active",
-			                  streq_ptr(b->name, "umount.target") ||
-			                  streq_ptr(b->name, "shutdown.target") ?
+			                  umh_streq_known(b->name, "umount.target") ||
+			                  umh_streq_known(b->name, "shutdown.target") ?
 			                  " (the system is shutting down)" : "");
 		}
 
@@ -1203,12 +1200,12 @@ static int decide(struct umh_sd_cause *c, const struct unit_briefs *deps, const 
                   size_t n_idle)
 {
 	struct umh_sd_unit_facts *f = &c->facts;
-	bool late = !f->job_id && (streq_ptr(f->active_state, "inactive") || streq_ptr(f->active_state, "failed"));
+	bool late = !f->job_id && (umh_streq_known(f->active_state, "inactive") || umh_streq_known(f->active_state, "failed"));
 	char *longer;
 	int r;
 
 	/* A job, but not a stop: nothing to explain (yet). */
-	if (f->job_id && !streq_ptr(f->job_type, "stop")) {
+	if (f->job_id && !umh_streq_known(f->job_type, "stop")) {
 		c->kind = UMH_SD_CAUSE_UNKNOWN;
 		return sdc_asprintf(&c->sentence, "systemd has a %s job for %s, not a stop job (it is %s)",
 		                    f->job_type ? f->job_type : "?", c->unit,
@@ -1378,7 +1375,7 @@ int umh_sd_read_cause(sd_bus *bus, const char *unit, struct umh_sd_cause *ret)
 	    (r = strdup_to(&c.facts.load_state, me->load_state)) < 0 ||
 	    (r = strdup_to(&c.facts.id, me->name)) < 0)
 		return r;
-	c.facts.consistent = c.facts.invocation_id && streq_ptr(c.facts.invocation_id, last.invocation_id);
+	c.facts.consistent = c.facts.invocation_id && umh_streq_known(c.facts.invocation_id, last.invocation_id);
 	/* Read too late: the job is over, the unit was garbage-collected and
 	 * what we read is a freshly loaded copy (no invocation ID). */
 	if (!me->job_id && is_inactive_or_failed(me) && !c.facts.invocation_id)

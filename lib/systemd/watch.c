@@ -9,15 +9,10 @@
 #include <time.h>
 #include <systemd/sd-bus.h>
 
+#include "base/clock.h"
+
 #define SDW_PATH "/org/freedesktop/systemd1"
 #define SDW_MGR  "org.freedesktop.systemd1.Manager"
-
-static int64_t boot_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static void job_clear(struct umh_sdw_job *j)
 {
@@ -39,7 +34,7 @@ static int on_job_new(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 	struct umh_sdw_job *j = &w->jobs[w->next];
 	w->next = (w->next + 1) % UMH_SDW_JOBS;
 	job_clear(j);
-	j->seen_ns = boot_ns();
+	j->seen_ns = umh_boot_ns();
 	j->id = id;
 	j->unit = strdup(unit);
 	if (!j->unit)
@@ -47,7 +42,7 @@ static int on_job_new(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 	/* Now, before the job ends: on the other connection, so that the
 	 * calls go out together. */
 	j->read_err = umh_sd_read_cause(w->rd, unit, &j->cause);
-	j->read_ns = boot_ns();
+	j->read_ns = umh_boot_ns();
 	/* A start job says so in its facts; a job read too late has none
 	 * (job_id 0): it may have been a stop, keep it as one. */
 	j->stop = j->read_err < 0 || !j->cause.facts.job_type || strcmp(j->cause.facts.job_type, "stop") == 0;
