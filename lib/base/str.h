@@ -1,5 +1,6 @@
-/* Strings that may be absent, and strings from fixed-size fields: the
- * small comparisons and copies several layers need, in one place. */
+/* Strings that may be absent, strings from fixed-size fields, strings
+ * made to order: the small comparisons and copies several layers need, in
+ * one place. */
 #pragma once
 
 #include <stdbool.h>
@@ -35,3 +36,17 @@ static inline void umh_copy_field(char *dst, size_t dst_size, const char *src, s
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }
+
+/* Whether S ends with SUFFIX. */
+static inline bool umh_endswith(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* asprintf() into *RET: 0, or -ENOMEM with *RET NULL. */
+int umh_asprintf(char **ret, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Replaces *DST (freed) with a copy of SRC, or NULL when SRC is NULL: 0,
+ * or -ENOMEM with *DST unchanged. */
+int umh_strdup_to(char **dst, const char *src);

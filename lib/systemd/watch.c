@@ -11,9 +11,6 @@
 
 #include "base/clock.h"
 
-#define SDW_PATH "/org/freedesktop/systemd1"
-#define SDW_MGR  "org.freedesktop.systemd1.Manager"
-
 static void job_clear(struct umh_sdw_job *j)
 {
 	free(j->unit);
@@ -90,9 +87,9 @@ int umh_sdw_open(struct umh_sdw *w, const char *bus, pid_t sd_pid, char *why, si
 		umh_sdw_close(w);
 		return r;
 	}
-	r = sd_bus_match_signal(w->sig, &w->slot_new, NULL, SDW_PATH, SDW_MGR, "JobNew", on_job_new, w);
+	r = sd_bus_match_signal(w->sig, &w->slot_new, NULL, UMH_SD_PATH, UMH_SD_MANAGER, "JobNew", on_job_new, w);
 	if (r >= 0)
-		r = sd_bus_match_signal(w->sig, &w->slot_removed, NULL, SDW_PATH, SDW_MGR, "JobRemoved",
+		r = sd_bus_match_signal(w->sig, &w->slot_removed, NULL, UMH_SD_PATH, UMH_SD_MANAGER, "JobRemoved",
 					on_job_removed, w);
 	if (r < 0) {
 		snprintf(why, size, "cannot subscribe to systemd's jobs at %s: %s", w->where, strerror(-r));
