@@ -418,7 +418,8 @@ static int failed(const char *spec, int r, struct umh_jnode **ret)
 
 int umh_vanished_lookup(const struct umh_vanished_opts *o, struct umh_jnode **ret)
 {
-	int r = umh_run_json(vanished_child, o, o->budget_ns, ret);
+	/* No time left in the caller's budget: said, not tried. */
+	int r = o->budget_ns > 0 ? umh_run_json(vanished_child, o, o->budget_ns, ret) : -ETIME;
 	if (r < 0) {
 		int f = failed(o->spec, r, ret);
 		return f < 0 ? f : r;
