@@ -10,6 +10,7 @@ int64_t umh_clock_ns(clockid_t clock)
 int64_t umh_now_ns(void) { return umh_clock_ns(CLOCK_MONOTONIC); }
 int64_t umh_boot_ns(void) { return umh_clock_ns(CLOCK_BOOTTIME); }
 int64_t umh_wall_ns(void) { return umh_clock_ns(CLOCK_REALTIME); }
+int64_t umh_wall_us(void) { return umh_wall_ns() / 1000; }
 
 int64_t umh_boot_to_wall_ns(int64_t boot_ns)
 {

@@ -53,7 +53,7 @@ struct umh_watch {
 	int procfd, mi_fd, pidfd, sigfd, jfd;
 	pid_t ns_pid;           /* -N PID */
 	uint64_t mntns;
-	char ns_desc[128];
+	char ns_desc[PATH_MAX]; /* what is watched, for people: escaped */
 
 	struct umh_wtable table;
 
@@ -84,8 +84,6 @@ struct umh_watch {
 	bool stdout_is_journal; /* under systemd: the events go to the journal as entries of their own */
 	char stop_reason[128];
 };
-
-static int64_t real_us(void) { return umh_wall_ns() / 1000; }
 
 /* --- output: stdout, the journal, the record ------------------------------------ */
 
@@ -146,7 +144,7 @@ static void lifecycle(struct umh_watch *w, const char *event)
 	umh_json_open_object(&j, NULL, true);
 	umh_json_int(&j, "v", 1);
 	umh_json_str(&j, "event", event);
-	umh_json_int(&j, "t_us", real_us());
+	umh_json_int(&j, "t_us", umh_wall_us());
 	umh_json_str(&j, "boot_id", umh_boot_id());
 	umh_json_int(&j, "pid", getpid());
 	umh_json_uint(&j, "mntns", w->mntns);
@@ -392,11 +390,11 @@ static void on_job(struct umh_sdw *s, const struct umh_sdw_job *job, void *userd
 	_cleanup_free_ char *unit = umh_escape(job->unit);
 	if (job->read_err < 0)
 		note_line(w, "%s systemd job %u for %s: its state could not be read: %s\n",
-			 umh_format_clock(real_us(), clock, sizeof(clock)), job->id, unit ? unit : "?",
+			 umh_format_clock(umh_wall_us(), clock, sizeof(clock)), job->id, unit ? unit : "?",
 			 strerror(-job->read_err));
 	else if (job->stop) {
 		_cleanup_free_ char *sentence = umh_escape(job->cause.sentence ? job->cause.sentence : "");
-		note_line(w, "%s systemd stop job %u for %s: %s\n", umh_format_clock(real_us(), clock, sizeof(clock)),
+		note_line(w, "%s systemd stop job %u for %s: %s\n", umh_format_clock(umh_wall_us(), clock, sizeof(clock)),
 			 job->id, unit ? unit : "?", sentence ? sentence : "");
 	}
 }
@@ -411,7 +409,7 @@ static int table_changed(struct umh_watch *w)
 		return r;
 	_cleanup_free_ struct umh_wmount *gone = NULL;
 	size_t n_gone, n_added;
-	int64_t t = real_us();
+	int64_t t = umh_wall_us();
 	r = umh_wtable_diff(&w->table, &now, t, &gone, &n_gone, &n_added);
 	if (r < 0) {
 		umh_wtable_free(&now);
@@ -464,7 +462,7 @@ static void say_lost(struct umh_watch *w)
 		return;
 	char clock[16];
 	note_line(w, "%s %" PRIu64 " umount call%s could not be traced (too many at once): their unmounts show no caller\n",
-		  umh_format_clock(real_us(), clock, sizeof(clock)), lost - w->lost_said, lost - w->lost_said == 1 ? "" : "s");
+		  umh_format_clock(umh_wall_us(), clock, sizeof(clock)), lost - w->lost_said, lost - w->lost_said == 1 ? "" : "s");
 	w->lost_said = lost;
 }
 
@@ -478,7 +476,7 @@ static void orphans(struct umh_watch *w, bool all)
 		.mntns = w->mntns,
 		/* At the end, every call: there is no later table to wait for. */
 		.now_boot_ns = umh_boot_ns() + (all ? UMH_WMATCH_ORPHAN_NS : 0),
-		.now_real_us = real_us(),
+		.now_real_us = umh_wall_us(),
 	};
 	for (size_t i = 0; i < w->calls.n; i++) {
 		struct umh_wevent ev;
@@ -534,17 +532,23 @@ static int open_namespace(struct umh_watch *w, char *err, size_t size)
 	}
 	/* A namespace file: enter it just long enough to open our own
 	 * mountinfo there (through our /proc: it shows the namespace we are
-	 * in), then come back. */
+	 * in), then come back.  Its path is the caller's: shown escaped, on
+	 * the terminal as in the record and the journal. */
+	_cleanup_free_ char *shown = umh_escape(ns);
+	if (!shown) {
+		snprintf(err, size, "out of memory");
+		return -ENOMEM;
+	}
 	_cleanup_close_ int nsfd = open(ns, O_RDONLY | O_CLOEXEC);
 	_cleanup_close_ int back = openat(w->procfd, "self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0 || back < 0 || fstat(nsfd, &st) < 0) {
 		int r = -errno;
-		snprintf(err, size, "cannot open %s: %s", ns, strerror(-r));
+		snprintf(err, size, "cannot open %s: %s", shown, strerror(-r));
 		return r;
 	}
 	if (setns(nsfd, CLONE_NEWNS) < 0) {
 		int r = -errno;
-		snprintf(err, size, "cannot enter the mount namespace %s: %s", ns, strerror(-r));
+		snprintf(err, size, "cannot enter the mount namespace %s: %s", shown, strerror(-r));
 		return r;
 	}
 	w->mi_fd = openat(w->procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
@@ -555,11 +559,11 @@ static int open_namespace(struct umh_watch *w, char *err, size_t size)
 		return r;
 	}
 	if (w->mi_fd < 0) {
-		snprintf(err, size, "cannot open the mount table of %s: %s", ns, strerror(e));
+		snprintf(err, size, "cannot open the mount table of %s: %s", shown, strerror(e));
 		return -e;
 	}
 	w->mntns = st.st_ino;
-	snprintf(w->ns_desc, sizeof(w->ns_desc), "the mount namespace %s", ns);
+	snprintf(w->ns_desc, sizeof(w->ns_desc), "the mount namespace %s", shown);
 	return 0;
 }
 
@@ -689,10 +693,7 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 		snprintf(w->bpf_why, sizeof(w->bpf_why), "umount calls are not traced: %s", why);
 
 	/* The first line: what is watched, and with what. */
-	char *desc = umh_escape(w->ns_desc);
-	note_line(w, "Watching %s (mnt:[%" PRIu64 "], %zu mounts) for unmounts.\n", desc ? desc : "", w->mntns,
-		 w->table.n);
-	free(desc);
+	note_line(w, "Watching %s (mnt:[%" PRIu64 "], %zu mounts) for unmounts.\n", w->ns_desc, w->mntns, w->table.n);
 	note_line(w, "  callers: %s\n", w->bpf ? "traced (umount system call tracepoints)" : w->bpf_why);
 	if (w->sd)
 		note_line(w, "  systemd: asked at %s when it stops a mount unit\n", w->sdw.where);
@@ -719,7 +720,7 @@ static void lost_systemd(struct umh_watch *w, int r)
 {
 	char clock[16];
 	note_line(w, "%s lost the connection to systemd at %s: %s; trying again every %lld s\n",
-		 umh_format_clock(real_us(), clock, sizeof(clock)), w->sdw.where, strerror(-r), SD_RETRY_NS / 1000000000);
+		 umh_format_clock(umh_wall_us(), clock, sizeof(clock)), w->sdw.where, strerror(-r), SD_RETRY_NS / 1000000000);
 	snprintf(w->sd_why, sizeof(w->sd_why), "the connection to %s was lost: %s", w->sdw.where, strerror(-r));
 	umh_sdw_close(&w->sdw);
 	w->sd = false;
@@ -735,7 +736,7 @@ static void retry_systemd(struct umh_watch *w)
 	open_systemd(w);
 	if (w->sd) {
 		char clock[16];
-		note_line(w, "%s connected to systemd at %s again\n", umh_format_clock(real_us(), clock, sizeof(clock)),
+		note_line(w, "%s connected to systemd at %s again\n", umh_format_clock(umh_wall_us(), clock, sizeof(clock)),
 			 w->sdw.where);
 		w->sd_retry_ns = 0;
 	} else {
@@ -845,7 +846,7 @@ int umh_watch_run(struct umh_watch *w)
 	orphans(w, true);
 	flush_pending(w, true);
 	char clock[16];
-	note_line(w, "%s stopped (%s): %" PRIu64 " unmount%s seen.\n", umh_format_clock(real_us(), clock, sizeof(clock)),
+	note_line(w, "%s stopped (%s): %" PRIu64 " unmount%s seen.\n", umh_format_clock(umh_wall_us(), clock, sizeof(clock)),
 		 w->stop_reason, w->unmounts, w->unmounts == 1 ? "" : "s");
 	lifecycle(w, "watch-stop");
 	return ret;
