@@ -41,6 +41,13 @@ struct decide_case {
 };
 
 #define STOP .job_id = 8, .job_type = "stop"
+/* A known cause: the clause after "because", and the sentence around it. */
+#define BECAUSE(clause) .reason = clause, .sentence = "systemd stopped " UNIT " because " clause
+/* A stop job that no dependency explains. */
+#define ON_REQUEST                                                                                          \
+	.kind = UMH_SD_CAUSE_UNKNOWN,                                                                       \
+	.sentence = "systemd stopped " UNIT ", but no dependency explains it: most likely on request "      \
+		    "(systemctl stop, isolate, or a umount through systemd)"
 
 static const struct decide_case cases[] = {
 	{
@@ -50,9 +57,7 @@ static const struct decide_case cases[] = {
 		.deps = { { "never-started.service", "loaded", "inactive" } },
 		.kind = UMH_SD_CAUSE_BINDS_TO_INACTIVE,
 		.related_unit = "never-started.service", .related_state = "inactive",
-		.reason = "it is bound (BindsTo=) to never-started.service, which is inactive",
-		.sentence = "systemd stopped " UNIT " because it is bound (BindsTo=) to never-started.service, which "
-			    "is inactive",
+		BECAUSE("it is bound (BindsTo=) to never-started.service, which is inactive"),
 	},
 	{
 		.what = "(a4) BindsTo= a unit with no unit file",
@@ -61,19 +66,15 @@ static const struct decide_case cases[] = {
 		.deps = { { "no-such.service", "not-found", "inactive" } },
 		.kind = UMH_SD_CAUSE_BINDS_TO_INACTIVE,
 		.related_unit = "no-such.service", .related_state = "inactive",
-		.reason = "it is bound (BindsTo=) to no-such.service, which is inactive (no such unit: "
-			  "LoadState=not-found)",
-		.sentence = "systemd stopped " UNIT " because it is bound (BindsTo=) to no-such.service, which is "
-			    "inactive (no such unit: LoadState=not-found)",
+		BECAUSE("it is bound (BindsTo=) to no-such.service, which is inactive (no such unit: "
+			"LoadState=not-found)"),
 	},
 	{
 		.what = "(a2) BindsTo= a unit being started: systemd waits for it, not a cause",
 		STOP, .active_state = "active",
 		.binds_to = LIST("starting.service"),
 		.deps = { { "starting.service", "loaded", "inactive", 12, "start" } },
-		.kind = UMH_SD_CAUSE_UNKNOWN,
-		.sentence = "systemd stopped " UNIT ", but no dependency explains it: most likely on request "
-			    "(systemctl stop, isolate, or a umount through systemd)",
+		ON_REQUEST,
 	},
 	{
 		.what = "BindsTo= a unit being stopped",
@@ -82,9 +83,7 @@ static const struct decide_case cases[] = {
 		.deps = { { "db.service", "loaded", "active", 9, "stop" } },
 		.kind = UMH_SD_CAUSE_BINDS_TO_INACTIVE,
 		.related_unit = "db.service", .related_state = "active", .related_job = "stop",
-		.reason = "it is bound (BindsTo=) to db.service, which is being stopped",
-		.sentence = "systemd stopped " UNIT " because it is bound (BindsTo=) to db.service, which is being "
-			    "stopped",
+		BECAUSE("it is bound (BindsTo=) to db.service, which is being stopped"),
 	},
 	{
 		.what = "(d2) x-systemd.device-bound, and udev said the device was removed",
@@ -93,18 +92,14 @@ static const struct decide_case cases[] = {
 		.deps = { { "dev-loop7.device", "loaded", "inactive" } },
 		.kind = UMH_SD_CAUSE_BINDS_TO_INACTIVE,
 		.related_unit = "dev-loop7.device", .related_state = "inactive",
-		.reason = "it is bound (BindsTo=) to dev-loop7.device, which is inactive (the device is not present)",
-		.sentence = "systemd stopped " UNIT " because it is bound (BindsTo=) to dev-loop7.device, which is "
-			    "inactive (the device is not present)",
+		BECAUSE("it is bound (BindsTo=) to dev-loop7.device, which is inactive (the device is not present)"),
 	},
 	{
 		.what = "(d1) x-systemd.device-bound to a tentative device: not a cause",
 		STOP, .active_state = "active",
 		.binds_to = LIST("dev-nonexistent.device"),
 		.deps = { { "dev-nonexistent.device", "loaded", "activating" } },
-		.kind = UMH_SD_CAUSE_UNKNOWN,
-		.sentence = "systemd stopped " UNIT ", but no dependency explains it: most likely on request "
-			    "(systemctl stop, isolate, or a umount through systemd)",
+		ON_REQUEST,
 	},
 	{
 		.what = "(b) StopWhenUnneeded=yes, wanted by nothing active",
@@ -112,18 +107,14 @@ static const struct decide_case cases[] = {
 		.wanted_by = LIST("gone.target"),
 		.deps = { { "gone.target", "loaded", "inactive" } },
 		.kind = UMH_SD_CAUSE_STOP_WHEN_UNNEEDED,
-		.reason = "it has StopWhenUnneeded=yes and no active unit wants, requires or binds to it",
-		.sentence = "systemd stopped " UNIT " because it has StopWhenUnneeded=yes and no active unit wants, "
-			    "requires or binds to it",
+		BECAUSE("it has StopWhenUnneeded=yes and no active unit wants, requires or binds to it"),
 	},
 	{
 		.what = "StopWhenUnneeded=yes, but required by an active unit: not a cause",
 		STOP, .active_state = "active", .stop_when_unneeded = true,
 		.required_by = LIST("app.service"),
 		.deps = { { "app.service", "loaded", "active" } },
-		.kind = UMH_SD_CAUSE_UNKNOWN,
-		.sentence = "systemd stopped " UNIT ", but no dependency explains it: most likely on request "
-			    "(systemctl stop, isolate, or a umount through systemd)",
+		ON_REQUEST,
 	},
 	{
 		.what = "(g) a service with Conflicts= on the mount is started",
@@ -132,9 +123,7 @@ static const struct decide_case cases[] = {
 		.deps = { { "conflicter.service", "loaded", "inactive", 11, "start" } },
 		.kind = UMH_SD_CAUSE_CONFLICT,
 		.related_unit = "conflicter.service", .related_state = "inactive", .related_job = "start",
-		.reason = "it conflicts (Conflicts=) with conflicter.service, which is being started",
-		.sentence = "systemd stopped " UNIT " because it conflicts (Conflicts=) with conflicter.service, "
-			    "which is being started",
+		BECAUSE("it conflicts (Conflicts=) with conflicter.service, which is being started"),
 	},
 	{
 		.what = "shutdown: Conflicts=umount.target, which is active",
@@ -143,9 +132,7 @@ static const struct decide_case cases[] = {
 		.deps = { { "umount.target", "loaded", "active" } },
 		.kind = UMH_SD_CAUSE_CONFLICT,
 		.related_unit = "umount.target", .related_state = "active",
-		.reason = "it conflicts (Conflicts=) with umount.target, which is active (the system is shutting down)",
-		.sentence = "systemd stopped " UNIT " because it conflicts (Conflicts=) with umount.target, which is "
-			    "active (the system is shutting down)",
+		BECAUSE("it conflicts (Conflicts=) with umount.target, which is active (the system is shutting down)"),
 	},
 	{
 		.what = "(h) an automount with TimeoutIdleSec=1",
@@ -154,9 +141,7 @@ static const struct decide_case cases[] = {
 		.deps = { { "mnt-b.automount", "loaded", "active" } },
 		.kind = UMH_SD_CAUSE_AUTOMOUNT_IDLE,
 		.related_unit = "mnt-b.automount", .related_state = "active",
-		.reason = "its automount mnt-b.automount saw it unused for TimeoutIdleSec=1s",
-		.sentence = "systemd stopped " UNIT " because its automount mnt-b.automount saw it unused for "
-			    "TimeoutIdleSec=1s",
+		BECAUSE("its automount mnt-b.automount saw it unused for TimeoutIdleSec=1s"),
 	},
 	{
 		.what = "an automount with TimeoutIdleSec=1.5 (in milliseconds)",
@@ -165,27 +150,21 @@ static const struct decide_case cases[] = {
 		.deps = { { "mnt-b.automount", "loaded", "active" } },
 		.kind = UMH_SD_CAUSE_AUTOMOUNT_IDLE,
 		.related_unit = "mnt-b.automount", .related_state = "active",
-		.reason = "its automount mnt-b.automount saw it unused for TimeoutIdleSec=1500ms",
-		.sentence = "systemd stopped " UNIT " because its automount mnt-b.automount saw it unused for "
-			    "TimeoutIdleSec=1500ms",
+		BECAUSE("its automount mnt-b.automount saw it unused for TimeoutIdleSec=1500ms"),
 	},
 	{
 		.what = "an automount with no idle timeout: not a cause",
 		STOP, .active_state = "active",
 		.triggered_by = LIST("mnt-b.automount"), .idle_usec = { 0 },
 		.deps = { { "mnt-b.automount", "loaded", "active" } },
-		.kind = UMH_SD_CAUSE_UNKNOWN,
-		.sentence = "systemd stopped " UNIT ", but no dependency explains it: most likely on request "
-			    "(systemctl stop, isolate, or a umount through systemd)",
+		ON_REQUEST,
 	},
 	{
 		.what = "an automount that is not active: not a cause",
 		STOP, .active_state = "active",
 		.triggered_by = LIST("mnt-b.automount"), .idle_usec = { 1000000 },
 		.deps = { { "mnt-b.automount", "loaded", "inactive" } },
-		.kind = UMH_SD_CAUSE_UNKNOWN,
-		.sentence = "systemd stopped " UNIT ", but no dependency explains it: most likely on request "
-			    "(systemctl stop, isolate, or a umount through systemd)",
+		ON_REQUEST,
 	},
 	{
 		.what = "Requires= a unit being stopped",
@@ -194,9 +173,7 @@ static const struct decide_case cases[] = {
 		.deps = { { "backend.service", "loaded", "active", 10, "stop" } },
 		.kind = UMH_SD_CAUSE_DEPENDENCY_STOPPING,
 		.related_unit = "backend.service", .related_state = "active", .related_job = "stop",
-		.reason = "it requires (Requires=) backend.service, which is being stopped",
-		.sentence = "systemd stopped " UNIT " because it requires (Requires=) backend.service, which is being "
-			    "stopped",
+		BECAUSE("it requires (Requires=) backend.service, which is being stopped"),
 	},
 	{
 		.what = "PartOf= a unit going down",
@@ -205,9 +182,7 @@ static const struct decide_case cases[] = {
 		.deps = { { "app.target", "loaded", "deactivating" } },
 		.kind = UMH_SD_CAUSE_DEPENDENCY_STOPPING,
 		.related_unit = "app.target", .related_state = "deactivating",
-		.reason = "it is part of (PartOf=) app.target, which is being stopped",
-		.sentence = "systemd stopped " UNIT " because it is part of (PartOf=) app.target, which is being "
-			    "stopped",
+		BECAUSE("it is part of (PartOf=) app.target, which is being stopped"),
 	},
 	{
 		.what = "its unit file changed on disk, nothing else",
@@ -223,9 +198,7 @@ static const struct decide_case cases[] = {
 		STOP, .active_state = "deactivating",
 		.wanted_by = LIST("multi-user.target"),
 		.deps = { { "multi-user.target", "loaded", "active" } },
-		.kind = UMH_SD_CAUSE_UNKNOWN,
-		.sentence = "systemd stopped " UNIT ", but no dependency explains it: most likely on request "
-			    "(systemctl stop, isolate, or a umount through systemd)",
+		ON_REQUEST,
 	},
 	{
 		.what = "a start job, not a stop",
@@ -274,17 +247,13 @@ static const struct decide_case cases[] = {
 			  { "conflicter.service", "loaded", "inactive", 11, "start" } },
 		.kind = UMH_SD_CAUSE_BINDS_TO_INACTIVE,
 		.related_unit = "never-started.service", .related_state = "inactive",
-		.reason = "it is bound (BindsTo=) to never-started.service, which is inactive",
-		.sentence = "systemd stopped " UNIT " because it is bound (BindsTo=) to never-started.service, which "
-			    "is inactive",
+		BECAUSE("it is bound (BindsTo=) to never-started.service, which is inactive"),
 	},
 	{
 		.what = "a dependency systemd did not describe is no cause",
 		STOP, .active_state = "active",
 		.binds_to = LIST("unlisted.service"),
-		.kind = UMH_SD_CAUSE_UNKNOWN,
-		.sentence = "systemd stopped " UNIT ", but no dependency explains it: most likely on request "
-			    "(systemctl stop, isolate, or a umount through systemd)",
+		ON_REQUEST,
 	},
 };
 
