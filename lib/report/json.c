@@ -1,4 +1,5 @@
-/* The report for programs: DESIGN.md's JSON, extended, never renamed. */
+/* The report for programs (umount-helper(8), "JSON OUTPUT"; docs/DESIGN.md):
+ * fields and kinds are added, never renamed. */
 #include <stdlib.h>
 #include <string.h>
 
