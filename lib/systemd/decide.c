@@ -255,7 +255,8 @@ int umh_sd_decide(struct umh_sd_cause *c, const struct umh_sd_unit_briefs *deps,
                   size_t n_idle)
 {
 	struct umh_sd_unit_facts *f = &c->facts;
-	bool late = !f->job_id && (umh_streq_known(f->active_state, "inactive") || umh_streq_known(f->active_state, "failed"));
+	bool late = !f->job_id &&
+	            (umh_streq_known(f->active_state, "inactive") || umh_streq_known(f->active_state, "failed"));
 	char *longer;
 	int r;
 

@@ -394,8 +394,9 @@ static void on_job(struct umh_sdw *s, const struct umh_sdw_job *job, void *userd
 			 strerror(-job->read_err));
 	else if (job->stop) {
 		_cleanup_free_ char *sentence = umh_escape(job->cause.sentence ? job->cause.sentence : "");
-		note_line(w, "%s systemd stop job %u for %s: %s\n", umh_format_clock(umh_wall_us(), clock, sizeof(clock)),
-			 job->id, unit ? unit : "?", sentence ? sentence : "");
+		const char *when = umh_format_clock(umh_wall_us(), clock, sizeof(clock));
+		note_line(w, "%s systemd stop job %u for %s: %s\n", when, job->id, unit ? unit : "?",
+			  sentence ? sentence : "");
 	}
 }
 
@@ -736,8 +737,8 @@ static void retry_systemd(struct umh_watch *w)
 	open_systemd(w);
 	if (w->sd) {
 		char clock[16];
-		note_line(w, "%s connected to systemd at %s again\n", umh_format_clock(umh_wall_us(), clock, sizeof(clock)),
-			 w->sdw.where);
+		note_line(w, "%s connected to systemd at %s again\n",
+			 umh_format_clock(umh_wall_us(), clock, sizeof(clock)), w->sdw.where);
 		w->sd_retry_ns = 0;
 	} else {
 		snprintf(w->sd_why, sizeof(w->sd_why), "%s", why);
