@@ -8,9 +8,33 @@
 #include "model/mounttab.h"
 #include "base/parse.h"
 
+static int cmp_index(const void *a, const void *b)
+{
+	const struct umh_scan_index *x = a, *y = b;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+int umh_scan_index(struct umh_scan *s)
+{
+	struct umh_scan_index *v = reallocarray(s->index, s->n_mounts ? s->n_mounts : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_mounts; i++)
+		v[i] = (struct umh_scan_index){ .id = s->mounts[i].id, .i = i };
+	qsort(v, s->n_mounts, sizeof(*v), cmp_index);
+	s->index = v;
+	s->n_index = s->n_mounts;
+	return 0;
+}
+
 const struct umh_scan_mount *umh_scan_lookup(const struct umh_scan *s, uint64_t mnt_id)
 {
-	/* A handful of mounts at most: a linear walk beats any index. */
+	if (s->n_index && s->n_index == s->n_mounts) {
+		struct umh_scan_index key = { .id = mnt_id };
+		const struct umh_scan_index *e = bsearch(&key, s->index, s->n_index, sizeof(key), cmp_index);
+		return e ? &s->mounts[e->i] : NULL;
+	}
+	/* A handful of mounts, mostly: a linear walk beats any index. */
 	for (size_t i = 0; i < s->n_mounts; i++)
 		if (s->mounts[i].id == mnt_id)
 			return &s->mounts[i];

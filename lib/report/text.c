@@ -15,6 +15,7 @@
 
 #include "base/escape.h"
 #include "report/report.h"
+#include "report/text-parts.h"
 #include "base/wrap.h"
 
 static void esc(FILE *out, const char *s) { umh_fputs_escaped(s ? s : "", out); }
@@ -455,6 +456,10 @@ static void print_refs(FILE *out, const struct umh_report *r)
 void umh_report_print_text(const struct umh_report *r, FILE *out)
 {
 	const struct umh_mount *t = umh_report_target(r);
+	if (r->fs.view && !r->error) {
+		umh_report_print_fs_text(r, out);
+		return;
+	}
 	if (!t) {
 		fputs("umount-helper: ", out);
 		esc(out, r->error ? r->error : "the target could not be examined");
@@ -512,11 +517,7 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 		for (size_t i = 0; i < r->n_holders; i++)
 			if (r->holders[i].mnt_id == c->id && is_kernel_kind(&r->holders[i]))
 				print_kernel_holder(out, r, &r->holders[i], c->target);
-		if (c->ns_pid) {
-			fprintf(out, "    → or unmount the copy first: nsenter -t %d -m umount ", c->ns_pid);
-			esc(out, c->target);
-			fputc('\n', out);
-		}
+		umh_text_copy_namespace(out, r, c);
 	}
 
 	bool busy = blocking || r->known_busy || r->unexplained_refs > 0;
@@ -549,4 +550,31 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 	print_skips(out, r);
 	if (!blocking && (r->known_busy || r->still_mounted || r->n_skips))
 		print_invisible_causes(out, r);
+}
+
+/* ---- for the filesystem view (fs-text.c) ------------------------------------------ */
+
+void umh_text_processes(FILE *out, const struct umh_report *r, uint64_t mnt_id, const char *target)
+{
+	print_processes(out, r, true, mnt_id, target);
+}
+
+size_t umh_text_count_processes(const struct umh_report *r, uint64_t mnt_id)
+{
+	return count_processes(r, true, mnt_id);
+}
+
+void umh_text_kernel_holder(FILE *out, const struct umh_report *r, const struct umh_holder *h, const char *target)
+{
+	print_kernel_holder(out, r, h, target);
+}
+
+bool umh_text_is_kernel_kind(const struct umh_holder *h)
+{
+	return is_kernel_kind(h);
+}
+
+void umh_text_skips(FILE *out, const struct umh_report *r)
+{
+	print_skips(out, r);
 }

@@ -1,0 +1,25 @@
+/* Pieces of the text report (text.c) that the filesystem view (fs-text.c)
+ * prints too.  Not for other layers. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "model/model.h"
+
+/* The processes that hold mount MNT_ID, each with its references and a
+ * remedy that names TARGET. */
+void umh_text_processes(FILE *out, const struct umh_report *r, uint64_t mnt_id, const char *target);
+size_t umh_text_count_processes(const struct umh_report *r, uint64_t mnt_id);
+/* One holder that is not a process (loop device, swap file, ...). */
+void umh_text_kernel_holder(FILE *out, const struct umh_report *r, const struct umh_holder *h, const char *target);
+bool umh_text_is_kernel_kind(const struct umh_holder *h);
+/* What was not inspected, and why. */
+void umh_text_skips(FILE *out, const struct umh_report *r);
+
+/* The filesystem view (fs-text.c). */
+void umh_report_print_fs_text(const struct umh_report *r, FILE *out);
+/* A held copy's namespace and what else can be done about it (fs-text.c). */
+void umh_text_copy_namespace(FILE *out, const struct umh_report *r, const struct umh_mount *c);
