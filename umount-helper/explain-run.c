@@ -48,7 +48,7 @@ static int exit_status(const struct umh_report *r)
 	if (r->fs.view && !r->error) {
 		if (r->fs.alive)
 			return EX_FAIL;
-		return r->finished && !r->incomplete ? EX_OK : EX_SYSERR;
+		return r->finished && !r->incomplete && !r->fs.partial ? EX_OK : EX_SYSERR;
 	}
 	if (!umh_report_target(r))
 		return EX_SYSERR;

@@ -261,8 +261,16 @@ static int explain_fs(const struct umh_explain_opts *o, struct umh_scan *s, stru
 		snprintf(why, sizeof(why), "--no-bpf was given");
 	if (ret >= 0 && why[0])
 		note_text_path(o, s, why);
-	if (ret >= 0 && s->report->fs.alive)
+	struct umh_report *r = s->report;
+	/* From the mount tables only, a filesystem in no namespace may still
+	 * be held (a loop device on a detached mount): look anyway. */
+	if (ret >= 0 && (r->fs.alive || r->fs.partial))
 		ret = scan_holders(o, s, false);
+	if (ret >= 0 && !r->fs.alive && r->n_holders) {
+		struct umh_fs alive = r->fs;
+		alive.alive = true;
+		ret = umh_report_set_fs(r, &alive);
+	}
 	enter_phase(o, UMH_PHASE_SCAN, "scan");
 	if (ret >= 0)
 		ret = umh_ns_set_report(s->procfd, &s->namespaces, s->report);

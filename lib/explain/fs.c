@@ -113,13 +113,15 @@ int umh_fs_identify(struct umh_scan *s, const char *spec, struct libmnt_fs *moun
 
 /* --- common to both ways --------------------------------------------------------- */
 
-static int set_fs(struct umh_scan *s, const char *spec, const struct umh_fs_spec *fs, bool alive, bool elsewhere,
-		  const char *fstype)
+static int set_fs(struct umh_scan *s, const char *spec, const struct umh_fs_spec *fs, bool alive, uint64_t on,
+		  const char *fstype, bool partial)
 {
 	struct umh_fs f = {
 		.view = true,
 		.alive = alive,
-		.elsewhere = elsewhere,
+		.elsewhere = on != 0,
+		.on_mnt_id = on,
+		.partial = partial,
 		.major = s->fs_major,
 		.minor = s->fs_minor,
 		.from_mnt_id = fs->from_mnt_id,
@@ -288,7 +290,7 @@ static int collect_bpf(struct umh_scan *s, const char *spec, const struct umh_fs
 	int r = umh_fsv_open(true, &f, why, size);
 	if (r < 0)
 		return r;
-	bool elsewhere = false;
+	uint64_t elsewhere = 0;
 	if (!fs->have_dev) {
 		_cleanup_(umh_fsv_found_free) struct umh_fsv_found on = { 0 };
 		if ((r = umh_fsv_mountpoint(f, fs->dirfd, &on, why, size)) < 0)
@@ -305,7 +307,7 @@ static int collect_bpf(struct umh_scan *s, const char *spec, const struct umh_fs
 						    "only the first is explained; explain its other mounts by device");
 				break;
 			}
-		elsewhere = true;
+		elsewhere = on.mounts[0].h.mnt_id;
 	} else {
 		s->fs_major = fs->major;
 		s->fs_minor = fs->minor;
@@ -315,7 +317,7 @@ static int collect_bpf(struct umh_scan *s, const char *spec, const struct umh_fs
 	if ((r = umh_fsv_by_dev(f, s->fs_major, s->fs_minor, &found, why, size)) < 0)
 		return r;
 	if (found.result.status == UMH_FSV_NO_SB)
-		return set_fs(s, spec, fs, false, elsewhere, NULL);
+		return set_fs(s, spec, fs, false, elsewhere, NULL, false);
 	if (found.result.status == UMH_FSV_TRUNCATED)
 		umh_report_add_skip(s->report, 0, 0, "mounts of the filesystem",
 				    "it has more than the walk goes through: what is listed is not all");
@@ -353,7 +355,7 @@ static int collect_bpf(struct umh_scan *s, const char *spec, const struct umh_fs
 	}
 	if (r < 0)
 		return r;
-	if ((r = set_fs(s, spec, fs, true, elsewhere, found.result.fstype)) < 0)
+	if ((r = set_fs(s, spec, fs, true, elsewhere, found.result.fstype, false)) < 0)
 		return r;
 	return add_mount_holders(s);
 }
@@ -366,7 +368,7 @@ static int collect_text(struct umh_scan *s, const char *spec, const struct umh_f
 	int r = umh_ns_tables_load(s, &tabs);
 	if (r < 0)
 		return r;
-	bool elsewhere = false;
+	uint64_t elsewhere = 0;
 	if (fs->have_dev) {
 		s->fs_major = fs->major;
 		s->fs_minor = fs->minor;
@@ -382,7 +384,7 @@ static int collect_text(struct umh_scan *s, const char *spec, const struct umh_f
 			return -EINVAL;
 		s->fs_major = major(mnt_fs_get_devno(on));
 		s->fs_minor = minor(mnt_fs_get_devno(on));
-		elsewhere = true;
+		elsewhere = (uint64_t)mnt_fs_get_id(on);
 	}
 	const char *fstype = NULL;
 	for (size_t i = 0; i < tabs.n; i++) {
@@ -409,7 +411,7 @@ static int collect_text(struct umh_scan *s, const char *spec, const struct umh_f
 	umh_report_add_skip(s->report, 0, 0, "mounts no namespace shows",
 			    "detached mounts (umount -l, open_tree, fsmount), overlays built on it and "
 			    "namespaces kept by no process are seen only by the kernel-side walk (BPF)");
-	if ((r = set_fs(s, spec, fs, s->n_mounts > 0, elsewhere, fstype)) < 0)
+	if ((r = set_fs(s, spec, fs, s->n_mounts > 0, elsewhere, fstype, true)) < 0)
 		return r;
 	return add_mount_holders(s);
 }

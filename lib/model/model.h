@@ -143,9 +143,14 @@ struct umh_namespace {
 struct umh_fs {
 	bool view;           /* this report is about a filesystem */
 	bool alive;          /* the kernel has a filesystem of that device */
-	bool elsewhere;      /* SPEC is a directory that is a mount point only in other namespaces */
+	bool elsewhere;      /* SPEC is a directory that is no mount point in our table but
+			      * is mounted on (ON_MNT_ID): in another namespace, or in ours
+			      * through another path */
+	bool partial;        /* found from the namespaces' mount tables only: mounts no
+			      * namespace shows (detached, an overlay's) were not seen */
 	unsigned int major, minor; /* its device (s_dev) */
 	uint64_t from_mnt_id; /* --fs: the mount SPEC named, 0 if none */
+	uint64_t on_mnt_id;   /* ELSEWHERE: the (first) mount on the directory */
 	char *spec;          /* as the user gave it */
 	char *device;        /* the block device SPEC resolved to, if one */
 	char *fstype;

@@ -134,9 +134,11 @@ static void encode(struct enc *e, enum umh_item type, const void *item)
 		put_int(e, fs->view);
 		put_int(e, fs->alive);
 		put_int(e, fs->elsewhere);
+		put_int(e, fs->partial);
 		put_int(e, fs->major);
 		put_int(e, fs->minor);
 		put_int(e, (int64_t)fs->from_mnt_id);
+		put_int(e, (int64_t)fs->on_mnt_id);
 		put_str(e, fs->spec);
 		put_str(e, fs->device);
 		put_str(e, fs->fstype);
@@ -346,9 +348,11 @@ static int decode(struct dec *d, uint32_t type, struct umh_report *r)
 		fs.view = get_int(d) != 0;
 		fs.alive = get_int(d) != 0;
 		fs.elsewhere = get_int(d) != 0;
+		fs.partial = get_int(d) != 0;
 		fs.major = (unsigned)get_int(d);
 		fs.minor = (unsigned)get_int(d);
 		fs.from_mnt_id = (uint64_t)get_int(d);
+		fs.on_mnt_id = (uint64_t)get_int(d);
 		fs.spec = get_str(d);
 		fs.device = get_str(d);
 		fs.fstype = get_str(d);

@@ -99,7 +99,8 @@ static void print_detached(FILE *out, const struct umh_report *r, const struct u
 	}
 	fputs("\n", out);
 	size_t nproc = umh_text_count_processes(r, m->id);
-	umh_text_processes(out, r, m->id, m->target);
+	/* Its path is its own root's: the remedies name it for what it is. */
+	umh_text_processes(out, r, m->id, m->role == UMH_ROLE_FS_ANON ? "the detached tree" : "the detached mount");
 	print_other_holders(out, r, m);
 	if (!nproc) {
 		bool other = false;
@@ -146,11 +147,17 @@ static void count_phrase(FILE *out, size_t n, const char *one, const char *many,
 void umh_report_print_fs_text(const struct umh_report *r, FILE *out)
 {
 	const struct umh_fs *fs = &r->fs;
-	if (fs->elsewhere) {
+	const struct umh_mount *on = fs->elsewhere ? umh_report_mount(r, fs->on_mnt_id) : NULL;
+	if (on && ours(r, on)) {
+		/* The same directory through another mount of its filesystem
+		 * (a bind mount of a parent): rmdir says EBUSY. */
 		esc(out, fs->spec);
-		fputs(" is not a mount point here, but is one in another mount namespace (rmdir and mount\n"
-		      "on it fail with EBUSY while it is):\n\n",
-		      out);
+		fputs(" is not a mount point, but the directory it names is one, at ", out);
+		esc(out, on->target);
+		fputs(" in this\nnamespace: rmdir of it fails with EBUSY until that is unmounted.\n\n", out);
+	} else if (fs->elsewhere) {
+		esc(out, fs->spec);
+		fputs(" is not a mount point here, but is one in another mount namespace.\n\n", out);
 	}
 	size_t here = 0, there = 0, detached = 0, kernel = 0, overlays = 0;
 	for (size_t i = 0; i < r->n_mounts; i++) {
@@ -167,8 +174,18 @@ void umh_report_print_fs_text(const struct umh_report *r, FILE *out)
 
 	esc(out, fs->source ? fs->source : fs->spec);
 	fputs(" (", out);
-	esc(out, fs->fstype ? fs->fstype : "?");
-	fprintf(out, ", device %u:%u)", fs->major, fs->minor);
+	if (fs->fstype) {
+		esc(out, fs->fstype);
+		fputs(", ", out);
+	}
+	fprintf(out, "device %u:%u)", fs->major, fs->minor);
+	if (!fs->alive && fs->partial) {
+		fputs(": not mounted in any mount namespace this scan could read; whether a detached\n"
+		      "mount or an overlay still keeps it cannot be seen without the kernel-side walk (BPF).\n",
+		      out);
+		umh_text_skips(out, r);
+		return;
+	}
 	if (!fs->alive) {
 		fputs(": no filesystem of this device is mounted or in use anywhere: it is released.\n", out);
 		umh_text_skips(out, r);
@@ -207,6 +224,10 @@ void umh_report_print_fs_text(const struct umh_report *r, FILE *out)
 		}
 	}
 	fputs("\nThe filesystem is released once all of these are gone.\n", out);
+	if (fs->elsewhere && !(on && ours(r, on)))
+		fputs("(Removing the directory here would unmount it there: since Linux 3.18 the kernel\n"
+		      "detaches other namespaces' mounts on a directory that is removed.)\n",
+		      out);
 	umh_text_skips(out, r);
 }
 

@@ -81,11 +81,15 @@ static void write_namespace(struct umh_json *j, const struct umh_namespace *ns)
 	umh_json_bool(j, "ours", ns->ours);
 	if (ns->anonymous)
 		umh_json_bool(j, "anonymous", true);
-	umh_json_uint(j, "processes", ns->n_processes);
-	umh_json_open_array(j, "pids", true);
-	for (uint32_t i = 0; i < ns->n_pids; i++)
-		umh_json_int(j, NULL, ns->pids[i]);
-	umh_json_close_array(j);
+	/* Our own namespace's processes are not counted: it is where explain
+	 * looks from. */
+	if (!ns->ours) {
+		umh_json_uint(j, "processes", ns->n_processes);
+		umh_json_open_array(j, "pids", true);
+		for (uint32_t i = 0; i < ns->n_pids; i++)
+			umh_json_int(j, NULL, ns->pids[i]);
+		umh_json_close_array(j);
+	}
 	umh_json_str(j, "comm", ns->comm);
 	umh_json_str(j, "cmdline", ns->cmdline);
 	umh_json_str(j, "cgroup", ns->cgroup);
@@ -121,6 +125,11 @@ static void write_filesystem(struct umh_json *j, const struct umh_fs *fs)
 	umh_json_str(j, "source", fs->source);
 	umh_json_bool(j, "alive", fs->alive);
 	umh_json_bool(j, "mount_point_elsewhere", fs->elsewhere);
+	if (fs->elsewhere)
+		umh_json_uint(j, "directory_mount_id", fs->on_mnt_id);
+	/* From the mount tables only (no BPF): detached mounts and overlays
+	 * were not seen, and "alive": false is not proof. */
+	umh_json_bool(j, "partial", fs->partial);
 	umh_json_close_object(j);
 }
 
