@@ -66,20 +66,48 @@ static bool ours(const struct umh_report *r, const struct umh_mount *m)
 	return ns ? ns->ours : !m->mntns;
 }
 
+/* Two mounts at one path of one namespace: stacked, or one under a mount
+ * of the namespace's root (systemd's services see their namespace through a
+ * copy of the tree moved over its root, and the first copy stays below). */
+static bool same_place(const struct umh_mount *a, const struct umh_mount *b)
+{
+	return a->role == UMH_ROLE_FS && b->role == UMH_ROLE_FS && a->mntns == b->mntns && a->target && b->target &&
+	       strcmp(a->target, b->target) == 0;
+}
+
 static void print_mount(FILE *out, const struct umh_report *r, const struct umh_mount *m)
 {
+	size_t twins = 0;
+	for (size_t i = 0; i < r->n_mounts; i++)
+		twins += &r->mounts[i] != m && same_place(&r->mounts[i], m);
 	fputs("\n  mounted at ", out);
 	esc(out, m->target);
-	fprintf(out, " (mount id %llu", (unsigned long long)m->id);
+	if (twins) {
+		fprintf(out, " %zu times (mount ids %llu", twins + 1, (unsigned long long)m->id);
+		for (size_t i = 0; i < r->n_mounts; i++)
+			if (&r->mounts[i] != m && same_place(&r->mounts[i], m))
+				fprintf(out, ", %llu", (unsigned long long)r->mounts[i].id);
+	} else {
+		fprintf(out, " (mount id %llu", (unsigned long long)m->id);
+	}
 	if (m->root && strcmp(m->root, "/") != 0) {
 		fputs(", showing ", out);
 		esc(out, m->root);
 		fputs(" of it", out);
 	}
 	fputs(")\n", out);
+	if (twins)
+		fputs("    (all but one lie under other mounts, where no path reaches them: ending the\n"
+		      "    namespace releases them all)\n",
+		      out);
 	print_namespace_line(out, r, m->mntns, "    ");
-	umh_text_processes(out, r, m->id, m->target);
-	print_other_holders(out, r, m);
+	for (size_t i = 0; i < r->n_mounts; i++) {
+		const struct umh_mount *t = &r->mounts[i];
+		if (t == m || same_place(t, m)) {
+			umh_text_processes(out, r, t->id, t->target);
+			print_other_holders(out, r, t);
+		}
+	}
 	struct umh_remedy rem[UMH_REMEDIES_MAX];
 	size_t n = umh_remedies_for_mount(r, ours(r, m) ? 0 : m->mntns, m->target, rem);
 	print_remedies(out, rem, n, "    ");
@@ -202,11 +230,15 @@ void umh_report_print_fs_text(const struct umh_report *r, FILE *out)
 		fputs("by the kernel itself", out);
 	fputs(".\n", out);
 
-	/* This namespace's mounts first, then the others', then the rest. */
+	/* This namespace's mounts first, then the others', then the rest;
+	 * mounts at one place of one namespace together. */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < r->n_mounts; i++) {
 			const struct umh_mount *m = &r->mounts[i];
-			if (m->role == UMH_ROLE_FS && ours(r, m) == (pass == 0))
+			bool seen = false;
+			for (size_t k = 0; k < i && !seen; k++)
+				seen = same_place(&r->mounts[k], m);
+			if (m->role == UMH_ROLE_FS && ours(r, m) == (pass == 0) && !seen)
 				print_mount(out, r, m);
 		}
 	for (size_t i = 0; i < r->n_mounts; i++) {

@@ -47,7 +47,7 @@ size_t umh_remedies_for_mount(const struct umh_report *r, uint64_t ns_inum, cons
 		snprintf(before, sizeof(before), "nsenter -t %d -m umount ", ns->pids[0]);
 		put_escaped(out[n].command, sizeof(out[n].command), before, path, NULL);
 		snprintf(out[n++].why, sizeof(out[0].why),
-			 "unmounts the copy in that namespace only (its own holders must let go first, or add -l)");
+			 "unmounts it in that namespace only; its own holders must let go first, or add -l");
 	}
 	if (is_service(ns->unit)) {
 		char before[96] = "";
