@@ -26,8 +26,19 @@ check_json "copy: the copy is listed among other mounts" "$json" \
 	"[.other_mounts[] | select(.role == \"propagated-copy\" and .namespace_pid > 0)] | length >= 1"
 check_contains "copy: text says the copy goes with it" "$text" "goes with it, and is held"
 check_contains "copy: remedy via nsenter" "$text" "nsenter -t"
+COPY_NS=$(readlink "/proc/$COPY_PID/ns/mnt" | tr -dc 0-9)
+check_contains "copy: its namespace, described" "$text" "in mount namespace mnt:[$COPY_NS] of pid $COPY_PID (holder)"
+check_json "copy: the namespace in JSON, and the remedy" "$json" \
+	"([.namespaces[] | select(.mount_namespace == $COPY_NS and (.pids | index($COPY_PID)))] | length == 1) and ([.holders[] | select(.kind == \"namespace-copy\" and .remedy == \"nsenter -t $COPY_PID -m umount $S/p/t\")] | length == 1)"
 out=$(umount "$S/p/t" 2>&1); rc=$?
 check_eq "copy: umount really fails" 32 "$rc"
+# The front end (our umount): util-linux's message, then the copy, named
+# with its namespace.
+mkdir -p "$S/bin" && ln -sf "$UMH" "$S/bin/umount"
+out=$("$S/bin/umount" "$S/p/t" 2>&1); rc=$?
+check_eq "copy: umount through the front end fails the same" 32 "$rc"
+check_contains "copy: ... and names the busy copy" "$out" "its copy at $S/p/t"
+check_contains "copy: ... with its namespace" "$out" "in mount namespace mnt:[$COPY_NS] of pid $COPY_PID (holder)"
 kill "$HOLDER_PID" "$COPY_PID" 2>/dev/null; wait "$HOLDER_PID" 2>/dev/null
 
 # The same with a private namespace: no propagation, so nothing blocks.
