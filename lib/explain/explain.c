@@ -250,8 +250,10 @@ static int explain_fs(const struct umh_explain_opts *o, struct umh_scan *s, stru
 		return fail(s->report, -EINVAL, "%s: not mounted", o->spec);
 	}
 	char why[384] = "";
+	int64_t t = umh_now_ns();
 	enter_phase(o, o->no_bpf ? UMH_PHASE_SCAN : UMH_PHASE_BPF, o->no_bpf ? "scan" : "bpf");
 	ret = umh_collect_fs(s, o->spec, &fs, !o->no_bpf, why, sizeof(why));
+	umh_scan_debug_time("the filesystem's mounts", &t);
 	if (ret == -EINVAL) {
 		umh_ns_set_free(&s->namespaces);
 		free(s->mounts);
@@ -266,6 +268,7 @@ static int explain_fs(const struct umh_explain_opts *o, struct umh_scan *s, stru
 	 * be held (a loop device on a detached mount): look anyway. */
 	if (ret >= 0 && (r->fs.alive || r->fs.partial))
 		ret = scan_holders(o, s, false);
+	umh_scan_debug_time("their holders", &t);
 	if (ret >= 0 && !r->fs.alive && r->n_holders) {
 		struct umh_fs alive = r->fs;
 		alive.alive = true;
@@ -274,6 +277,7 @@ static int explain_fs(const struct umh_explain_opts *o, struct umh_scan *s, stru
 	enter_phase(o, UMH_PHASE_SCAN, "scan");
 	if (ret >= 0)
 		ret = umh_ns_set_report(s->procfd, &s->namespaces, s->report);
+	umh_scan_debug_time("their namespaces", &t);
 	return summarize(o, s, ret, start);
 }
 
@@ -337,16 +341,21 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 
 	/* BPF (the copies, the process scan, the open ledger) where the
 	 * kernel lets us: the only phase that holds CAP_BPF. */
+	int64_t t = umh_now_ns();
+	umh_scan_debug_time("setup", &t);
 	enter_phase(o, o->no_bpf ? UMH_PHASE_SCAN : UMH_PHASE_BPF, o->no_bpf ? "scan" : "bpf");
 	char why[384] = "";
 	if (ret >= 0)
 		ret = umh_collect_copies(&s, !o->no_bpf, why, sizeof(why));
+	umh_scan_debug_time("copies", &t);
 	if (ret >= 0)
 		note_text_path(o, &s, why);
 	if (ret >= 0)
 		ret = scan_holders(o, &s, true);
+	umh_scan_debug_time("holders", &t);
 	if (ret >= 0)
 		ret = add_held_copies(&s);
+	umh_scan_debug_time("held copies", &t);
 	if (ret >= 0) {
 		if (o->no_bpf)
 			snprintf(s.refs.why, sizeof(s.refs.why), "it is read with BPF, and --no-bpf was given");

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "model/mounttab.h"
@@ -70,6 +71,15 @@ const struct umh_scan_mount *umh_scan_mount_for_path(const struct umh_scan *s, c
 {
 	struct libmnt_fs *fs = umh_mounttab_for_path(s->table, path);
 	return fs ? umh_scan_lookup(s, (uint64_t)mnt_fs_get_id(fs)) : NULL;
+}
+
+void umh_scan_debug_time(const char *what, int64_t *t)
+{
+	const char *dbg = getenv("UMOUNT_HELPER_DEBUG");
+	int64_t now = umh_now_ns();
+	if (dbg && strstr(dbg, "time"))
+		fprintf(stderr, "umount-helper: debug: explain: %s %.1f ms\n", what, (double)(now - *t) / 1e6);
+	*t = now;
 }
 
 bool umh_scan_out_of_time(struct umh_scan *s)

@@ -82,6 +82,10 @@ int umh_scan_uring_fdinfo(struct umh_scan *s, const char *fdinfo, int32_t tid, i
 /* The inode of /proc/PID/ns/mnt (PID may be "self"). */
 int umh_read_mntns(int procfd, const char *pid, uint64_t *ns);
 
+/* With UMOUNT_HELPER_DEBUG=time: prints how long WHAT took since *T, and
+ * sets *T to now. */
+void umh_scan_debug_time(const char *what, int64_t *t);
+
 /* True once the time budget is spent (and remembered: every later call
  * agrees). */
 bool umh_scan_out_of_time(struct umh_scan *s);

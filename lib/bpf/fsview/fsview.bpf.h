@@ -209,10 +209,16 @@ __noinline int umh_fsv_emit(__u64 m_ptr, __u32 kind, __u64 extra, __u32 extra2)
 	if (kids && kids != &m->mnt_mounts)
 		r->flags |= UMH_FSV_F_HAS_CHILDREN;
 
-	/* Where it is mounted, up to the top of its own namespace. */
+	/* Where it is mounted: in our namespace, as we see it (up to our
+	 * root: a chrooted reader sees paths from there, as d_path and /proc
+	 * do); in another, up to the top of that namespace, which is where
+	 * `nsenter -m` puts a process. */
 	struct dentry *mnt_root = BPF_CORE_READ(m, mnt.mnt_root);
 	__u32 off = sizeof(*r);
-	struct umh_pathbuf *p = umh_walk_path_in(0, mnt_root, &m->mnt, NULL);
+	struct task_struct *me = (void *)bpf_get_current_task();
+	struct path root = { .dentry = BPF_CORE_READ(me, fs, root.dentry), .mnt = BPF_CORE_READ(me, fs, root.mnt) };
+	bool ours = (__u64)BPF_CORE_READ(m, mnt_ns) == (__u64)BPF_CORE_READ(me, nsproxy, mnt_ns);
+	struct umh_pathbuf *p = umh_walk_path_in(0, mnt_root, &m->mnt, ours ? &root : NULL);
 	if (p) {
 		if (p->complete)
 			r->flags |= UMH_FSV_F_PATH_COMPLETE;
