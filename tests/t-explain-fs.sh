@@ -15,9 +15,11 @@ ln -s "$UMH" "$S/bin/umount"
 FRONTEND=$S/bin/umount
 
 # new_fs NAME: an ext4 filesystem on a loop device, mounted at $S/NAME;
-# sets DEV, MNT and MAJMIN.
+# sets DEV, MNT, MAJMIN and LABEL.
 new_fs() {
-	truncate -s 16M "$S/$1.img" && mkfs.ext4 -q -L "umh-$1-$$" "$S/$1.img" || return 1
+	# (ext4 keeps 16 bytes of a label.)
+	LABEL=u$$-${1:0:7}
+	truncate -s 16M "$S/$1.img" && mkfs.ext4 -q -L "$LABEL" "$S/$1.img" || return 1
 	DEV=$(losetup -f --show "$S/$1.img") || return 1
 	at_exit "losetup -d $DEV"
 	MNT=$S/$1
@@ -55,7 +57,7 @@ check_json "sleeper: remedy in JSON" "$json" \
 	"[.holders[] | select(.kind == \"mount\")][0].remedy == \"nsenter -t $NSP -m umount $MNT\""
 check_contains "sleeper: text names the namespace and its process" "$text" "in mount namespace mnt:[$(ns_of $NSP)] of pid $NSP (sleep)"
 check_contains "sleeper: text remedy" "$text" "→ nsenter -t $NSP -m umount $MNT"
-for spec in "LABEL=umh-sleeper-$$" "$MAJMIN" "UUID=$(blkid -s UUID -o value "$DEV")"; do
+for spec in "LABEL=$LABEL" "$MAJMIN" "UUID=$(blkid -s UUID -o value "$DEV")"; do
 	json=$("$UMH" explain --json "$spec"); rc=$?
 	check_eq "sleeper: explain $spec exits 32" 32 "$rc"
 	check_json "sleeper: explain $spec finds the same mount" "$json" \

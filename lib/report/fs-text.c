@@ -27,6 +27,13 @@ static bool is_mount_kind(const struct umh_holder *h)
 	return h->kind == UMH_KIND_FS_MOUNT || h->kind == UMH_KIND_OVERLAY_LAYER;
 }
 
+/* Held by the filesystem, whichever mount it was opened through: printed
+ * once, after the mounts. */
+static bool is_fs_level(const struct umh_holder *h)
+{
+	return !h->pid && (h->kind == UMH_KIND_LOOP || h->kind == UMH_KIND_SWAP);
+}
+
 static void print_remedies(FILE *out, const struct umh_remedy *rem, size_t n, const char *indent)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -55,7 +62,7 @@ static void print_other_holders(FILE *out, const struct umh_report *r, const str
 {
 	for (size_t i = 0; i < r->n_holders; i++) {
 		const struct umh_holder *h = &r->holders[i];
-		if (h->mnt_id == m->id && umh_text_is_kernel_kind(h) && !is_mount_kind(h))
+		if (h->mnt_id == m->id && umh_text_is_kernel_kind(h) && !is_mount_kind(h) && !is_fs_level(h))
 			umh_text_kernel_holder(out, r, h, m->target);
 	}
 }
@@ -104,7 +111,7 @@ static void print_mount(FILE *out, const struct umh_report *r, const struct umh_
 	for (size_t i = 0; i < r->n_mounts; i++) {
 		const struct umh_mount *t = &r->mounts[i];
 		if (t == m || same_place(t, m)) {
-			umh_text_processes(out, r, t->id, t->target);
+			umh_text_print_processes(out, r, true, t->id, t->target);
 			print_other_holders(out, r, t);
 		}
 	}
@@ -126,9 +133,9 @@ static void print_detached(FILE *out, const struct umh_report *r, const struct u
 		esc(out, m->root);
 	}
 	fputs("\n", out);
-	size_t nproc = umh_text_count_processes(r, m->id);
+	size_t nproc = umh_text_count_processes(r, true, m->id);
 	/* Its path is its own root's: the remedies name it for what it is. */
-	umh_text_processes(out, r, m->id, m->role == UMH_ROLE_FS_ANON ? "the detached tree" : "the detached mount");
+	umh_text_print_processes(out, r, true, m->id, m->role == UMH_ROLE_FS_ANON ? "the detached tree" : "the detached mount");
 	print_other_holders(out, r, m);
 	if (!nproc) {
 		bool other = false;
@@ -197,7 +204,7 @@ void umh_report_print_fs_text(const struct umh_report *r, FILE *out)
 	for (size_t i = 0; i < r->n_holders; i++) {
 		const struct umh_holder *h = &r->holders[i];
 		overlays += h->kind == UMH_KIND_OVERLAY_LAYER;
-		kernel += !h->pid && (h->kind == UMH_KIND_LOOP || h->kind == UMH_KIND_SWAP);
+		kernel += is_fs_level(h);
 	}
 
 	esc(out, fs->source ? fs->source : fs->spec);
@@ -250,7 +257,7 @@ void umh_report_print_fs_text(const struct umh_report *r, FILE *out)
 		const struct umh_holder *h = &r->holders[i];
 		if (h->kind == UMH_KIND_OVERLAY_LAYER)
 			print_overlay(out, r, h);
-		else if (!h->pid && (h->kind == UMH_KIND_LOOP || h->kind == UMH_KIND_SWAP)) {
+		else if (is_fs_level(h)) {
 			fputc('\n', out);
 			umh_text_kernel_holder(out, r, h, fs->spec);
 		}

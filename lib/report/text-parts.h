@@ -1,5 +1,6 @@
-/* Pieces of the text report (text.c) that the filesystem view (fs-text.c)
- * prints too.  Not for other layers. */
+/* The pieces of the text report: the holders (text-holders.c), which the
+ * report of one mount (text.c) and of a filesystem (fs-text.c) both print.
+ * Not for other layers. */
 #pragma once
 
 #include <stdbool.h>
@@ -9,10 +10,12 @@
 
 #include "model/model.h"
 
-/* The processes that hold mount MNT_ID, each with its references and a
- * remedy that names TARGET. */
-void umh_text_processes(FILE *out, const struct umh_report *r, uint64_t mnt_id, const char *target);
-size_t umh_text_count_processes(const struct umh_report *r, uint64_t mnt_id);
+/* The processes that hold mount MNT_ID (0: any) and block (BLOCKING) or do
+ * not, each with its references and, when blocking, a remedy that names
+ * TARGET; and how many there are. */
+void umh_text_print_processes(FILE *out, const struct umh_report *r, bool blocking, uint64_t mnt_id,
+			      const char *target);
+size_t umh_text_count_processes(const struct umh_report *r, bool blocking, uint64_t mnt_id);
 /* One holder that is not a process (loop device, swap file, ...). */
 void umh_text_kernel_holder(FILE *out, const struct umh_report *r, const struct umh_holder *h, const char *target);
 bool umh_text_is_kernel_kind(const struct umh_holder *h);
