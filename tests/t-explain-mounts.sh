@@ -30,6 +30,11 @@ COPY_NS=$(readlink "/proc/$COPY_PID/ns/mnt" | tr -dc 0-9)
 check_contains "copy: its namespace, described" "$text" "in mount namespace mnt:[$COPY_NS] of pid $COPY_PID (holder)"
 check_json "copy: the namespace in JSON, and the remedy" "$json" \
 	"([.namespaces[] | select(.mount_namespace == $COPY_NS and (.pids | index($COPY_PID)))] | length == 1) and ([.holders[] | select(.kind == \"namespace-copy\" and .remedy == \"nsenter -t $COPY_PID -m umount $S/p/t\")] | length == 1)"
+# The same found from every namespace's mountinfo, where BPF is not used.
+json=$("$UMH" explain --json --no-bpf "$S/p/t"); rc=$?
+check_eq "copy, --no-bpf: explain exits 32" 32 "$rc"
+check_json "copy, --no-bpf: the same copy, held, in the same namespace" "$json" \
+	"([.holders[] | select(.kind == \"namespace-copy\" and .object == \"$S/p/t\" and .mount_namespace == $COPY_NS)] | length == 1) and ([.namespaces[] | select(.mount_namespace == $COPY_NS)] | length == 1)"
 out=$(umount "$S/p/t" 2>&1); rc=$?
 check_eq "copy: umount really fails" 32 "$rc"
 # The front end (our umount): util-linux's message, then the copy, named
