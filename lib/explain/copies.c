@@ -111,7 +111,7 @@ static int copies_bpf(struct umh_scan *s, const struct target *t, char *why, siz
 	for (size_t i = 0; i < found.n_tasks; i++) {
 		struct umh_namespace *ns = umh_ns_set_find(&s->namespaces, found.tasks[i].ns_inum);
 		if (ns && !ns->ours)
-			umh_ns_note_pid(ns, found.tasks[i].pid);
+			umh_ns_note_pid(ns, found.tasks[i].pid, found.tasks[i].comm);
 	}
 	for (size_t i = 0; i < found.n_mounts; i++) {
 		const struct umh_fsv_mnt *c = &found.mounts[i];

@@ -209,7 +209,7 @@ static int gather_namespaces(struct umh_scan *s, struct umh_fsv *f, struct umh_f
 	for (size_t i = 0; i < found->n_tasks; i++) {
 		struct umh_namespace *ns = umh_ns_set_find(set, found->tasks[i].ns_inum);
 		if (ns && !ns->ours)
-			umh_ns_note_pid(ns, found->tasks[i].pid);
+			umh_ns_note_pid(ns, found->tasks[i].pid, found->tasks[i].comm);
 	}
 	/* A namespace with no process: an nsfs mount of it keeps it, or a
 	 * descriptor on it. */

@@ -43,10 +43,12 @@ struct umh_namespace *umh_ns_set_add_pids(struct umh_ns_set *set, const struct u
 	ns->n_processes = from->n_processes;
 	ns->n_pids = from->n_pids;
 	memcpy(ns->pids, from->pids, sizeof(ns->pids));
+	if (from->comm && !ns->comm && !(ns->comm = strdup(from->comm)))
+		return NULL;
 	return ns;
 }
 
-void umh_ns_note_pid(struct umh_namespace *ns, int32_t pid)
+void umh_ns_note_pid(struct umh_namespace *ns, int32_t pid, const char *comm)
 {
 	ns->n_processes++;
 	/* The lowest pids, in order: the oldest processes, mostly. */
@@ -63,6 +65,10 @@ void umh_ns_note_pid(struct umh_namespace *ns, int32_t pid)
 		i--;
 	}
 	ns->pids[i] = pid;
+	if (i == 0) {
+		free(ns->comm);
+		ns->comm = comm ? strdup(comm) : NULL;
+	}
 }
 
 void umh_ns_set_free(struct umh_ns_set *set)
@@ -72,26 +78,6 @@ void umh_ns_set_free(struct umh_ns_set *set)
 	free(set->v);
 	set->v = NULL;
 	set->n = 0;
-}
-
-int umh_ns_set_pids_procfs(int procfd, struct umh_ns_set *set)
-{
-	_cleanup_free_ int32_t *pids = NULL;
-	size_t n;
-	int r = umh_list_pids(procfd, &pids, &n);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		char path[64], link[64];
-		uint64_t inum;
-		snprintf(path, sizeof(path), "%d/ns/mnt", pids[i]);
-		if (umh_readlink(procfd, path, link, sizeof(link)) < 0 || sscanf(link, "mnt:[%" SCNu64 "]", &inum) != 1)
-			continue; /* gone, or not ours to see */
-		struct umh_namespace *ns = inum != set->ours ? umh_ns_set_find(set, inum) : NULL;
-		if (ns)
-			umh_ns_note_pid(ns, pids[i]);
-	}
-	return 0;
 }
 
 /* --- who runs the processes -------------------------------------------------- */
@@ -173,8 +159,68 @@ static char *unit_settings(const char *root, const char *unit)
 	return buf;
 }
 
+/* What was learned of a unit once, for every namespace of its processes:
+ * a host with hundreds of namespaces has a handful of units. */
+struct unit_facts {
+	char *unit;
+	char pidns[64];
+	int32_t manager_pid;
+	char *settings;
+	bool known;
+};
+
+struct unit_cache {
+	struct unit_facts *v;
+	size_t n;
+};
+
+static void unit_cache_free(struct unit_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].unit);
+		free(c->v[i].settings);
+	}
+	free(c->v);
+}
+
+/* The systemd that runs UNIT for process PID (ours, or a container's: the
+ * first process of the pid namespace, when that is systemd), and what in
+ * its files gives it a namespace of its own. */
+static struct unit_facts *unit_facts(int procfd, int32_t pid, const char *unit, struct unit_cache *c)
+{
+	char path[64], pidns[64] = "";
+	snprintf(path, sizeof(path), "%d/ns/pid", pid);
+	umh_readlink(procfd, path, pidns, sizeof(pidns));
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->v[i].unit, unit) == 0 && strcmp(c->v[i].pidns, pidns) == 0)
+			return &c->v[i];
+	struct unit_facts *v = reallocarray(c->v, c->n + 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	c->v = v;
+	struct unit_facts *f = &v[c->n];
+	*f = (struct unit_facts){ .unit = strdup(unit) };
+	if (!f->unit)
+		return NULL;
+	snprintf(f->pidns, sizeof(f->pidns), "%s", pidns);
+	c->n++;
+	int32_t init = pidns_init(procfd, pid);
+	char root[64] = "";
+	if (init > 1) {
+		if (!is_systemd(procfd, init))
+			return f;
+		f->manager_pid = init;
+		snprintf(root, sizeof(root), "/proc/%d/root", init);
+	} else if (init != 1 || !is_systemd(procfd, 1)) {
+		return f; /* no systemd runs it */
+	}
+	f->known = true;
+	f->settings = unit_settings(root, unit);
+	return f;
+}
+
 /* Unit, cgroup, container, and the unit's settings, for process PID. */
-static int describe_cgroup(int procfd, int32_t pid, struct umh_namespace *ns)
+static int describe_cgroup(int procfd, int32_t pid, struct umh_namespace *ns, struct unit_cache *cache)
 {
 	char path[64], file[8192], cg[4096], unit[512], container[256];
 	snprintf(path, sizeof(path), "%d/cgroup", pid);
@@ -188,19 +234,14 @@ static int describe_cgroup(int procfd, int32_t pid, struct umh_namespace *ns)
 		return 0;
 	if (!(ns->unit = strdup(unit)))
 		return -ENOMEM;
-	/* The systemd that runs it: ours, or a container's (the first
-	 * process of the pid namespace, when that is systemd). */
-	int32_t init = pidns_init(procfd, pid);
-	char root[64] = "";
-	if (init > 1 || (init == 1 && !is_systemd(procfd, 1))) {
-		if (!is_systemd(procfd, init))
-			return 0;
-		ns->manager_pid = init;
-		snprintf(root, sizeof(root), "/proc/%d/root", init);
-	} else if (init != 1) {
-		return 0;
+	struct unit_facts *f = unit_facts(procfd, pid, unit, cache);
+	if (!f)
+		return -ENOMEM;
+	if (f->known) {
+		ns->manager_pid = f->manager_pid;
+		if (f->settings && !(ns->unit_settings = strdup(f->settings)))
+			return -ENOMEM;
 	}
-	ns->unit_settings = unit_settings(root, unit);
 	return 0;
 }
 
@@ -214,35 +255,47 @@ static char *comm_of(int procfd, int32_t pid)
 	return strdup(comm);
 }
 
-static int describe(int procfd, struct umh_namespace *ns)
+/* A command line of at most UMH_MAX_CMDLINE bytes, arguments joined by
+ * spaces. */
+static char *cmdline_of(int procfd, int32_t pid)
+{
+	char path[64], buf[UMH_MAX_CMDLINE + 1];
+	snprintf(path, sizeof(path), "%d/cmdline", pid);
+	ssize_t n = umh_read_small(procfd, path, buf, sizeof(buf));
+	if (n <= 0)
+		return NULL;
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+/* Only what a namespace needs: a few reads each (a host has hundreds). */
+static int describe(int procfd, struct umh_namespace *ns, struct unit_cache *cache)
 {
 	if (ns->kept_pid && !ns->kept_comm)
 		ns->kept_comm = comm_of(procfd, ns->kept_pid);
 	if (!ns->n_pids || ns->ours)
 		return 0;
 	int32_t pid = ns->pids[0];
-	char dir[32];
-	snprintf(dir, sizeof(dir), "%d", pid);
-	_cleanup_close_ int dirfd = openat(procfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return 0; /* gone meanwhile */
-	struct umh_process p;
-	if (umh_describe_process(dirfd, pid, &p) == 0) {
-		ns->comm = TAKE_PTR(p.comm);
-		ns->cmdline = TAKE_PTR(p.cmdline);
-	}
-	umh_process_clear(&p);
-	return describe_cgroup(procfd, pid, ns);
+	if (!ns->comm)
+		ns->comm = comm_of(procfd, pid);
+	ns->cmdline = cmdline_of(procfd, pid);
+	return describe_cgroup(procfd, pid, ns, cache);
 }
 
 int umh_ns_set_report(int procfd, struct umh_ns_set *set, struct umh_report *r)
 {
-	for (size_t i = 0; i < set->n; i++) {
-		int ret = describe(procfd, &set->v[i]);
+	struct unit_cache cache = { 0 };
+	int ret = 0;
+	for (size_t i = 0; i < set->n && ret >= 0; i++) {
+		ret = describe(procfd, &set->v[i], &cache);
 		if (ret == 0)
 			ret = umh_report_add_namespace(r, &set->v[i]);
-		if (ret < 0)
-			return ret;
 	}
-	return 0;
+	unit_cache_free(&cache);
+	return ret;
 }

@@ -5,8 +5,8 @@
  * it, what keeps it alive (an nsfs mount of it, a descriptor on it).
  *
  * The collectors gather namespaces into a set as they find mounts, note
- * their processes (from the BPF walk, or from /proc), then describe them
- * and add them to the report. */
+ * their processes (from the BPF walk, or from every namespace's table:
+ * nstables.h), then describe them and add them to the report. */
 #pragma once
 
 #include <stdbool.h>
@@ -28,11 +28,9 @@ struct umh_namespace *umh_ns_set_find(const struct umh_ns_set *set, uint64_t inu
 /* Adds FROM's namespace to SET with the processes noted in it; NULL when
  * out of memory. */
 struct umh_namespace *umh_ns_set_add_pids(struct umh_ns_set *set, const struct umh_namespace *from);
-/* Counts process PID in NS, keeping the lowest UMH_NS_PIDS pids. */
-void umh_ns_note_pid(struct umh_namespace *ns, int32_t pid);
-/* Notes, for every namespace of SET, the processes in it, by reading every
- * /proc/PID/ns/mnt (where no BPF walk found them). */
-int umh_ns_set_pids_procfs(int procfd, struct umh_ns_set *set);
+/* Counts process PID in NS, keeping the lowest UMH_NS_PIDS pids, and the
+ * command name COMM (NULL: read later) of the lowest. */
+void umh_ns_note_pid(struct umh_namespace *ns, int32_t pid, const char *comm);
 /* Describes every namespace of SET (see above) and adds it to R. */
 int umh_ns_set_report(int procfd, struct umh_ns_set *set, struct umh_report *r);
 void umh_ns_set_free(struct umh_ns_set *set);

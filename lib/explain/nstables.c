@@ -23,7 +23,7 @@ void umh_ns_tables_note(const struct umh_ns_tables *t, struct umh_ns_set *set)
 	for (size_t i = 0; i < t->n_members; i++) {
 		struct umh_namespace *ns = umh_ns_set_find(set, t->members[i].ns);
 		if (ns && !ns->ours)
-			umh_ns_note_pid(ns, t->members[i].pid);
+			umh_ns_note_pid(ns, t->members[i].pid, NULL);
 	}
 }
 
