@@ -60,20 +60,19 @@ static void print_headline(FILE *out, const struct umh_report *r, const struct u
 		if (!r->holders[i].pid && umh_holder_blocks(r, &r->holders[i]))
 			nkind[r->holders[i].kind]++;
 
+	/* Processes first, then the other kinds in their headline order. */
 	struct {
 		size_t n;
 		const char *one, *many;
-	} parts[] = {
-		{ nproc, "process", "processes" },
-		{ nkind[UMH_KIND_CHILD_MOUNT], "child mount", "child mounts" },
-		{ nkind[UMH_KIND_NAMESPACE_COPY], "busy copy in another namespace", "busy copies in other namespaces" },
-		{ nkind[UMH_KIND_LOOP], "loop device", "loop devices" },
-		{ nkind[UMH_KIND_SWAP], "swap file", "swap files" },
-		{ nkind[UMH_KIND_BINFMT], "binfmt_misc interpreter", "binfmt_misc interpreters" },
-		{ nkind[UMH_KIND_NFSD_EXPORT], "nfsd export", "nfsd exports" },
-		{ nkind[UMH_KIND_KERNEL_OPEN], "file opened inside the kernel", "files opened inside the kernel" },
-		{ nkind[UMH_KIND_SCM_INFLIGHT], "descriptor in flight", "descriptors in flight" },
-	};
+	} parts[1 + _UMH_KIND_MAX] = { { nproc, "process", "processes" } };
+	for (int k = 0; k < _UMH_KIND_MAX; k++) {
+		const struct umh_kind_info *info = umh_kind_info(k);
+		if (info->headline_rank && info->headline_rank <= _UMH_KIND_MAX) {
+			parts[info->headline_rank].n = nkind[k];
+			parts[info->headline_rank].one = info->one;
+			parts[info->headline_rank].many = info->many;
+		}
+	}
 	size_t last = 0;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (parts[i].n)
