@@ -241,9 +241,8 @@ static void note_text_path(const struct umh_explain_opts *o, struct umh_scan *s,
 static int explain_fs(const struct umh_explain_opts *o, struct umh_scan *s, struct libmnt_fs *mounted, int found,
 		      int64_t start)
 {
-	struct umh_fs_spec fs;
+	_cleanup_(umh_fs_spec_close) struct umh_fs_spec fs = { .dirfd = -1 };
 	int ret = umh_fs_identify(s, o->spec, mounted, &fs);
-	_cleanup_close_ int dirfd = fs.dirfd;
 	if (ret < 0) {
 		if (found == -ENOENT || ret == -ENOENT)
 			return fail(s->report, -ENOENT, "%s: no such file or directory", o->spec);

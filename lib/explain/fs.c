@@ -64,6 +64,13 @@ static void name_from_table(struct libmnt_table *tb, struct umh_fs_spec *out)
 	}
 }
 
+void umh_fs_spec_close(struct umh_fs_spec *spec)
+{
+	if (spec->dirfd >= 0)
+		close(spec->dirfd);
+	spec->dirfd = -1;
+}
+
 int umh_fs_identify(struct umh_scan *s, const char *spec, struct libmnt_fs *mounted, struct umh_fs_spec *out)
 {
 	*out = (struct umh_fs_spec){ .dirfd = -1 };
@@ -263,11 +270,14 @@ static int add_overlay(struct umh_scan *s, const struct umh_fsv_found *found, co
 	if (o->h.ns_state != UMH_FSV_NS_ATTACHED)
 		return 0; /* an overlay unmounted lazily: its own holders keep it */
 	const struct umh_fsv_mnt *layer = by_cookie(found, o->h.extra);
-	char detail[128];
+	/* The holder pins the layer's private mount (MNT_ID); the overlay's
+	 * own mount, whose namespace the remedy needs, is named in DETAIL by
+	 * its id (report/remedy.c finds it among the report's mounts). */
+	char detail[160];
 	if (o->h.extra2 == 0)
-		snprintf(detail, sizeof(detail), "its upper layer");
+		snprintf(detail, sizeof(detail), "its upper layer, overlay mount id %u", o->h.mnt_id);
 	else
-		snprintf(detail, sizeof(detail), "its lower layer %u", o->h.extra2);
+		snprintf(detail, sizeof(detail), "its lower layer %u, overlay mount id %u", o->h.extra2, o->h.mnt_id);
 	struct umh_holder h = {
 		.kind = UMH_KIND_OVERLAY_LAYER,
 		.mnt_id = layer ? layer->h.mnt_id : 0,
@@ -276,11 +286,6 @@ static int add_overlay(struct umh_scan *s, const struct umh_fsv_found *found, co
 		.object = o->path,
 		.detail = detail,
 	};
-	/* The overlay mount itself, by id, goes in the detail's place of a
-	 * process: the report finds it among the mounts. */
-	char id[160];
-	snprintf(id, sizeof(id), "%s, overlay mount id %u", detail, o->h.mnt_id);
-	h.detail = id;
 	return umh_report_add_holder(s->report, &h);
 }
 

@@ -30,9 +30,11 @@ struct umh_fs_spec {
 /* What SPEC names as a filesystem: MOUNTED (the mount it named in our
  * table, for --fs), a device, a tag, MAJ:MIN, or a directory.  Returns 0,
  * -ENOENT when nothing has that name, -EINVAL when it names no filesystem
- * (a plain file, an unknown tag).  Closes nothing: the caller owns
- * OUT->dirfd. */
+ * (a plain file, an unknown tag).  The caller closes OUT->dirfd
+ * (umh_fs_spec_close). */
 int umh_fs_identify(struct umh_scan *s, const char *spec, struct libmnt_fs *mounted, struct umh_fs_spec *out);
+/* Closes SPEC's directory, if it has one. */
+void umh_fs_spec_close(struct umh_fs_spec *spec);
 
 /* Every mount of the filesystem into S (and the report), their namespaces,
  * and the holders that are mounts: "mount" for each mount in a namespace,
