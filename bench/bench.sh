@@ -35,7 +35,8 @@
 # people do today to find the namespaces that keep a filesystem (grep -l
 # over every /proc/PID/mountinfo, findmnt -N in each namespace lsns lists,
 # fuser -m), each with how many of the namespaces and holders it found;
-# and explain's time against its time with no namespace but ours.
+# and explain's time against its time on a mount no other namespace has a
+# copy of, measured in the same rounds.
 #
 #   bench/bench.sh [--quick] [--procs N] [--fds M] [--reps R] [--each H]
 #                  [--scale "N1 N2 ..."] [--scale-reps R] [--slow SECONDS]
@@ -96,12 +97,12 @@ if [ -z "${UMH_BENCH_NS:-}" ]; then
 fi
 
 # --- cleanup, by pid ------------------------------------------------------------
-FARM_PID= NSFARM_PID= LOOP= W=
+FARM_PID= NSFARM_PIDS= LOOP= W=
 stop_nsfarm() {
-	[ -n "$NSFARM_PID" ] || return 0
-	kill -TERM "$NSFARM_PID" 2>/dev/null # it kills its processes by pid, then exits
-	wait "$NSFARM_PID" 2>/dev/null
-	NSFARM_PID=
+	local p
+	for p in $NSFARM_PIDS; do kill -TERM "$p" 2>/dev/null; done # each kills its processes by pid, then exits
+	for p in $NSFARM_PIDS; do wait "$p" 2>/dev/null; done
+	NSFARM_PIDS=
 }
 stop_farm() {
 	[ -n "$FARM_PID" ] || return 0
@@ -419,19 +420,19 @@ if [ "$HELPER" = 1 ]; then
 fi
 
 # --- 4. mount namespaces -----------------------------------------------------------------
-# start_nsfarm MOUNTS NAMESPACES: the scenario (bench/nsfarm); sets NS_T
-# (the target), NS_HOLDERS (" PID PID "), NS_WANT (the namespaces with a
-# mount of the target: ours and every other) and SETUP_MS.
+# start_nsfarm NAME MOUNTS NAMESPACES: a scenario (bench/nsfarm) in $W/NAME;
+# sets NS_T (the target), NS_HOLDERS (" PID PID "), NS_WANT (the namespaces
+# with a mount of the target: ours and every other) and SETUP_MS.
 start_nsfarm() {
-	local t0=$(date +%s%N) dir=$W/ns
+	local t0=$(date +%s%N) dir=$W/$1 pid
 	rm -rf "$dir" && mkdir -p "$dir" || return 1
-	"$NSFARM" "$dir/manifest" "$dir/top" "$1" "$2" &
-	NSFARM_PID=$!
+	"$NSFARM" "$dir/manifest" "$dir/top" "$2" "$3" &
+	pid=$!
+	NSFARM_PIDS+=" $pid"
 	while [ ! -e "$dir/manifest" ]; do
-		if ! kill -0 "$NSFARM_PID" 2>/dev/null; then
-			wait "$NSFARM_PID" 2>/dev/null
-			NSFARM_PID=
-			echo "bench: the namespace farm ($1 mounts, $2 namespaces) did not start" >&2
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null
+			echo "bench: the namespace farm ($2 mounts, $3 namespaces) did not start" >&2
 			return 1
 		fi
 		sleep 0.05
@@ -439,10 +440,11 @@ start_nsfarm() {
 	SETUP_MS=$((($(date +%s%N) - t0) / 1000000))
 	NS_T=$(sed -n 's/^target //p' "$dir/manifest")
 	NS_HOLDERS=" $(awk '$1 == "holder" || $1 == "copy-holder" { printf "%s ", $2 }' "$dir/manifest")"
-	NS_WANT=$(($2 + 1))
+	NS_WANT=$(($3 + 1))
 }
 NS_TOOLS=(nsbpf nsprocfs nsfs grep findmnt fuser)
 declare -A NS_NAME=(
+	[base]="umount-helper explain, no namespace"
 	[nsbpf]="umount-helper explain"
 	[nsprocfs]="umount-helper explain --no-bpf"
 	[nsfs]="umount-helper explain --fs"
@@ -452,6 +454,7 @@ declare -A NS_NAME=(
 )
 ns_command() { # KEY: sets CMD
 	case $1 in
+	base) CMD=("$UMH" "${UMH_ARGS[@]}" "$NS_BASE_T") ;;
 	nsbpf) CMD=("$UMH" "${UMH_ARGS[@]}" "$NS_T") ;;
 	nsprocfs) CMD=("$UMH" "${UMH_ARGS[@]}" --no-bpf "$NS_T") ;;
 	nsfs) CMD=("$UMH" "${UMH_ARGS[@]}" --fs "$NS_T") ;;
@@ -467,7 +470,7 @@ ns_count() {
 	local key=$1 out=$2 p
 	NS_FOUND=- NS_HELD=-
 	case $key in
-	nsbpf | nsprocfs)
+	nsbpf | nsprocfs | base)
 		NS_FOUND=$((1 + $(jq '[.other_mounts[] | select(.role == "propagated-copy")] | length' "$out" 2>/dev/null || echo -1)))
 		;;
 	nsfs)
@@ -488,63 +491,63 @@ ns_count() {
 		;;
 	esac
 }
-# ns_measure KEY ROUNDS: appends to NS_WALLS[KEY] etc.
+# ns_measure KEY: one run; appends to NS_WALLS[KEY] etc.
 declare -A NS_WALLS NS_CPUS NS_FOUNDS NS_HELDS NS_ST
 ns_measure() {
-	local key=$1 r line wall rss st cpu
+	local key=$1 line wall rss st cpu
 	ns_command "$key"
-	for ((r = 0; r < $2; r++)); do
-		line=$("$MEASURE" "$OUT/$key" "${CMD[@]}") || return 1
-		read -r wall rss st cpu <<<"$line"
-		ns_count "$key" "$OUT/$key"
-		NS_WALLS[$key]+="$wall " NS_CPUS[$key]+="$cpu " NS_FOUNDS[$key]+="$NS_FOUND " NS_HELDS[$key]+="$NS_HELD "
-		NS_ST[$key]=$st
-	done
+	line=$("$MEASURE" "$OUT/$key" "${CMD[@]}") || return 1
+	read -r wall rss st cpu <<<"$line"
+	ns_count "$key" "$OUT/$key"
+	NS_WALLS[$key]+="$wall " NS_CPUS[$key]+="$cpu " NS_FOUNDS[$key]+="$NS_FOUND " NS_HELDS[$key]+="$NS_HELD "
+	NS_ST[$key]=$st
 }
+ns_reset() { NS_WALLS=() NS_CPUS=() NS_FOUNDS=() NS_HELDS=() NS_ST=(); }
 if [ "$NS" = 1 ]; then
 	echo
-	# The baseline: the same mounts, no namespace but ours.
-	start_nsfarm "$NS_MOUNTS" 0 || exit 1
-	base_setup=$SETUP_MS
-	NS_WALLS=() NS_CPUS=() NS_FOUNDS=() NS_HELDS=()
-	ns_measure nsbpf 1 # warm-up
-	NS_WALLS=() NS_CPUS=() NS_FOUNDS=() NS_HELDS=()
-	ns_measure nsbpf "$REPS"
-	ns_base=$(median_of "${NS_WALLS[nsbpf]}") ns_base_cpu=$(median_of "${NS_CPUS[nsbpf]}")
-	result "ns base mounts=$NS_MOUNTS namespaces=0 median_us=$ns_base cpu_us=$ns_base_cpu"
-	stop_nsfarm
-	start_nsfarm "$NS_MOUNTS" "$NS_COUNT" || exit 1
+	# Both scenarios at once, taking turns, so that a change of load hits
+	# both alike: the namespaces first, then the baseline's mounts, which
+	# those namespaces (made before them) do not have a copy of.
+	start_nsfarm ns "$NS_MOUNTS" "$NS_COUNT" || exit 1
+	ns_setup=$SETUP_MS
+	start_nsfarm base "$NS_MOUNTS" 0 || exit 1
+	NS_BASE_T=$NS_T
+	NS_T=$(sed -n 's/^target //p' "$W/ns/manifest")
+	NS_HOLDERS=" $(awk '$1 == "holder" || $1 == "copy-holder" { printf "%s ", $2 }' "$W/ns/manifest")"
+	NS_WANT=$((NS_COUNT + 1))
 	echo "Mount namespaces: $(fmt_int "$NS_MOUNTS") mounts, and $(fmt_int "$NS_COUNT") more mount namespaces that each hold a copy"
-	echo "  of them ($(fmt_int $((NS_MOUNTS * (NS_COUNT + 1)))) mounts in all; set up in $(ms $((SETUP_MS * 1000))) ms, not timed)."
-	echo "  The target $NS_T is held by a process here, and its copy by one in another namespace."
-	echo "  $(plural "$REPS" "timed run") of each after a warm-up, taking turns; load average $(loadavg)"
+	echo "  of them ($(fmt_int $((NS_MOUNTS * (NS_COUNT + 1)))) mounts in all; set up in $(ms $((ns_setup * 1000))) ms, not timed)."
+	echo "  The target is held by a process here, and its copy by one in another namespace.  Beside it, the"
+	echo "  baseline: as many mounts again, made after the namespaces, so that none has a copy of them."
+	echo "  $(plural "$REPS" "timed run") of each after a warm-up, all taking turns; load average $(loadavg)"
 	echo
-	NS_WALLS=() NS_CPUS=() NS_FOUNDS=() NS_HELDS=() NS_ST=()
-	for t in "${NS_TOOLS[@]}"; do ns_measure "$t" 1; done # warm-up
-	NS_WALLS=() NS_CPUS=() NS_FOUNDS=() NS_HELDS=()
+	ns_reset
+	for t in base "${NS_TOOLS[@]}"; do ns_measure "$t"; done # warm-up
+	ns_reset
 	for ((r = 1; r <= REPS; r++)); do
-		for t in "${NS_TOOLS[@]}"; do ns_measure "$t" 1; done
+		for t in base "${NS_TOOLS[@]}"; do ns_measure "$t"; done
 	done
-	printf '%-36s %9s %9s %9s %11s %8s\n' "" "wall ms" "wall ms" "CPU ms" "namespaces" "holders"
-	printf '%-36s %9s %9s %9s %11s %8s\n' tool min median median "found" "found"
-	for t in "${NS_TOOLS[@]}"; do
+	printf '%-38s %9s %9s %9s %11s %8s\n' "" "wall ms" "wall ms" "CPU ms" "namespaces" "holders"
+	printf '%-38s %9s %9s %9s %11s %8s\n' tool min median median "found" "found"
+	for t in base "${NS_TOOLS[@]}"; do
 		med=$(median_of "${NS_WALLS[$t]}") min=$(min_of "${NS_WALLS[$t]}") cpu=$(median_of "${NS_CPUS[$t]}")
 		f=$(tr ' ' '\n' <<<"${NS_FOUNDS[$t]}" | grep . | sort -n | head -n 1)
 		h=$(tr ' ' '\n' <<<"${NS_HELDS[$t]}" | grep . | sort -n | head -n 1)
-		printf '%-36s %9s %9s %9s %11s %8s\n' "${NS_NAME[$t]}" "$(ms "$min")" "$(ms "$med")" "$(ms "$cpu")" \
-			"$([ "$f" = - ] && echo - || echo "$f/$NS_WANT")" "$([ "$h" = - ] && echo - || echo "$h/2")"
-		result "ns $t mounts=$NS_MOUNTS namespaces=$NS_COUNT min_us=$min median_us=$med cpu_us=$cpu found_ns=$f want_ns=$NS_WANT found_holders=$h want_holders=2 status=${NS_ST[$t]}"
+		want=$NS_WANT
+		[ "$t" = base ] && want=1
+		printf '%-38s %9s %9s %9s %11s %8s\n' "${NS_NAME[$t]}" "$(ms "$min")" "$(ms "$med")" "$(ms "$cpu")" \
+			"$([ "$f" = - ] && echo - || echo "$f/$want")" "$([ "$h" = - ] && echo - || echo "$h/2")"
+		[ "$t" = base ] && result "ns base mounts=$NS_MOUNTS namespaces=0 min_us=$min median_us=$med cpu_us=$cpu found_ns=$f want_ns=1 status=${NS_ST[$t]}"
+		[ "$t" = base ] || result "ns $t mounts=$NS_MOUNTS namespaces=$NS_COUNT min_us=$min median_us=$med cpu_us=$cpu found_ns=$f want_ns=$NS_WANT found_holders=$h want_holders=2 status=${NS_ST[$t]}"
 	done
-	ns_now=$(median_of "${NS_WALLS[nsbpf]}")
+	ns_base=$(median_of "${NS_WALLS[base]}") ns_base_cpu=$(median_of "${NS_CPUS[base]}")
+	ns_now=$(median_of "${NS_WALLS[nsbpf]}") ns_now_cpu=$(median_of "${NS_CPUS[nsbpf]}")
 	echo
-	echo "umount-helper explain of the held mount: $(ms "$ns_base") ms with no namespace but ours (set up in" \
-		"$(ms $((base_setup * 1000))) ms), $(ms "$ns_now") ms with $(fmt_int "$NS_COUNT") more: $(ratio "$ns_now" "$ns_base")" \
-		"(CPU: $(ms "$ns_base_cpu") ms, $(ms "$(median_of "${NS_CPUS[nsbpf]}")") ms)."
-	echo "namespaces found: of the $NS_WANT with a mount of the target (a copy, or ours); holders: the process here and"
+	echo "umount-helper explain of the held mount, with $(fmt_int "$NS_COUNT") more namespaces against none: wall" \
+		"$(ratio "$ns_now" "$ns_base") ($(ms "$ns_now") ms, $(ms "$ns_base") ms), CPU $(ratio "$ns_now_cpu" "$ns_base_cpu")" \
+		"($(ms "$ns_now_cpu") ms, $(ms "$ns_base_cpu") ms)."
+	echo "namespaces found: of those with a mount of the target (a copy, or ours); holders: the process here and"
 	echo "the one in the copy's namespace (the least of all runs).  load average after: $(loadavg)"
-	ns_now_cpu=$(median_of "${NS_CPUS[nsbpf]}")
-	echo "(CPU time: $(ratio "$ns_now_cpu" "$ns_base_cpu"); on a loaded machine the wall time says little, the CPU time still"
-	echo "says what the work cost.)"
 	result "ns ratio base_us=$ns_base now_us=$ns_now base_cpu_us=$ns_base_cpu now_cpu_us=$ns_now_cpu"
 	stop_nsfarm
 fi
