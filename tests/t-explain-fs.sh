@@ -84,6 +84,8 @@ check_json "lazy: held by the process's cwd" "$json" \
 	"(.other_mounts[] | select(.role == \"detached\").mount_id) as \$m | [.holders[] | select(.kind == \"cwd\" and .pid == $LAZY and .mount_id == \$m)] | length == 1"
 check_contains "lazy: text says detached" "$text" "a detached mount (mount id"
 check_contains "lazy: text remedy" "$text" "kill $LAZY"
+check_json "lazy: the JSON remedy names the detached mount, not its root" "$json" \
+	"[.holders[] | select(.kind == \"cwd\")][0].remedy == \"make it leave the detached mount, or end it: kill $LAZY\""
 kill "$LAZY"; wait "$LAZY" 2>/dev/null
 wait_for "! \"\$UMH\" explain \"$DEV\" >/dev/null"
 gone lazy "$DEV"

@@ -135,7 +135,7 @@ static void print_detached(FILE *out, const struct umh_report *r, const struct u
 	fputs("\n", out);
 	size_t nproc = umh_text_count_processes(r, true, m->id);
 	/* Its path is its own root's: the remedies name it for what it is. */
-	umh_text_print_processes(out, r, true, m->id, m->role == UMH_ROLE_FS_ANON ? "the detached tree" : "the detached mount");
+	umh_text_print_processes(out, r, true, m->id, umh_remedy_target(m));
 	print_other_holders(out, r, m);
 	if (!nproc) {
 		bool other = false;

@@ -206,7 +206,7 @@ static const char *process_remedy(struct process_remedies *pr, const struct umh_
 			continue;
 		if (!pr->v[g].remedy)
 			pr->v[g].remedy = umh_process_remedy(&pr->v[g].holds, umh_report_process(r, h->pid), h->pid,
-							     m->target);
+							     umh_remedy_target(m));
 		return pr->v[g].remedy;
 	}
 	return NULL;

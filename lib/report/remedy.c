@@ -121,6 +121,15 @@ size_t umh_remedies(const struct umh_report *r, const struct umh_holder *h, stru
 	}
 }
 
+const char *umh_remedy_target(const struct umh_mount *m)
+{
+	if (m->role == UMH_ROLE_FS_DETACHED)
+		return "the detached mount";
+	if (m->role == UMH_ROLE_FS_ANON)
+		return "the detached tree";
+	return m->target;
+}
+
 void umh_namespace_print(FILE *out, const struct umh_namespace *ns)
 {
 	if (ns->ours) {

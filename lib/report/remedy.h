@@ -33,6 +33,11 @@ size_t umh_remedies(const struct umh_report *r, const struct umh_holder *h, stru
  * one), whatever holds it: the same as a "mount" holder's. */
 size_t umh_remedies_for_mount(const struct umh_report *r, uint64_t ns_inum, const char *path, struct umh_remedy *out);
 
+/* How remedies name mount M: its mount point, or for a mount in no
+ * namespace (whose path is only its own root) what it is: "the detached
+ * mount", "the detached tree". */
+const char *umh_remedy_target(const struct umh_mount *m);
+
 /* NS in a few words, written to OUT: "pid 1234 (sleep) and 2 more
  * processes; unit foo.service (PrivateTmp=yes); container docker 3f2a...",
  * or what keeps it when no process is in it.  Names are escaped. */
