@@ -48,6 +48,12 @@ out=$("$S/bin/umount" "$S/p/t" 2>&1); rc=$?
 check_eq "copy: umount through the front end fails the same" 32 "$rc"
 check_contains "copy: ... and names the busy copy" "$out" "its copy at $S/p/t"
 check_contains "copy: ... with its namespace" "$out" "in mount namespace mnt:[$COPY_NS] of pid $COPY_PID (holder)"
+# And our helper as umount.tmpfs, as util-linux's umount runs it.
+ln -sf "$UMH" "$S/bin/umount.tmpfs"
+out=$("$S/bin/umount.tmpfs" "$S/p/t" 2>&1); rc=$?
+check_eq "copy: the helper fails the same" 32 "$rc"
+check_contains "copy: ... and names the copy with its namespace" "$out" "in mount namespace mnt:[$COPY_NS] of pid $COPY_PID (holder)"
+check "copy: ... and the target is still mounted" findmnt -n --mountpoint "$S/p/t"
 kill "$HOLDER_PID" "$COPY_PID" 2>/dev/null; wait "$HOLDER_PID" 2>/dev/null
 
 # The same with a private namespace: no propagation, so nothing blocks.
