@@ -40,6 +40,13 @@
 /* After losing systemd (daemon-reexec closes its private connections),
  * try again this often. */
 #define SD_RETRY_NS (5LL * 1000000000)
+/* A call's event is sent when it returns, which can be after the table
+ * change is seen (the kernel waits for an RCU grace period first): a
+ * mount gone with no call yet waits this long for one. */
+#define CALL_WAIT_NS (100LL * 1000000)
+/* Calls held back by the rate bound are looked at once a second, and said
+ * at most this often. */
+#define RATE_SAY_NS (10LL * 1000000000)
 
 struct pending {
 	struct umh_wevent ev;
@@ -50,6 +57,7 @@ struct umh_watch {
 	struct umh_watch_cfg cfg;
 	FILE *out;
 	int procfd, mi_fd, pidfd, sigfd, jfd;
+	int ns_fd;              /* the watched mount namespace */
 	pid_t ns_pid;           /* -N PID */
 	uint64_t mntns;
 	char ns_desc[PATH_MAX]; /* what is watched, for people: escaped */
@@ -79,6 +87,9 @@ struct umh_watch {
 
 	uint64_t unmounts;
 	uint64_t lost_said;     /* calls lost (ring buffer or list full), as last said */
+	uint64_t rate_said;     /* calls held back by the rate bound, as last said */
+	int64_t rate_check_ns;  /* ... when to look again */
+	int64_t rate_said_ns;   /* ... and when it was last said */
 	bool stdout_gone;
 	bool stdout_is_journal; /* under systemd: the events go to the journal as entries of their own */
 	char stop_reason[128];
@@ -162,8 +173,13 @@ static void lifecycle(struct umh_watch *w, const char *event)
 	umh_json_str(&j, "systemd", w->sd ? w->sdw.where : NULL);
 	umh_json_str(&j, "systemd_why", w->sd ? NULL : w->sd_why);
 	if (strcmp(event, "watch-stop") == 0) {
+		uint64_t st[UMH_USTAT_N] = { 0 };
+		if (w->bpf)
+			umh_umount_trace_stats(&w->trace, st);
 		umh_json_uint(&j, "unmounts", w->unmounts);
 		umh_json_uint(&j, "calls_lost", w->lost_said);
+		umh_json_uint(&j, "calls_rate_limited", st[UMH_USTAT_RATE]);
+		umh_json_uint(&j, "calls_filtered", st[UMH_USTAT_OTHER_RESULT] + st[UMH_USTAT_OTHER_NS]);
 		umh_json_str(&j, "reason", w->stop_reason);
 	}
 	umh_json_close_object(&j);
@@ -409,6 +425,28 @@ static void on_job(struct umh_sdw *s, const struct umh_sdw_job *job, void *userd
 
 /* --- the mount table ----------------------------------------------------------------- */
 
+/* A call's event comes when it returns, maybe after its table change was
+ * seen: while a mount gone has no candidate call, wait a little for one
+ * (CALL_WAIT_NS at most; only a mount that went without any call, such
+ * as one the kernel expired, costs the whole wait). */
+static void wait_for_calls(struct umh_watch *w, const struct umh_wmount *gone, size_t n, const struct umh_wtable *now)
+{
+	int64_t end = now_ns(CLOCK_BOOTTIME) + CALL_WAIT_NS;
+	for (;;) {
+		struct umh_wmatch_in in = {
+			.calls = &w->calls,
+			.mntns = w->mntns,
+			.table = now,
+			.now_boot_ns = now_ns(CLOCK_BOOTTIME),
+		};
+		int64_t left = end - in.now_boot_ns;
+		if (umh_wmatch_unexplained(&in, gone, n) == 0 || left <= 0)
+			return;
+		if (umh_umount_trace_poll(&w->trace, (int)((left + 999999) / 1000000)) < 0)
+			return;
+	}
+}
+
 static int table_changed(struct umh_watch *w)
 {
 	struct umh_wtable now;
@@ -434,6 +472,8 @@ static int table_changed(struct umh_watch *w)
 				 target ? target : "", fstype ? fstype : "", now.v[i].id);
 		}
 	}
+	if (n_gone && w->bpf)
+		wait_for_calls(w, gone, n_gone, &now);
 	if (n_gone) {
 		_cleanup_free_ struct umh_wevent *evs = calloc(n_gone, sizeof(*evs));
 		struct umh_wmatch_in in = {
@@ -474,6 +514,29 @@ static void say_lost(struct umh_watch *w)
 	w->lost_said = lost;
 }
 
+/* Calls the rate bound held back (umount.h): said when there were more,
+ * at most every RATE_SAY_NS (a flood goes on: a line a second of it would
+ * be a flood of its own), and at the END. */
+static void say_rate_limited(struct umh_watch *w, bool end)
+{
+	uint64_t st[UMH_USTAT_N];
+	int64_t now = now_ns(CLOCK_BOOTTIME);
+	if (!w->bpf || (!end && now < w->rate_check_ns))
+		return;
+	w->rate_check_ns = now + 1000000000LL;
+	if ((!end && w->rate_said_ns && now - w->rate_said_ns < RATE_SAY_NS) ||
+	    umh_umount_trace_stats(&w->trace, st) < 0 || st[UMH_USTAT_RATE] == w->rate_said)
+		return;
+	w->rate_said_ns = now;
+	char clock[16];
+	uint64_t n = st[UMH_USTAT_RATE] - w->rate_said;
+	note_line(w, "%s %" PRIu64 " umount call%s over the rate bound (%d a second for one uid, %d for root's failures) "
+		     "%s not traced\n",
+		  umh_format_clock(real_us(), clock, sizeof(clock)), n, n == 1 ? "" : "s", UMH_UMOUNT_RATE_USER,
+		  UMH_UMOUNT_RATE_ROOT, n == 1 ? "was" : "were");
+	w->rate_said = st[UMH_USTAT_RATE];
+}
+
 /* Successful umount calls here that no table change showed. */
 static void orphans(struct umh_watch *w, bool all)
 {
@@ -495,10 +558,17 @@ static void orphans(struct umh_watch *w, bool all)
 
 /* --- setup ------------------------------------------------------------------------------ */
 
+/* A successful call is kept for matching; a failed one (EBUSY) removed
+ * nothing. */
 static int on_bpf_event(void *ctx, void *data, size_t size)
 {
 	struct umh_watch *w = ctx;
-	umh_wcalls_add_event(&w->calls, data, size);
+	struct umh_wcall call;
+	if (umh_wcalls_read_event(&w->calls, data, size, &call) <= 0)
+		return 0;
+	if (call.ret == 0)
+		umh_wcalls_keep(&w->calls, &call);
+	umh_wcall_clear(&call);
 	return 0;
 }
 
@@ -516,6 +586,7 @@ static int open_namespace(struct umh_watch *w, char *err, size_t size)
 			return r;
 		}
 		w->mntns = st.st_ino;
+		w->ns_fd = openat(w->procfd, "self/ns/mnt", O_RDONLY | O_CLOEXEC);
 		snprintf(w->ns_desc, sizeof(w->ns_desc), "this mount namespace");
 		return 0;
 	}
@@ -532,6 +603,7 @@ static int open_namespace(struct umh_watch *w, char *err, size_t size)
 			return r;
 		}
 		w->mntns = st.st_ino;
+		w->ns_fd = openat(w->procfd, name, O_RDONLY | O_CLOEXEC);
 		w->ns_pid = (pid_t)pid;
 		/* When that process ends, its namespace may end: stop then. */
 		w->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
@@ -571,6 +643,7 @@ static int open_namespace(struct umh_watch *w, char *err, size_t size)
 		return -e;
 	}
 	w->mntns = st.st_ino;
+	w->ns_fd = fcntl(nsfd, F_DUPFD_CLOEXEC, 3);
 	snprintf(w->ns_desc, sizeof(w->ns_desc), "the mount namespace %s", shown);
 	return 0;
 }
@@ -642,7 +715,7 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 		return -ENOMEM;
 	w->cfg = *cfg;
 	w->out = cfg->out ? cfg->out : stdout;
-	w->procfd = w->mi_fd = w->pidfd = w->sigfd = w->jfd = -1;
+	w->procfd = w->mi_fd = w->pidfd = w->sigfd = w->jfd = w->ns_fd = -1;
 	w->rec.dirfd = -1;
 	w->pending = calloc(UMH_WATCH_MAX_PENDING, sizeof(*w->pending));
 	if (!w->pending) {
@@ -694,9 +767,10 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 		snprintf(err, size, "out of memory");
 		goto fail;
 	}
+	w->calls.mntns = w->mntns;
 	char why[512] = "--no-bpf was given";
 	if (!cfg->no_bpf)
-		w->bpf = umh_umount_trace_start(&w->trace, on_bpf_event, w, why, sizeof(why)) >= 0;
+		w->bpf = umh_umount_trace_start(&w->trace, w->ns_fd, on_bpf_event, w, why, sizeof(why)) >= 0;
 	if (!w->bpf)
 		snprintf(w->bpf_why, sizeof(w->bpf_why), "umount calls are not traced: %s", why);
 
@@ -822,6 +896,7 @@ int umh_watch_run(struct umh_watch *w)
 		}
 		retry_systemd(w);
 		say_lost(w);
+		say_rate_limited(w, false);
 		orphans(w, false);
 		flush_pending(w, false);
 		umh_wcalls_expire(&w->calls, now_ns(CLOCK_BOOTTIME), CALLS_KEEP_NS);
@@ -853,6 +928,7 @@ int umh_watch_run(struct umh_watch *w)
 		table_changed(w);
 	orphans(w, true);
 	flush_pending(w, true);
+	say_rate_limited(w, true);
 	char clock[16];
 	note_line(w, "%s stopped (%s): %" PRIu64 " unmount%s seen.\n", umh_format_clock(real_us(), clock, sizeof(clock)),
 		 w->stop_reason, w->unmounts, w->unmounts == 1 ? "" : "s");
@@ -873,7 +949,7 @@ void umh_watch_close(struct umh_watch *w)
 		umh_sdw_close(&w->sdw);
 	umh_wrecord_close(&w->rec);
 	umh_wtable_free(&w->table);
-	int fds[] = { w->procfd, w->mi_fd, w->pidfd, w->sigfd, w->jfd };
+	int fds[] = { w->procfd, w->mi_fd, w->pidfd, w->sigfd, w->jfd, w->ns_fd };
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

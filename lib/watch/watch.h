@@ -13,7 +13,9 @@
  * always reported, with what is known.  Memory is bounded: the calls kept
  * (UMH_WCALLS_MAX), the events waiting for systemd's cause
  * (UMH_WATCH_MAX_PENDING), systemd's jobs (UMH_SDW_JOBS), the record on
- * disk (max_events).  Nothing under a mount point is ever looked up. */
+ * disk (max_events); and the work: the kernel side sends only the calls
+ * that matter, within a rate bound per account (umount.h).  Nothing under
+ * a mount point is ever looked up. */
 #pragma once
 
 #include <stdbool.h>
