@@ -6,7 +6,7 @@
 # the watcher still says who did it, loses no call, and its CPU stays low.
 # The kernel side keeps the failures other than EBUSY, and the successes
 # that cannot reach the watched table, to itself; nobody's EBUSY calls are
-# rate-bounded.
+# rate-bounded, and examined within nobody's allowance.
 . "$(dirname "$0")/lib.sh"
 enter_private_ns "$@"
 new_scratch
@@ -16,7 +16,7 @@ RETRY=$FIX/umount-retry
 chmod 755 "$S"
 
 W_STATE=$S/state
-"$UMH" watch -v --state-dir "$W_STATE" --no-journal >"$S/w.out" 2>"$S/w.err" &
+"$UMH" watch -v --state-dir "$W_STATE" --no-journal --explain-timeout 20 >"$S/w.out" 2>"$S/w.err" &
 W_PID=$!
 STARTED_PIDS+=("$W_PID")
 wait_for "grep -q '^  record:' '$S/w.out' 2>/dev/null" 100 || diag "watch did not start: $(cat "$S/w.err")"
@@ -51,6 +51,8 @@ diag "the watcher's CPU during the ${FLOOD_S} s flood: $((c1 - c0)) ticks ($HZ a
 [ -s "$S/f2.err" ] && diag "nobody's EBUSY loop: $(cat "$S/f2.err")"
 check "the watcher's CPU during the flood: under 0.5 s for $((FLOOD_S - 1)) s" test $((c1 - c0)) -lt $((HZ / 2))
 
+# nobody's failures on its own busy mount: rate-bounded, bursts, and at most
+# its allowance of examinations.
 sleep 2
 kill -TERM "$W_PID"
 wait "$W_PID"
@@ -62,4 +64,11 @@ check_json "the flood stayed in the kernel: millions of calls filtered there, no
 check_json "nobody's EBUSY calls beyond 50 a second were held back" "$stop" '.calls_rate_limited >= 1000'
 n=$(grep -c "umount calls over the rate bound (50 a second for one uid, 100 for root's failures) were not traced" "$S/w.out")
 check "... and the watcher said so, once or twice, not a line per call or per second ($n)" test "$n" -ge 1 -a "$n" -le 2
+mine=$(jq -c 'select(.event == "failed-unmount" and .target == "/mnt" and .caller.uid == 65534 and .caller.comm == "umount-retry")' \
+	"$W_STATE/events.jsonl")
+diag "nobody's bursts: $(jq -c '{attempts, state, examined, not_traced_at_most}' <<<"$mine")"
+check "nobody's EBUSY loop: written as one burst or a few (one per 10 s it lasts)" \
+	test "$(grep -c . <<<"$mine")" -ge 1 -a "$(grep -c . <<<"$mine")" -le 3
+check_json "... counted, over its rate bound, examined in its own namespace" "$(head -n 1 <<<"$mine")" \
+	'.rate_limited == true and .attempts <= 400 and .examined == true and .mount.source == "nobodys" and .mount.mntns != .mntns'
 finish

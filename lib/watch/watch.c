@@ -29,6 +29,7 @@
 #include "systemd/watch.h"
 #include "watch/calls.h"
 #include "watch/event.h"
+#include "watch/failed.h"
 #include "watch/match.h"
 #include "watch/mounts.h"
 #include "watch/record.h"
@@ -68,6 +69,7 @@ struct umh_watch {
 	char bpf_why[640];
 	struct umh_umount_trace trace;
 	struct umh_wcalls calls;
+	struct umh_wfailed failed;
 
 	struct umh_sd_where sdw_where;
 	bool sd;
@@ -172,11 +174,13 @@ static void lifecycle(struct umh_watch *w, const char *event)
 	umh_json_str(&j, "bpf_why", w->bpf ? NULL : w->bpf_why);
 	umh_json_str(&j, "systemd", w->sd ? w->sdw.where : NULL);
 	umh_json_str(&j, "systemd_why", w->sd ? NULL : w->sd_why);
+	umh_json_bool(&j, "failures_examined", w->bpf && w->failed.examine);
 	if (strcmp(event, "watch-stop") == 0) {
 		uint64_t st[UMH_USTAT_N] = { 0 };
 		if (w->bpf)
 			umh_umount_trace_stats(&w->trace, st);
 		umh_json_uint(&j, "unmounts", w->unmounts);
+		umh_json_uint(&j, "failed_unmounts", w->failed.entries);
 		umh_json_uint(&j, "calls_lost", w->lost_said);
 		umh_json_uint(&j, "calls_rate_limited", st[UMH_USTAT_RATE]);
 		umh_json_uint(&j, "calls_filtered", st[UMH_USTAT_OTHER_RESULT] + st[UMH_USTAT_OTHER_NS]);
@@ -257,6 +261,35 @@ static void emit(struct umh_watch *w, struct umh_wevent *ev)
 	record_line(w, line);
 	if (strcmp(ev->type, "unmount") == 0)
 		w->unmounts++;
+}
+
+/* A burst of failed unmounts: its sentence and the examination's report on
+ * stdout (or its JSON line), an entry in the journal, a line in the
+ * record. */
+static void emit_failure(void *userdata, const struct umh_wburst *burst, const struct umh_wfailure *e, bool final)
+{
+	struct umh_watch *w = userdata;
+	(void)final;
+	char clock[16];
+	if (w->stdout_is_journal && w->jfd >= 0)
+		; /* the same journal gets the entry below, with its fields */
+	else if (w->cfg.json)
+		out_line(w, "%s\n", e->line);
+	else {
+		out_line(w, "%s %s\n", umh_format_clock(burst->last_real_us, clock, sizeof(clock)), e->sentence);
+		/* The report, indented under its sentence. */
+		for (const char *p = e->text; p && *p;) {
+			size_t n = strcspn(p, "\n");
+			out_line(w, "  %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
+	if (w->jfd >= 0) {
+		int r = umh_wfailure_journal(w->jfd, burst, e);
+		if (r < 0 && w->cfg.verbose)
+			fprintf(stderr, "umount-helper: watch: cannot write to the journal: %s\n", strerror(-r));
+	}
+	record_line(w, e->line);
 }
 
 /* --- systemd: the cause of a stop ------------------------------------------------ */
@@ -558,16 +591,20 @@ static void orphans(struct umh_watch *w, bool all)
 
 /* --- setup ------------------------------------------------------------------------------ */
 
-/* A successful call is kept for matching; a failed one (EBUSY) removed
- * nothing. */
+/* A successful call is kept for matching (and ends a burst of failures
+ * on its target); a failed one (EBUSY) goes to the failures. */
 static int on_bpf_event(void *ctx, void *data, size_t size)
 {
 	struct umh_watch *w = ctx;
 	struct umh_wcall call;
 	if (umh_wcalls_read_event(&w->calls, data, size, &call) <= 0)
 		return 0;
-	if (call.ret == 0)
+	if (call.ret == 0) {
+		umh_wfailed_unmounted(&w->failed, &call, real_us());
 		umh_wcalls_keep(&w->calls, &call);
+	} else {
+		umh_wfailed_call(&w->failed, &call, now_ns(CLOCK_BOOTTIME), real_us());
+	}
 	umh_wcall_clear(&call);
 	return 0;
 }
@@ -768,6 +805,23 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 		goto fail;
 	}
 	w->calls.mntns = w->mntns;
+	struct stat own;
+	w->failed = (struct umh_wfailed){
+		.own_mntns = fstatat(w->procfd, "self/ns/mnt", &own, 0) == 0 ? own.st_ino : 0,
+		.examine = !cfg->no_explain,
+		.budget_ns = cfg->explain_budget_ns ? cfg->explain_budget_ns : UMH_WFAILED_BUDGET_NS,
+		.procfd = w->procfd,
+		.watched_mntns = w->mntns,
+		.watched_ns_fd = w->ns_fd,
+		.calls = &w->calls,
+		.trace = &w->trace,
+		.emit = emit_failure,
+		.userdata = w,
+	};
+	if ((r = umh_wfailed_init(&w->failed)) < 0) {
+		snprintf(err, size, "out of memory");
+		goto fail;
+	}
 	char why[512] = "--no-bpf was given";
 	if (!cfg->no_bpf)
 		w->bpf = umh_umount_trace_start(&w->trace, w->ns_fd, on_bpf_event, w, why, sizeof(why)) >= 0;
@@ -777,6 +831,13 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 	/* The first line: what is watched, and with what. */
 	note_line(w, "Watching %s (mnt:[%" PRIu64 "], %zu mounts) for unmounts.\n", w->ns_desc, w->mntns, w->table.n);
 	note_line(w, "  callers: %s\n", w->bpf ? "traced (umount system call tracepoints)" : w->bpf_why);
+	if (!w->bpf)
+		note_line(w, "  failed unmounts: not seen (umount calls are not traced)\n");
+	else if (w->failed.examine)
+		note_line(w, "  failed unmounts: EBUSY, in any mount namespace, examined there within %.1f s\n",
+			 (double)w->failed.budget_ns / 1e9);
+	else
+		note_line(w, "  failed unmounts: EBUSY, in any mount namespace, counted but not examined (--no-explain)\n");
 	if (w->sd)
 		note_line(w, "  systemd: asked at %s when it stops a mount unit\n", w->sdw.where);
 	else
@@ -833,7 +894,7 @@ int umh_watch_run(struct umh_watch *w)
 	int ret = 0;
 	bool sd_more = false; /* systemd messages read but not handled yet */
 	for (;;) {
-		struct pollfd pfd[8];
+		struct pollfd pfd[9];
 		size_t n = 0, i_sig, i_mi, i_bpf = SIZE_MAX, i_pid = SIZE_MAX;
 		i_sig = n;
 		pfd[n++] = (struct pollfd){ .fd = w->sigfd, .events = POLLIN };
@@ -847,6 +908,8 @@ int umh_watch_run(struct umh_watch *w)
 			i_pid = n;
 			pfd[n++] = (struct pollfd){ .fd = w->pidfd, .events = POLLIN };
 		}
+		if (umh_wfailed_fd(&w->failed) >= 0)
+			pfd[n++] = (struct pollfd){ .fd = umh_wfailed_fd(&w->failed), .events = POLLIN };
 		if (w->sd)
 			n += umh_sdw_pollfds(&w->sdw, &pfd[n]);
 
@@ -855,6 +918,7 @@ int umh_watch_run(struct umh_watch *w)
 			wait = w->pending[0].deadline_ns - now;
 		if (end && end - now < wait)
 			wait = end - now;
+		wait = umh_wfailed_wait_ns(&w->failed, now, wait);
 		if (sd_more)
 			wait = 0;
 		if (wait < 0)
@@ -895,6 +959,7 @@ int umh_watch_run(struct umh_watch *w)
 			sd_more = r > 0;
 		}
 		retry_systemd(w);
+		umh_wfailed_tick(&w->failed, now_ns(CLOCK_BOOTTIME), false);
 		say_lost(w);
 		say_rate_limited(w, false);
 		orphans(w, false);
@@ -928,6 +993,7 @@ int umh_watch_run(struct umh_watch *w)
 		table_changed(w);
 	orphans(w, true);
 	flush_pending(w, true);
+	umh_wfailed_tick(&w->failed, now_ns(CLOCK_BOOTTIME), true);
 	say_rate_limited(w, true);
 	char clock[16];
 	note_line(w, "%s stopped (%s): %" PRIu64 " unmount%s seen.\n", umh_format_clock(real_us(), clock, sizeof(clock)),
@@ -944,6 +1010,7 @@ void umh_watch_close(struct umh_watch *w)
 		umh_wevent_clear(&w->pending[i].ev);
 	free(w->pending);
 	umh_umount_trace_close(&w->trace);
+	umh_wfailed_free(&w->failed);
 	umh_wcalls_free(&w->calls);
 	if (w->sd)
 		umh_sdw_close(&w->sdw);
