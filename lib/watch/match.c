@@ -101,8 +101,11 @@ size_t umh_wmatch_unexplained(const struct umh_wmatch_in *in, const struct umh_w
 	for (size_t i = 0; i < n; i++) {
 		if (top_of(gone, n, i) != i)
 			continue;
+		/* Only a call that named it is sure; one taken by time, or
+		 * from another namespace for any mount with peers, may be
+		 * someone else's while its own is still on the way. */
 		int s = 0;
-		if (best_call(in, &gone[i], &s))
+		if (best_call(in, &gone[i], &s) && s >= 3)
 			continue;
 		/* Moved, not unmounted: no call will come. */
 		const struct umh_wmount *now = in->table ? umh_wtable_find(in->table, gone[i].id) : NULL;

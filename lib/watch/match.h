@@ -2,9 +2,9 @@
  *
  * A call's event is sent when the call returns, which may be just after
  * the table change is seen (the kernel frees the mount after an RCU grace
- * period, before it returns): the watcher waits for the calls of the
- * mounts that are gone, a little (umh_wmatch_unexplained), before it
- * matches them.
+ * period, before it returns): the watcher holds back the mounts that
+ * went until their calls have come (umh_wmatch_unexplained), a couple of
+ * seconds at most, before it matches them.
  * For each mount gone, the topmost gone mount above it (following parent
  * ids within what went together) is the one a call named; the others went
  * along (a lazy unmount takes the subtree).  A call is matched by its path
@@ -45,9 +45,9 @@ struct umh_wmatch_in {
 int umh_wmatch_orphan(const struct umh_wmatch_in *in, struct umh_wcall *call, struct umh_wevent *out);
 
 /* How many of the mounts that went together (GONE, the ones a call
- * named, not those that went along) have no call to match yet, and were
- * not moved.  The watcher waits a little for their calls: a call's event
- * is sent when it returns, which may be after its table change was seen. */
+ * named, not those that went along) have no call that named them yet
+ * (by path, here or in another namespace), and were not moved.  The watcher waits for their calls: a call's event is sent
+ * when it returns, which may be after its table change was seen. */
 size_t umh_wmatch_unexplained(const struct umh_wmatch_in *in, const struct umh_wmount *gone, size_t n);
 
 /* Fills OUT[i] for each GONE[i] (taking over GONE[i]'s strings): type, time,

@@ -42,9 +42,11 @@
  * try again this often. */
 #define SD_RETRY_NS (5LL * 1000000000)
 /* A call's event is sent when it returns, which can be after the table
- * change is seen (the kernel waits for an RCU grace period first): a
- * mount gone with no call yet waits this long for one. */
-#define CALL_WAIT_NS (100LL * 1000000)
+ * change is seen (the kernel waits for an RCU grace period first, and a
+ * loaded machine may make it wait longer): mounts gone with no call yet
+ * wait this long for one, without holding up the loop. */
+#define CALL_LATE_NS (2000LL * 1000000)
+#define MAX_LATE 64
 /* Calls held back by the rate bound are looked at once a second, and said
  * at most this often. */
 #define RATE_SAY_NS (10LL * 1000000000)
@@ -52,6 +54,13 @@
 struct pending {
 	struct umh_wevent ev;
 	int64_t deadline_ns;
+};
+
+/* Mounts that went together, seen before the calls that took them. */
+struct late {
+	struct umh_wmount *gone;
+	size_t n;
+	int64_t seen_boot_ns, seen_real_us; /* when the table showed it */
 };
 
 struct umh_watch {
@@ -86,6 +95,8 @@ struct umh_watch {
 
 	struct pending *pending;
 	size_t n_pending;
+	struct late late[MAX_LATE]; /* oldest first: later changes wait behind */
+	size_t n_late;
 
 	uint64_t unmounts;
 	uint64_t lost_said;     /* calls lost (ring buffer or list full), as last said */
@@ -458,26 +469,55 @@ static void on_job(struct umh_sdw *s, const struct umh_sdw_job *job, void *userd
 
 /* --- the mount table ----------------------------------------------------------------- */
 
-/* A call's event comes when it returns, maybe after its table change was
- * seen: while a mount gone has no candidate call, wait a little for one
- * (CALL_WAIT_NS at most; only a mount that went without any call, such
- * as one the kernel expired, costs the whole wait). */
-static void wait_for_calls(struct umh_watch *w, const struct umh_wmount *gone, size_t n, const struct umh_wtable *now)
+/* Matches the mounts of B with their calls and queues the events: the
+ * mounts a call named first, then what went along.  Frees B's mounts. */
+static int match_late(struct umh_watch *w, struct late *b)
 {
-	int64_t end = now_ns(CLOCK_BOOTTIME) + CALL_WAIT_NS;
-	for (;;) {
+	_cleanup_free_ struct umh_wevent *evs = calloc(b->n, sizeof(*evs));
+	struct umh_wmatch_in in = {
+		.calls = w->bpf ? &w->calls : NULL,
+		.no_calls_why = w->bpf_why,
+		.mntns = w->mntns,
+		.table = &w->table,
+		.now_boot_ns = b->seen_boot_ns,
+		.now_real_us = b->seen_real_us,
+	};
+	int r = evs ? umh_wmatch(&in, b->gone, b->n, evs) : -ENOMEM;
+	if (r >= 0) {
+		for (int pass = 0; pass < 2; pass++)
+			for (size_t i = 0; i < b->n; i++)
+				if ((evs[i].how == UMH_WHOW_TAKEN_ALONG) == (pass == 1))
+					queue(w, &evs[i]);
+	}
+	for (size_t i = 0; i < b->n; i++)
+		umh_wmount_clear(&b->gone[i]);
+	free(b->gone);
+	*b = (struct late){ 0 };
+	return r;
+}
+
+/* Matches the batches whose calls have all come, or have waited
+ * CALL_LATE_NS (ALL: every one, at the end), in order. */
+static int match_ready(struct umh_watch *w, bool all)
+{
+	int r = 0;
+	int64_t now = now_ns(CLOCK_BOOTTIME);
+	while (w->n_late) {
+		struct late *b = &w->late[0];
 		struct umh_wmatch_in in = {
 			.calls = &w->calls,
 			.mntns = w->mntns,
-			.table = now,
-			.now_boot_ns = now_ns(CLOCK_BOOTTIME),
+			.table = &w->table,
+			.now_boot_ns = b->seen_boot_ns,
 		};
-		int64_t left = end - in.now_boot_ns;
-		if (umh_wmatch_unexplained(&in, gone, n) == 0 || left <= 0)
-			return;
-		if (umh_umount_trace_poll(&w->trace, (int)((left + 999999) / 1000000)) < 0)
-			return;
+		if (!all && w->bpf && now < b->seen_boot_ns + CALL_LATE_NS && umh_wmatch_unexplained(&in, b->gone, b->n) > 0)
+			break;
+		int k = match_late(w, b);
+		r = r < 0 ? r : k;
+		memmove(&w->late[0], &w->late[1], (w->n_late - 1) * sizeof(w->late[0]));
+		w->late[--w->n_late] = (struct late){ 0 };
 	}
+	return r;
 }
 
 static int table_changed(struct umh_watch *w)
@@ -505,32 +545,17 @@ static int table_changed(struct umh_watch *w)
 				 target ? target : "", fstype ? fstype : "", now.v[i].id);
 		}
 	}
-	if (n_gone && w->bpf)
-		wait_for_calls(w, gone, n_gone, &now);
-	if (n_gone) {
-		_cleanup_free_ struct umh_wevent *evs = calloc(n_gone, sizeof(*evs));
-		struct umh_wmatch_in in = {
-			.calls = w->bpf ? &w->calls : NULL,
-			.no_calls_why = w->bpf_why,
-			.mntns = w->mntns,
-			.table = &now,
-			.now_boot_ns = now_ns(CLOCK_BOOTTIME),
-			.now_real_us = t,
-		};
-		r = evs ? umh_wmatch(&in, gone, n_gone, evs) : -ENOMEM;
-		if (r >= 0) {
-			/* The mounts a call named first, then what went along. */
-			for (int pass = 0; pass < 2; pass++)
-				for (size_t i = 0; i < n_gone; i++)
-					if ((evs[i].how == UMH_WHOW_TAKEN_ALONG) == (pass == 1))
-						queue(w, &evs[i]);
-		}
-		for (size_t i = 0; i < n_gone; i++)
-			umh_wmount_clear(&gone[i]);
-	}
 	umh_wtable_free(&w->table);
 	w->table = now;
-	return r < 0 ? r : 0;
+	if (!n_gone)
+		return 0;
+	/* Matched when their calls have come (match_ready), in order; the
+	 * oldest goes out with what is known when there are too many. */
+	if (w->n_late == MAX_LATE)
+		match_ready(w, true);
+	w->late[w->n_late++] = (struct late){ .gone = TAKE_PTR(gone), .n = n_gone,
+					       .seen_boot_ns = now_ns(CLOCK_BOOTTIME), .seen_real_us = t };
+	return match_ready(w, false);
 }
 
 /* Calls the BPF side could not send (ring buffer full) or the list could
@@ -570,10 +595,11 @@ static void say_rate_limited(struct umh_watch *w, bool end)
 	w->rate_said = st[UMH_USTAT_RATE];
 }
 
-/* Successful umount calls here that no table change showed. */
+/* Successful umount calls here that no table change showed.  Not while
+ * mounts gone wait for their calls: the call may be theirs. */
 static void orphans(struct umh_watch *w, bool all)
 {
-	if (!w->bpf)
+	if (!w->bpf || w->n_late)
 		return;
 	struct umh_wmatch_in in = {
 		.calls = &w->calls,
@@ -916,6 +942,8 @@ int umh_watch_run(struct umh_watch *w)
 		int64_t now = now_ns(CLOCK_BOOTTIME), wait = 1000LL * 1000000;
 		if (w->n_pending && w->pending[0].deadline_ns - now < wait)
 			wait = w->pending[0].deadline_ns - now;
+		if (w->n_late && w->late[0].seen_boot_ns + CALL_LATE_NS - now < wait)
+			wait = w->late[0].seen_boot_ns + CALL_LATE_NS - now;
 		if (end && end - now < wait)
 			wait = end - now;
 		wait = umh_wfailed_wait_ns(&w->failed, now, wait);
@@ -936,11 +964,12 @@ int umh_watch_run(struct umh_watch *w)
 				break;
 			}
 		}
-		/* The calls first: a call's entry is always in before the
-		 * table change it causes.  Then the table, then systemd: a
-		 * JobNew read takes 10-20 ms, and a mount that systemd stops
-		 * at once must be seen in the table before that.  An event
-		 * that needs the cause waits for it (queue()). */
+		/* The calls first: a call is mostly in before the table
+		 * change it caused is read (one that comes later is waited
+		 * for: match_ready()).  Then the table, then systemd: a JobNew
+		 * read takes 10-20 ms, and a mount that systemd stops at once
+		 * must be seen in the table before that.  An event that needs
+		 * the cause waits for it (queue()). */
 		if (w->bpf)
 			umh_umount_trace_consume(&w->trace);
 		if (k > 0 && (pfd[i_mi].revents & (POLLPRI | POLLERR))) {
@@ -951,6 +980,7 @@ int umh_watch_run(struct umh_watch *w)
 				break;
 			}
 		}
+		match_ready(w, false);
 		sd_more = false;
 		if (w->sd) {
 			int r = umh_sdw_process(&w->sdw);
@@ -991,6 +1021,7 @@ int umh_watch_run(struct umh_watch *w)
 		umh_umount_trace_consume(&w->trace);
 	if (ret == 0)
 		table_changed(w);
+	match_ready(w, true);
 	orphans(w, true);
 	flush_pending(w, true);
 	umh_wfailed_tick(&w->failed, now_ns(CLOCK_BOOTTIME), true);
@@ -1008,6 +1039,11 @@ void umh_watch_close(struct umh_watch *w)
 		return;
 	for (size_t i = 0; w->pending && i < w->n_pending; i++)
 		umh_wevent_clear(&w->pending[i].ev);
+	for (size_t i = 0; i < w->n_late; i++) {
+		for (size_t k = 0; k < w->late[i].n; k++)
+			umh_wmount_clear(&w->late[i].gone[k]);
+		free(w->late[i].gone);
+	}
 	free(w->pending);
 	umh_umount_trace_close(&w->trace);
 	umh_wfailed_free(&w->failed);

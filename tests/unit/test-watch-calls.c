@@ -67,6 +67,11 @@ static void test_unexplained(void)
 	gone[1].target = "/mnt/a/b";
 	struct umh_wmatch_in in = { .calls = &calls, .mntns = NS, .now_boot_ns = 20 };
 	CHECK(umh_wmatch_unexplained(&in, gone, 2) == 1, "a tree gone, no call: one to wait for (the top)");
+	gone[0].shared = 7;
+	calls.v[calls.n] = ok_call(100, "/elsewhere", 0, 5);
+	calls.v[calls.n++].mntns = NS + 1;
+	CHECK(umh_wmatch_unexplained(&in, gone, 2) == 1,
+	      "a call elsewhere, any path, for a mount with peers: not sure, still waited for");
 	calls.v[calls.n++] = ok_call(200, "/mnt/a", 0, 10);
 	CHECK(umh_wmatch_unexplained(&in, gone, 2) == 0, "its call came: none");
 	umh_wcalls_free(&calls);

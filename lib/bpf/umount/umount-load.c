@@ -141,11 +141,6 @@ int umh_umount_trace_consume(struct umh_umount_trace *t)
 	return t->rb ? ring_buffer__consume(t->rb) : -EBADF;
 }
 
-int umh_umount_trace_poll(struct umh_umount_trace *t, int timeout_ms)
-{
-	return t->rb ? ring_buffer__poll(t->rb, timeout_ms) : -EBADF;
-}
-
 int umh_umount_trace_stats(const struct umh_umount_trace *t, uint64_t *out)
 {
 	memset(out, 0, UMH_USTAT_N * sizeof(*out));

@@ -38,10 +38,6 @@ int umh_umount_trace_fd(const struct umh_umount_trace *t);
 /* Delivers every waiting event to FN.  Returns the number or -errno. */
 int umh_umount_trace_consume(struct umh_umount_trace *t);
 
-/* Waits at most TIMEOUT_MS for events, and delivers them.  Returns the
- * number delivered or -errno. */
-int umh_umount_trace_poll(struct umh_umount_trace *t, int timeout_ms);
-
 /* Events the kernel side could not send (ring buffer full). */
 uint64_t umh_umount_trace_lost(const struct umh_umount_trace *t);
 
