@@ -298,14 +298,11 @@ struct umh_wburst *umh_wbusy_due(struct umh_wbusy *b, int64_t now_ns, bool *fina
 		if (u->explaining || (u->need_explain && !u->explained_ns))
 			continue;
 		if (over(u, now_ns)) {
-			if (u->need_explain)
-				u->need_explain = false;
-			if (!u->written_ns || u->attempts > u->written_attempts || sig_changed(u)) {
-				*final = true;
-				return u;
-			}
-			remove_at(b, i--);
-			continue;
+			/* Every entry before said it went on: this one says it
+			 * ended, and how. */
+			u->need_explain = false;
+			*final = true;
+			return u;
 		}
 		/* Going on: a first entry after a while, and a new one when
 		 * what holds it changed. */

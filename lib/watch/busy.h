@@ -126,8 +126,7 @@ struct umh_wburst *umh_wbusy_next_explain(struct umh_wbusy *b, int64_t now_ns);
 void umh_wbusy_explained(struct umh_wburst *burst, struct umh_jnode *result, const char *why, int64_t now_ns);
 
 /* The burst whose entry is due now, or NULL; *FINAL when the burst is
- * over (umh_wbusy_written() then forgets it).  A burst that is over and
- * whose last entry said everything is forgotten here, without one. */
+ * over (umh_wbusy_written() then forgets it). */
 struct umh_wburst *umh_wbusy_due(struct umh_wbusy *b, int64_t now_ns, bool *final);
 
 /* BURST's entry was written (or skipped): remember what it said; a final
