@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/cleanup.h"
+#include "base/cleanup-mount.h"
 #include "base/escape.h"
 #include "model/mounttab.h"
 #include "report/report.h"
@@ -16,8 +16,6 @@
 #include "umount-helper.h"
 #include "vanished/vanished.h"
 #include "watch/attempts.h"
-
-static inline void mnt_unref_tablep(struct libmnt_table **t) { mnt_unref_table(*t); }
 
 int umh_mount_before(struct libmnt_context *cxt, const char *spec, uint64_t *mnt_id, char **target)
 {

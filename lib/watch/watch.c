@@ -21,6 +21,7 @@
 
 #include "bpf/umount/umount-load.h"
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/escape.h"
 #include "base/json.h"
 #include "systemd/cause.h"
@@ -108,15 +109,6 @@ struct umh_watch {
 	char stop_reason[128];
 };
 
-static int64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-	clock_gettime(clk, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t real_us(void) { return now_ns(CLOCK_REALTIME) / 1000; }
-
 /* --- output: stdout, the journal, the record ------------------------------------ */
 
 static void out_line(struct umh_watch *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -176,7 +168,7 @@ static void lifecycle(struct umh_watch *w, const char *event)
 	umh_json_open_object(&j, NULL, true);
 	umh_json_int(&j, "v", 1);
 	umh_json_str(&j, "event", event);
-	umh_json_int(&j, "t_us", real_us());
+	umh_json_int(&j, "t_us", umh_wall_us());
 	umh_json_str(&j, "boot_id", umh_boot_id());
 	umh_json_int(&j, "pid", getpid());
 	umh_json_uint(&j, "mntns", w->mntns);
@@ -389,7 +381,7 @@ static bool annotate(struct umh_watch *w, struct umh_wevent *ev, bool last_chanc
 	}
 	/* The stop job appeared before the unmount; 10 s covers a unit whose
 	 * umount waited (a busy mount being retried). */
-	int64_t since = now_ns(CLOCK_BOOTTIME) - 10LL * 1000000000 - (last_chance ? UMH_WATCH_SD_WAIT_NS : 0);
+	int64_t since = umh_boot_ns() - 10LL * 1000000000 - (last_chance ? UMH_WATCH_SD_WAIT_NS : 0);
 	const struct umh_sdw_job *job = umh_sdw_find_stop(&w->sdw, unit, since);
 	if (job) {
 		if (!by_systemd) {
@@ -427,14 +419,14 @@ static void queue(struct umh_watch *w, struct umh_wevent *ev)
 		memmove(&w->pending[0], &w->pending[1], (w->n_pending - 1) * sizeof(w->pending[0]));
 		w->n_pending--;
 	}
-	w->pending[w->n_pending++] = (struct pending){ .ev = *ev, .deadline_ns = now_ns(CLOCK_BOOTTIME) + UMH_WATCH_SD_WAIT_NS };
+	w->pending[w->n_pending++] = (struct pending){ .ev = *ev, .deadline_ns = umh_boot_ns() + UMH_WATCH_SD_WAIT_NS };
 	*ev = (struct umh_wevent){ 0 };
 }
 
 /* Sends what is complete, in order: an event waits for the ones before it. */
 static void flush_pending(struct umh_watch *w, bool all)
 {
-	int64_t now = now_ns(CLOCK_BOOTTIME);
+	int64_t now = umh_boot_ns();
 	size_t k = 0;
 	for (; k < w->n_pending; k++) {
 		struct pending *p = &w->pending[k];
@@ -458,12 +450,13 @@ static void on_job(struct umh_sdw *s, const struct umh_sdw_job *job, void *userd
 	_cleanup_free_ char *unit = umh_escape(job->unit);
 	if (job->read_err < 0)
 		note_line(w, "%s systemd job %u for %s: its state could not be read: %s\n",
-			 umh_format_clock(real_us(), clock, sizeof(clock)), job->id, unit ? unit : "?",
+			 umh_format_clock(umh_wall_us(), clock, sizeof(clock)), job->id, unit ? unit : "?",
 			 strerror(-job->read_err));
 	else if (job->stop) {
 		_cleanup_free_ char *sentence = umh_escape(job->cause.sentence ? job->cause.sentence : "");
-		note_line(w, "%s systemd stop job %u for %s: %s\n", umh_format_clock(real_us(), clock, sizeof(clock)),
-			 job->id, unit ? unit : "?", sentence ? sentence : "");
+		const char *when = umh_format_clock(umh_wall_us(), clock, sizeof(clock));
+		note_line(w, "%s systemd stop job %u for %s: %s\n", when, job->id, unit ? unit : "?",
+			  sentence ? sentence : "");
 	}
 }
 
@@ -501,7 +494,7 @@ static int match_late(struct umh_watch *w, struct late *b)
 static int match_ready(struct umh_watch *w, bool all)
 {
 	int r = 0;
-	int64_t now = now_ns(CLOCK_BOOTTIME);
+	int64_t now = umh_boot_ns();
 	while (w->n_late) {
 		struct late *b = &w->late[0];
 		struct umh_wmatch_in in = {
@@ -528,7 +521,7 @@ static int table_changed(struct umh_watch *w)
 		return r;
 	_cleanup_free_ struct umh_wmount *gone = NULL;
 	size_t n_gone, n_added;
-	int64_t t = real_us();
+	int64_t t = umh_wall_us();
 	r = umh_wtable_diff(&w->table, &now, t, &gone, &n_gone, &n_added);
 	if (r < 0) {
 		umh_wtable_free(&now);
@@ -554,7 +547,7 @@ static int table_changed(struct umh_watch *w)
 	if (w->n_late == MAX_LATE)
 		match_ready(w, true);
 	w->late[w->n_late++] = (struct late){ .gone = TAKE_PTR(gone), .n = n_gone,
-					       .seen_boot_ns = now_ns(CLOCK_BOOTTIME), .seen_real_us = t };
+					       .seen_boot_ns = umh_boot_ns(), .seen_real_us = t };
 	return match_ready(w, false);
 }
 
@@ -568,7 +561,7 @@ static void say_lost(struct umh_watch *w)
 		return;
 	char clock[16];
 	note_line(w, "%s %" PRIu64 " umount call%s could not be traced (too many at once): their unmounts show no caller\n",
-		  umh_format_clock(real_us(), clock, sizeof(clock)), lost - w->lost_said, lost - w->lost_said == 1 ? "" : "s");
+		  umh_format_clock(umh_wall_us(), clock, sizeof(clock)), lost - w->lost_said, lost - w->lost_said == 1 ? "" : "s");
 	w->lost_said = lost;
 }
 
@@ -578,7 +571,7 @@ static void say_lost(struct umh_watch *w)
 static void say_rate_limited(struct umh_watch *w, bool end)
 {
 	uint64_t st[UMH_USTAT_N];
-	int64_t now = now_ns(CLOCK_BOOTTIME);
+	int64_t now = umh_boot_ns();
 	if (!w->bpf || (!end && now < w->rate_check_ns))
 		return;
 	w->rate_check_ns = now + 1000000000LL;
@@ -590,7 +583,7 @@ static void say_rate_limited(struct umh_watch *w, bool end)
 	uint64_t n = st[UMH_USTAT_RATE] - w->rate_said;
 	note_line(w, "%s %" PRIu64 " umount call%s over the rate bound (%d a second for one uid, %d for root's failures) "
 		     "%s not traced\n",
-		  umh_format_clock(real_us(), clock, sizeof(clock)), n, n == 1 ? "" : "s", UMH_UMOUNT_RATE_USER,
+		  umh_format_clock(umh_wall_us(), clock, sizeof(clock)), n, n == 1 ? "" : "s", UMH_UMOUNT_RATE_USER,
 		  UMH_UMOUNT_RATE_ROOT, n == 1 ? "was" : "were");
 	w->rate_said = st[UMH_USTAT_RATE];
 }
@@ -605,8 +598,8 @@ static void orphans(struct umh_watch *w, bool all)
 		.calls = &w->calls,
 		.mntns = w->mntns,
 		/* At the end, every call: there is no later table to wait for. */
-		.now_boot_ns = now_ns(CLOCK_BOOTTIME) + (all ? UMH_WMATCH_ORPHAN_NS : 0),
-		.now_real_us = real_us(),
+		.now_boot_ns = umh_boot_ns() + (all ? UMH_WMATCH_ORPHAN_NS : 0),
+		.now_real_us = umh_wall_us(),
 	};
 	for (size_t i = 0; i < w->calls.n; i++) {
 		struct umh_wevent ev;
@@ -626,10 +619,10 @@ static int on_bpf_event(void *ctx, void *data, size_t size)
 	if (umh_wcalls_read_event(&w->calls, data, size, &call) <= 0)
 		return 0;
 	if (call.ret == 0) {
-		umh_wfailed_unmounted(&w->failed, &call, real_us());
+		umh_wfailed_unmounted(&w->failed, &call, umh_wall_us());
 		umh_wcalls_keep(&w->calls, &call);
 	} else {
-		umh_wfailed_call(&w->failed, &call, now_ns(CLOCK_BOOTTIME), real_us());
+		umh_wfailed_call(&w->failed, &call, umh_boot_ns(), umh_wall_us());
 	}
 	umh_wcall_clear(&call);
 	return 0;
@@ -889,34 +882,34 @@ static void lost_systemd(struct umh_watch *w, int r)
 {
 	char clock[16];
 	note_line(w, "%s lost the connection to systemd at %s: %s; trying again every %lld s\n",
-		 umh_format_clock(real_us(), clock, sizeof(clock)), w->sdw.where, strerror(-r), SD_RETRY_NS / 1000000000);
+		 umh_format_clock(umh_wall_us(), clock, sizeof(clock)), w->sdw.where, strerror(-r), SD_RETRY_NS / 1000000000);
 	snprintf(w->sd_why, sizeof(w->sd_why), "the connection to %s was lost: %s", w->sdw.where, strerror(-r));
 	umh_sdw_close(&w->sdw);
 	w->sd = false;
-	w->sd_retry_ns = now_ns(CLOCK_BOOTTIME) + SD_RETRY_NS;
+	w->sd_retry_ns = umh_boot_ns() + SD_RETRY_NS;
 }
 
 static void retry_systemd(struct umh_watch *w)
 {
-	if (w->sd || !w->sd_retry_ns || now_ns(CLOCK_BOOTTIME) < w->sd_retry_ns)
+	if (w->sd || !w->sd_retry_ns || umh_boot_ns() < w->sd_retry_ns)
 		return;
 	char why[512];
 	snprintf(why, sizeof(why), "%s", w->sd_why);
 	open_systemd(w);
 	if (w->sd) {
 		char clock[16];
-		note_line(w, "%s connected to systemd at %s again\n", umh_format_clock(real_us(), clock, sizeof(clock)),
-			 w->sdw.where);
+		note_line(w, "%s connected to systemd at %s again\n",
+			 umh_format_clock(umh_wall_us(), clock, sizeof(clock)), w->sdw.where);
 		w->sd_retry_ns = 0;
 	} else {
 		snprintf(w->sd_why, sizeof(w->sd_why), "%s", why);
-		w->sd_retry_ns = now_ns(CLOCK_BOOTTIME) + SD_RETRY_NS;
+		w->sd_retry_ns = umh_boot_ns() + SD_RETRY_NS;
 	}
 }
 
 int umh_watch_run(struct umh_watch *w)
 {
-	int64_t end = w->cfg.duration_ns ? now_ns(CLOCK_BOOTTIME) + w->cfg.duration_ns : 0;
+	int64_t end = w->cfg.duration_ns ? umh_boot_ns() + w->cfg.duration_ns : 0;
 	int ret = 0;
 	bool sd_more = false; /* systemd messages read but not handled yet */
 	for (;;) {
@@ -939,7 +932,7 @@ int umh_watch_run(struct umh_watch *w)
 		if (w->sd)
 			n += umh_sdw_pollfds(&w->sdw, &pfd[n]);
 
-		int64_t now = now_ns(CLOCK_BOOTTIME), wait = 1000LL * 1000000;
+		int64_t now = umh_boot_ns(), wait = 1000LL * 1000000;
 		if (w->n_pending && w->pending[0].deadline_ns - now < wait)
 			wait = w->pending[0].deadline_ns - now;
 		if (w->n_late && w->late[0].seen_boot_ns + CALL_LATE_NS - now < wait)
@@ -989,12 +982,12 @@ int umh_watch_run(struct umh_watch *w)
 			sd_more = r > 0;
 		}
 		retry_systemd(w);
-		umh_wfailed_tick(&w->failed, now_ns(CLOCK_BOOTTIME), false);
+		umh_wfailed_tick(&w->failed, umh_boot_ns(), false);
 		say_lost(w);
 		say_rate_limited(w, false);
 		orphans(w, false);
 		flush_pending(w, false);
-		umh_wcalls_expire(&w->calls, now_ns(CLOCK_BOOTTIME), CALLS_KEEP_NS);
+		umh_wcalls_expire(&w->calls, umh_boot_ns(), CALLS_KEEP_NS);
 		if (i_bpf != SIZE_MAX && (pfd[i_bpf].revents & (POLLERR | POLLHUP))) {
 			snprintf(w->stop_reason, sizeof(w->stop_reason), "the BPF ring buffer failed");
 			ret = -EIO;
@@ -1010,7 +1003,7 @@ int umh_watch_run(struct umh_watch *w)
 			snprintf(w->stop_reason, sizeof(w->stop_reason), "stdout is gone");
 			break;
 		}
-		if (end && now_ns(CLOCK_BOOTTIME) >= end) {
+		if (end && umh_boot_ns() >= end) {
 			snprintf(w->stop_reason, sizeof(w->stop_reason), "the duration ran out");
 			break;
 		}
@@ -1024,10 +1017,10 @@ int umh_watch_run(struct umh_watch *w)
 	match_ready(w, true);
 	orphans(w, true);
 	flush_pending(w, true);
-	umh_wfailed_tick(&w->failed, now_ns(CLOCK_BOOTTIME), true);
+	umh_wfailed_tick(&w->failed, umh_boot_ns(), true);
 	say_rate_limited(w, true);
 	char clock[16];
-	note_line(w, "%s stopped (%s): %" PRIu64 " unmount%s seen.\n", umh_format_clock(real_us(), clock, sizeof(clock)),
+	note_line(w, "%s stopped (%s): %" PRIu64 " unmount%s seen.\n", umh_format_clock(umh_wall_us(), clock, sizeof(clock)),
 		 w->stop_reason, w->unmounts, w->unmounts == 1 ? "" : "s");
 	lifecycle(w, "watch-stop");
 	return ret;
