@@ -86,7 +86,7 @@ int umh_wexamine_start(struct umh_wexamine *x, uint64_t id, const char *path, in
 		int r = -errno;
 		kill(pid, SIGKILL);
 		int status;
-		umh_child_reap(pid, &status);
+		umh_child_reap(pid, 0, &status);
 		close(fd);
 		return r;
 	}
@@ -104,7 +104,7 @@ static void finish(struct umh_wexamine *x, bool kill_it, int *status)
 {
 	if (kill_it)
 		kill(x->pid, SIGKILL);
-	if (umh_child_reap(x->pid, status) < 0) {
+	if (umh_child_reap(x->pid, 0, status) < 0) {
 		/* Stuck in the kernel: left to init, which reaps it. */
 		kill(x->pid, SIGKILL);
 		*status = -1;
