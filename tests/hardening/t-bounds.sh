@@ -69,6 +69,11 @@ json=$("$UMH" explain --json "$M"); rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 diag "20,000 processes, default budget: ${ms} ms, $(jq -c '{complete, scan}' <<<"$json")"
 kill "$P_SPAWN"
+# Its children die with it, but not at once: until they are gone, each
+# pgrep below reads 20,000 processes, and on a loaded machine (CI) the
+# polling missed the walk thread's whole life.
+wait_for "test \"\$(ls /proc | grep -c '^[0-9]')\" -lt 5000" 600 ||
+	diag "the 20,000 processes were still exiting: $(ls /proc | grep -c '^[0-9]') processes"
 
 # --- 3,000,000 memory maps ------------------------------------------------------------
 # 51 processes with 60,000 mappings each.  An iterator's read() gives up
@@ -98,6 +103,7 @@ while [ -z "$caps" ] && [ $((i++)) -lt 300 ]; do
 	sleep 0.01
 done
 wait "$P_EXPLAIN"
+[ -n "$caps" ] || diag "no thread named umh-walk was seen while explain ran (polled $i times)"
 check_eq "a BPF walk runs in a thread that holds no capability" 0000000000000000 "$caps"
 
 # Nothing stops a walk in the kernel, but the scan stops waiting for it:
