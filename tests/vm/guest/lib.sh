@@ -43,6 +43,18 @@ check_cmd() { # DESC COMMAND...: passes when COMMAND (run quietly) exits 0
 	local desc=$1; shift
 	if "$@" >/dev/null 2>&1; then ok "$desc"; else not_ok "$desc"; fi
 }
+# The host tests' names (tests/lib.sh), for code a scenario shares with them
+# (tests/systemd/sd-automount.sh): check lets COMMAND's output through,
+# diag writes transcript, check_json compares a jq expression's value.
+check() { # DESC COMMAND...
+	local desc=$1; shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+diag() { say "# $*"; }
+check_json() { # DESC JSON JQ-EXPRESSION: the expression prints exactly "true"
+	if [ "$(jq -c "$3" 2>/dev/null <<<"$2")" = true ]; then ok "$1"; else
+		not_ok "$1"; say "  jq: $3"; say "  json: $2"; fi
+}
 
 # show_cmd ARG...: the command as one would type it, quoting only where needed.
 show_cmd() {
