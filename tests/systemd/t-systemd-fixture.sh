@@ -239,41 +239,43 @@ sd_exec umount /mnt/dn
 # that only Requires= it (the default): it stays.  Then, alone on the device
 # (else the device flips back to tentative at once, from the other mount), a
 # device-bound one: it goes.
-loop=$(losetup -f 2>/dev/null || echo /dev/loop0)
-n=${loop#/dev/loop}
-sys=$(readlink -f "/sys/dev/block/7:$n")
-sd_exec mknod "$loop" b 7 "$n"
-# The container's /tmp is its own: bring the program to its /run.
-cp "$FUE" "$SD_ROOT/run/umh-fake-udev-event"
-unplug() {
-	sd_exec /run/umh-fake-udev-event remove "$sys" SUBSYSTEM=block "DEVNAME=$loop" DEVTYPE=disk \
-		MAJOR=7 "MINOR=$n"
-}
-sd_exec mount -t ramfs "$loop" /mnt/r
-check_eq "(d) on $loop without the option: mnt-r.mount Requires=dev-loop$n.device" "dev-loop$n.device" \
-	"$(sd_exec systemctl show mnt-r.mount -p Requires --value | tr ' ' '\n' | grep '^dev-')"
-check "(d) udev (faked) reports $sys removed" unplug
-sleep 1
-check "(d) ... the Requires=-only mount stays" mounted /mnt/r
-sd_exec umount /mnt/r
+if need_feature loop "(d) on a real device node"; then
+	loop=$(losetup -f 2>/dev/null || echo /dev/loop0)
+	n=${loop#/dev/loop}
+	sys=$(readlink -f "/sys/dev/block/7:$n")
+	sd_exec mknod "$loop" b 7 "$n"
+	# The container's /tmp is its own: bring the program to its /run.
+	cp "$FUE" "$SD_ROOT/run/umh-fake-udev-event"
+	unplug() {
+		sd_exec /run/umh-fake-udev-event remove "$sys" SUBSYSTEM=block "DEVNAME=$loop" DEVTYPE=disk \
+			MAJOR=7 "MINOR=$n"
+	}
+	sd_exec mount -t ramfs "$loop" /mnt/r
+	check_eq "(d) on $loop without the option: mnt-r.mount Requires=dev-loop$n.device" "dev-loop$n.device" \
+		"$(sd_exec systemctl show mnt-r.mount -p Requires --value | tr ' ' '\n' | grep '^dev-')"
+	check "(d) udev (faked) reports $sys removed" unplug
+	sleep 1
+	check "(d) ... the Requires=-only mount stays" mounted /mnt/r
+	sd_exec umount /mnt/r
 
-sd_exec mount -t ramfs -o x-systemd.device-bound "$loop" /mnt/d
-check_eq "(d) on $loop with x-systemd.device-bound: mnt-d.mount BindsTo=dev-loop$n.device" "dev-loop$n.device" \
-	"$(sd_exec systemctl show mnt-d.mount -p BindsTo --value)"
-stop_scenario d mnt-d.mount /mnt/d "mounted /mnt/d || sd_exec mount -t ramfs -o x-systemd.device-bound $loop /mnt/d" unplug
-check_eq "(d) when udev (faked) reports $sys removed, the device-bound mount vanishes" 1 "$SC_GONE"
-check_eq "(d) the watcher saw its stop job" 1 "$SC_WATCHED"
-check_eq "(d) the cause was read while the stop job was there" 1 "$SC_TIME"
-c=$(cause_of "$WORK/d")
-check_json_of "(d) cause: binds-to-inactive, dev-loop$n.device" "$c" \
-	".kind == \"binds-to-inactive\" and .related_unit == \"dev-loop$n.device\" and .related_state == \"inactive\" and .unit == \"mnt-d.mount\""
-# What= is cleared as soon as systemd has seen the mount leave mountinfo,
-# which can be before the stop job ends.
-check_json_of "(d) What= is the device (or already cleared)" "$c" ".facts.what == \"$loop\" or .facts.what == null"
-check_json_of "(d) the sentence says the device is gone" "$c" \
-	".sentence == \"systemd stopped mnt-d.mount because it is bound (BindsTo=) to dev-loop$n.device, which is inactive (the device is not present)\""
-timings "$WORK/d" "$T0" "(d) device removal"
-diag "(d) state at JobNew: $c"
+	sd_exec mount -t ramfs -o x-systemd.device-bound "$loop" /mnt/d
+	check_eq "(d) on $loop with x-systemd.device-bound: mnt-d.mount BindsTo=dev-loop$n.device" "dev-loop$n.device" \
+		"$(sd_exec systemctl show mnt-d.mount -p BindsTo --value)"
+	stop_scenario d mnt-d.mount /mnt/d "mounted /mnt/d || sd_exec mount -t ramfs -o x-systemd.device-bound $loop /mnt/d" unplug
+	check_eq "(d) when udev (faked) reports $sys removed, the device-bound mount vanishes" 1 "$SC_GONE"
+	check_eq "(d) the watcher saw its stop job" 1 "$SC_WATCHED"
+	check_eq "(d) the cause was read while the stop job was there" 1 "$SC_TIME"
+	c=$(cause_of "$WORK/d")
+	check_json_of "(d) cause: binds-to-inactive, dev-loop$n.device" "$c" \
+		".kind == \"binds-to-inactive\" and .related_unit == \"dev-loop$n.device\" and .related_state == \"inactive\" and .unit == \"mnt-d.mount\""
+	# What= is cleared as soon as systemd has seen the mount leave mountinfo,
+	# which can be before the stop job ends.
+	check_json_of "(d) What= is the device (or already cleared)" "$c" ".facts.what == \"$loop\" or .facts.what == null"
+	check_json_of "(d) the sentence says the device is gone" "$c" \
+		".sentence == \"systemd stopped mnt-d.mount because it is bound (BindsTo=) to dev-loop$n.device, which is inactive (the device is not present)\""
+	timings "$WORK/d" "$T0" "(d) device removal"
+	diag "(d) state at JobNew: $c"
+fi
 
 # --- (e) an ordinary umount by a process ----------------------------------------
 sd_exec mount -t tmpfs tmpfs /mnt/e

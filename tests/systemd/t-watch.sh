@@ -28,6 +28,10 @@ WORK=$(mktemp -d /tmp/umh-sd-watch.XXXXXX)
 at_exit "rm -rf '$WORK'"
 
 sd_watchdog 240 "the systemd watch test"
+# (d) unplugs a loop device's node (faked by udev): the kernel must have
+# them; and the watcher names callers through the umount tracepoints.
+need_feature loop "(d), a device-bound mount whose device goes" || finish
+need_feature bpf-tracepoints "the watcher's callers" || finish
 
 for p in "$UMH" "$FUE"; do
 	[ -x "$p" ] || { not_ok "test program $p is built (make test-programs)"; finish; }

@@ -19,7 +19,7 @@ if [ ! -x "$SDW" ]; then
 fi
 
 # autofs is a module here; /dev/autofs appears when it is loaded.
-run modprobe autofs4
+need_feature autofs4 || exit 1
 check_eq "this kernel has autofs (modprobe autofs4: /dev/autofs, autofs in /proc/filesystems)" \
 	"" "$(sd_autofs_missing)"
 
