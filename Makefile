@@ -4,9 +4,10 @@
 #   make check      install missing Debian packages (as root), build, run every test
 #   make demo       the main job on a built-in scenario
 #
-# Sources are picked up by directory: lib/*.c is the analysis library,
-# umount-helper/*.c the program, tests/unit/*.c and tests/fixtures/*.c the test
-# programs.  Larger areas bring their own rules in an included *.mk file and
+# Sources are picked up by directory: lib/LAYER/*.c (and lib/bpf/AREA/*.c)
+# is the analysis library, one folder per layer (docs/DESIGN.md; the order is
+# in tools/layers, checked by tools/check-layers), umount-helper/*.c the
+# program, tests/unit/*.c and tests/fixtures/*.c the test programs.  Larger areas bring their own rules in an included *.mk file and
 # append to CHECK_SUITES / PROG_EXTRA_OBJS.
 
 PREFIX     ?= /usr/local
@@ -31,7 +32,7 @@ PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 override CPPFLAGS += $(PKG_CFLAGS) -MMD -MP
 LDLIBS     += $(PKG_LIBS) -pthread
 
-LIB_SRCS   := $(wildcard lib/*.c)
+LIB_SRCS   := $(filter-out %.bpf.c,$(wildcard lib/*/*.c lib/bpf/*/*.c))
 LIB_OBJS   := $(LIB_SRCS:%.c=$(OBJ)/%.o)
 PROG_SRCS  := $(wildcard umount-helper/*.c)
 PROG_OBJS  := $(PROG_SRCS:%.c=$(OBJ)/%.o)

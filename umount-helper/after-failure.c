@@ -8,13 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "escape.h"
-#include "mounttab.h"
-#include "report.h"
-#include "runner.h"
+#include "base/cleanup.h"
+#include "base/escape.h"
+#include "model/mounttab.h"
+#include "report/report.h"
+#include "explain/runner.h"
 #include "umount-helper.h"
-#include "vanished.h"
+#include "vanished/vanished.h"
 
 static inline void mnt_unref_tablep(struct libmnt_table **t) { mnt_unref_table(*t); }
 

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "bpf/features.h"
+#include "bpf/doctor/features.h"
 #include "umount-helper.h"
-#include "wrap.h"
+#include "base/wrap.h"
 
 static void usage(FILE *out)
 {

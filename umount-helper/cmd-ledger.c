@@ -8,8 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bpf/ledger.h"
-#include "opens-print.h"
+#include "bpf/opens/ledger.h"
+#include "bpf/opens/opens-print.h"
+#include "cli.h"
 #include "umount-helper.h"
 
 static void usage(FILE *out)
@@ -76,8 +77,7 @@ int cmd_ledger(int argc, char **argv)
 			usage(stdout);
 			return EX_OK;
 		default:
-			fprintf(stderr, "Try '%s ledger --help' for more information.\n", PROGRAM_NAME);
-			return EX_USAGE;
+			return try_help(PROGRAM_NAME, "ledger");
 		}
 	}
 	if (optind + 1 != argc) {

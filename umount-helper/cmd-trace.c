@@ -19,15 +19,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bpf/opens-load.h"
-#include "bpf/opens.h"
+#include "bpf/opens/opens-load.h"
+#include "bpf/opens/opens.h"
 #include "bpf/opens.skel.h"
-#include "bpf/pathjoin.h"
-#include "cleanup.h"
-#include "escape.h"
-#include "ksyms.h"
-#include "mounttab.h"
-#include "opens-print.h"
+#include "bpf/common/pathjoin.h"
+#include "base/cleanup.h"
+#include "base/escape.h"
+#include "base/ksyms.h"
+#include "model/mounttab.h"
+#include "bpf/opens/opens-print.h"
+#include "cli.h"
 #include "umount-helper.h"
 
 /* An open not yet seen reaching a descriptor table.  Process opens get
@@ -213,8 +214,7 @@ int cmd_trace(int argc, char **argv)
 			usage(stdout);
 			return EX_OK;
 		default:
-			fprintf(stderr, "Try '%s trace --help' for more information.\n", PROGRAM_NAME);
-			return EX_USAGE;
+			return try_help(PROGRAM_NAME, "trace");
 		}
 	}
 	if (optind + 1 != argc) {

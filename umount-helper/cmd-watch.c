@@ -1,7 +1,7 @@
 /* umount-helper watch [-N ns] [--bus ADDRESS | --systemd-pid PID] [--state-dir DIR] ...
  *
  * Watches a mount table and says, for every mount that goes, who unmounted
- * it and, when systemd did, why (lib/watch.h).  Runs until SIGTERM/SIGINT.
+ * it and, when systemd did, why (lib/watch/watch.h).  Runs until SIGTERM/SIGINT.
  * Exit status: 0 stopped cleanly, 1 bad usage, 2 nothing to watch. */
 #include <errno.h>
 #include <getopt.h>
@@ -9,10 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "umount-helper.h"
-#include "watch-record.h"
-#include "watch.h"
-#include "parse.h"
+#include "watch/record.h"
+#include "watch/watch.h"
+#include "base/parse.h"
 
 static void usage(FILE *out)
 {
@@ -114,8 +115,7 @@ int cmd_watch(int argc, char **argv)
 			usage(stdout);
 			return EX_OK;
 		default:
-			fprintf(stderr, "Try '%s watch --help' for more information.\n", PROGRAM_NAME);
-			return EX_USAGE;
+			return try_help(PROGRAM_NAME, "watch");
 		}
 	}
 	if (optind != argc) {

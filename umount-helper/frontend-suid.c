@@ -8,8 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "caps.h"
-#include "cleanup.h"
+#include "base/caps.h"
+#include "base/cleanup.h"
 #include "frontend.h"
 #include "umount-helper.h"
 

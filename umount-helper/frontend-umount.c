@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "after-failure.h"
-#include "cleanup.h"
+#include "base/cleanup.h"
 #include "frontend.h"
 #include "umount-helper.h"
 #include "umount-message.h"

@@ -21,10 +21,12 @@
 #include <unistd.h>
 
 #include "after-failure.h"
-#include "cleanup.h"
+#include "base/cleanup.h"
 #include "frontend.h"
+#include "cli.h"
+#include "explain-run.h"
 #include "umount-helper.h"
-#include "parse.h"
+#include "base/parse.h"
 
 static void usage(void)
 {
@@ -75,9 +77,9 @@ static void version(void)
 	exit(MNT_EX_SUCCESS);
 }
 
-static _Noreturn void try_help(void)
+static _Noreturn void usage_error(void)
 {
-	fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_short_name);
+	try_help(program_invocation_short_name, NULL);
 	exit(MNT_EX_USAGE);
 }
 
@@ -112,22 +114,8 @@ static void check_exclusive(int c, const struct option *longopts, int *seen)
 /* --explain: the tool's explain command, on the same targets. */
 static int explain_only(const char *ns, bool json, int argc, char **argv)
 {
-	_cleanup_free_ char **args = calloc((size_t)argc + 5, sizeof(*args));
-	int n = 0;
-	if (!args)
-		err(MNT_EX_SYSERR, "cannot allocate memory");
-	args[n++] = "explain";
-	if (json)
-		args[n++] = "--json";
-	if (ns) {
-		args[n++] = "-N";
-		args[n++] = (char *)ns;
-	}
-	args[n++] = "--";
-	for (int i = 0; i < argc; i++)
-		args[n++] = argv[i];
-	optind = 1;
-	return cmd_explain(n, args);
+	struct explain_args a = { .json = json, .ns = ns, .budget_ns = EXPLAIN_DEFAULT_BUDGET_NS };
+	return explain_run(&a, argv, argc);
 }
 
 int frontend_main(int argc, char **argv)
@@ -212,7 +200,7 @@ int frontend_main(int argc, char **argv)
 		case OPT_JSON: json = true; break;
 		case 'h': usage(); break;
 		case 'V': version(); break;
-		default: try_help();
+		default: usage_error();
 		}
 	}
 	argc -= optind;
@@ -220,12 +208,12 @@ int frontend_main(int argc, char **argv)
 
 	if (json && !explain) {
 		warnx("--json goes with --explain");
-		try_help();
+		usage_error();
 	}
 	if (explain) {
 		if (all || argc < 1) {
 			warnx(all ? "--explain takes targets, not --all" : "bad usage");
-			try_help();
+			usage_error();
 		}
 		rc = explain_only(fe.ns, json, argc, argv);
 		goto out;
@@ -239,14 +227,14 @@ int frontend_main(int argc, char **argv)
 	if (all) {
 		if (argc) {
 			warnx("unexpected number of arguments");
-			try_help();
+			usage_error();
 		}
 		mnt_context_set_fstype_pattern(fe.cxt,
 					       types ? types : "noproc,nodevfs,nodevpts,nosysfs,norpc_pipefs,nonfsd,noselinuxfs");
 		rc = frontend_umount_all(&fe);
 	} else if (argc < 1) {
 		warnx("bad usage");
-		try_help();
+		usage_error();
 	} else if (alltargets) {
 		for (int i = 0; i < argc; i++)
 			rc += frontend_umount_alltargets(&fe, argv[i], recursive);

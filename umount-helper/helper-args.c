@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
+#include "base/cleanup.h"
 
 void umh_helper_scan_args(int argc, char **argv, const char **target, const char **ns)
 {

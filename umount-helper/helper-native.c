@@ -10,8 +10,9 @@
 #include <string.h>
 
 #include "after-failure.h"
-#include "cleanup.h"
+#include "base/cleanup.h"
 #include "config.h"
+#include "cli.h"
 #include "umount-helper.h"
 #include "umount-message.h"
 
@@ -68,8 +69,7 @@ int helper_native(int argc, char **argv, const struct umh_config *c)
 			print_version();
 			return EX_OK;
 		case '?':
-			fprintf(stderr, "Try '%s --help' for more information.\n", prog);
-			return EX_USAGE;
+			return try_help(prog, NULL);
 		case 'N':
 			ns = optarg;
 			break;
@@ -85,8 +85,7 @@ int helper_native(int argc, char **argv, const struct umh_config *c)
 	}
 	if (optind + 1 != argc) {
 		fprintf(stderr, "%s: %s\n", prog, optind >= argc ? "no target specified" : "too many arguments");
-		fprintf(stderr, "Try '%s --help' for more information.\n", prog);
-		return EX_USAGE;
+		return try_help(prog, NULL);
 	}
 	const char *target = argv[optind];
 	if (mnt_context_set_target(cxt, target) < 0) {

@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #include "after-failure.h"
-#include "caps.h"
-#include "cleanup.h"
+#include "base/caps.h"
+#include "base/cleanup.h"
 #include "config.h"
 #include "helper-args.h"
 #include "umount-helper.h"

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "umount-helper.h"
 
 struct command {
@@ -51,8 +52,6 @@ static void usage(FILE *out)
 		PROGRAM_NAME);
 }
 
-void print_version(void) { printf("%s %s\n", PROGRAM_NAME, PACKAGE_VERSION); }
-
 static int tool_main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -72,8 +71,7 @@ static int tool_main(int argc, char **argv)
 		if (strcmp(cmd, commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "%s: unknown command '%s'\n", PROGRAM_NAME, cmd);
-	fprintf(stderr, "Try '%s --help' for more information.\n", PROGRAM_NAME);
-	return EX_USAGE;
+	return try_help(PROGRAM_NAME, NULL);
 }
 
 int main(int argc, char **argv)

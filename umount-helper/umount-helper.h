@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "parse.h"
+#include "base/parse.h"
 
 /* Exit codes, as mount(8) and umount(8) use them. */
 enum {
@@ -41,4 +41,3 @@ struct umh_config;
 int helper_main(int argc, char **argv, const char *type);
 int helper_native(int argc, char **argv, const struct umh_config *c);
 
-void print_version(void);

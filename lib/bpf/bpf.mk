@@ -1,14 +1,15 @@
-# BPF programs: every lib/bpf/NAME.bpf.c becomes build/bpf/NAME.bpf.o
-# (clang -target bpf, CO-RE against the committed lib/bpf/vmlinux.h) and a
-# skeleton build/bpf/NAME.skel.h (bpftool gen skeleton), which C code
-# includes as "bpf/NAME.skel.h".  lib/bpf/*.c (the user-space loaders) join
-# the analysis library.  A new program needs no rule of its own: drop
-# lib/bpf/NAME.bpf.c in and include its skeleton.
+# BPF programs: every lib/bpf/AREA/NAME.bpf.c becomes build/bpf/NAME.bpf.o
+# (clang -target bpf, CO-RE against the committed lib/bpf/common/vmlinux.h)
+# and a skeleton build/bpf/NAME.skel.h (bpftool gen skeleton), which C code
+# includes as "bpf/NAME.skel.h" (NAME is unique across the areas).  The
+# user-space loaders beside them (lib/bpf/AREA/*.c) are part of the analysis
+# library like every lib/ folder.  A new program needs no rule of its own:
+# drop lib/bpf/AREA/NAME.bpf.c in and include its skeleton.
 #
 # The programs explain loads every time (iter.bpf.c, mntcount.bpf.c) also
 # get a light skeleton, build/bpf/NAME.lskel.h (bpftool gen skeleton -L): its loader program has
 # the kernel do the CO-RE relocations, where libbpf would parse the kernel's
-# BTF in user space first (lib/bpf/scan-skel.h says why that matters).
+# BTF in user space first (lib/bpf/scan/scan-skel.h says why that matters).
 #
 # Tools come from tools/packages/bpf.txt (clang, llvm, bpftool, libbpf-dev).
 
@@ -18,24 +19,24 @@ LLVM_STRIP ?= llvm-strip
 BPFTOOL    ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
 
 BPF_DIR    := $(BUILD)/bpf
-BPF_SRCS   := $(wildcard lib/bpf/*.bpf.c)
-BPF_OBJS   := $(BPF_SRCS:lib/bpf/%.bpf.c=$(BPF_DIR)/%.bpf.o)
-BPF_SKELS  := $(BPF_SRCS:lib/bpf/%.bpf.c=$(BPF_DIR)/%.skel.h)
+BPF_SRCS   := $(wildcard lib/bpf/*/*.bpf.c)
+BPF_NAMES  := $(notdir $(BPF_SRCS:%.bpf.c=%))
+BPF_OBJS   := $(BPF_NAMES:%=$(BPF_DIR)/%.bpf.o)
+BPF_SKELS  := $(BPF_NAMES:%=$(BPF_DIR)/%.skel.h)
 BPF_LSKELS := $(BPF_DIR)/iter.lskel.h $(BPF_DIR)/mntcount.lskel.h
-BPF_LOADER_SRCS := $(filter-out %.bpf.c,$(wildcard lib/bpf/*.c))
-BPF_LOADER_OBJS := $(BPF_LOADER_SRCS:%.c=$(OBJ)/%.o)
+BPF_HDRS   := $(wildcard lib/bpf/*/*.h)
+vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
 # -mcpu=v3: atomics that return a value, 32-bit jumps (kernels >= 5.12).
 # -g keeps the BTF that CO-RE needs; strip -g then drops the DWARF, which
 # would only make the skeleton (embedded in the binary) larger.
-BPF_CFLAGS := -target bpf -mcpu=v3 -g -O2 -D__TARGET_ARCH_x86 -Wall -Werror -Ilib/bpf \
+BPF_CFLAGS := -target bpf -mcpu=v3 -g -O2 -D__TARGET_ARCH_x86 -Wall -Werror -Ilib/bpf/common \
 	$(shell $(PKG_CONFIG) --cflags-only-I libbpf 2>/dev/null)
 
-LIB_OBJS += $(BPF_LOADER_OBJS)
 override CPPFLAGS += $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
 LDLIBS   += $(or $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null),-lbpf) -lelf -lz
 
-$(BPF_DIR)/%.bpf.o: lib/bpf/%.bpf.c lib/bpf/vmlinux.h $(wildcard lib/bpf/*.h)
+$(BPF_DIR)/%.bpf.o: %.bpf.c $(BPF_HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
 	$(LLVM_STRIP) -g $@

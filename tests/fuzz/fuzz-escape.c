@@ -2,7 +2,7 @@
  * UTF-8, and the JSON form is always a valid JSON string of valid UTF-8. */
 #include <stdio.h>
 
-#include "escape.h"
+#include "base/escape.h"
 #include "fuzz.h"
 
 static void check_clean_utf8(const char *s, size_t n, int allow_newline)

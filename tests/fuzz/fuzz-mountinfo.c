@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "fuzz.h"
-#include "mounttab.h"
+#include "model/mounttab.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

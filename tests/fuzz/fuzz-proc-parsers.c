@@ -4,8 +4,8 @@
 #include <stdio.h>
 
 #include "fuzz.h"
-#include "escape.h"
-#include "parse.h"
+#include "base/escape.h"
+#include "base/parse.h"
 
 static int sink(unsigned int index, const char *path, void *userdata)
 {

@@ -5,8 +5,8 @@
 #include <stdio.h>
 
 #include "fuzz.h"
-#include "json-read.h"
-#include "watch-record.h"
+#include "base/json-read.h"
+#include "watch/record.h"
 
 static int roundtrip(const struct umh_jnode *ev, void *userdata)
 {

@@ -1,7 +1,7 @@
 /* The pipe between the analysis and the printer: any byte stream, fed in
  * any pieces, decodes or is rejected, and never crashes or leaks. */
 #include "fuzz.h"
-#include "wire.h"
+#include "model/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -24,7 +24,7 @@
 #        only.  systemd refuses a peer whose pid it cannot see ("Incoming
 #        private connection from unprivileged client, refusing"; SO_PEERCRED
 #        gives it pid 0), so the socket must be connect()ed by a process in
-#        the container's pid namespace: lib/systemd-cause.c's
+#        the container's pid namespace: lib/systemd/cause.c's
 #        umh_sd_connect_pid($SD_PID) does that (fork, setns, fork, connect)
 #        and hands the connected socket to sd-bus.  busctl cannot use it
 #        (it says Hello, a direct connection has no bus); systemctl can,

@@ -1,6 +1,6 @@
 /* sd-cause-watch: waits for systemd to stop mount units and reads the cause
  * at the moment each stop job appears (the JobNew signal), with
- * lib/systemd-cause.c.  Used by tests/systemd/t-systemd-fixture.sh against a
+ * lib/systemd/cause.c.  Used by tests/systemd/t-systemd-fixture.sh against a
  * real systemd; one JSON object per line on stdout:
  *
  *   {"event":"ready"}
@@ -27,7 +27,7 @@
  *              (from inside its callback: the calls go one by one); by
  *              default a second connection is used, so they are pipelined
  */
-#include "systemd-cause.h"
+#include "systemd/cause.h"
 
 #include <errno.h>
 #include <fcntl.h>

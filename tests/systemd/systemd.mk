@@ -1,20 +1,20 @@
-# The systemd area: lib/systemd-cause.c (sd-bus) and the programs that test it
+# The systemd area: lib/systemd/cause.c (sd-bus) and the programs that test it
 # against a real systemd (tests/systemd/t-systemd-fixture.sh boots one).
 #
 #   make sd-test-programs    build/tests/systemd/sd-cause-watch
 #                            build/tests/systemd/fake-udev-event
 #                            build/tests/unit/test-systemd-unit-name
 #
-# lib/systemd-*.c land in libumh.a like every lib/*.c; whatever links
+# lib/systemd/*.c land in libumh.a like every lib/ folder; whatever links
 # libumh.a needs -lsystemd, hence LDLIBS below.
 
 SD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsystemd 2>/dev/null)
 SD_LIBS   := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
 LDLIBS    += $(SD_LIBS)
 
-# The cause reader only: the other lib/systemd-*.c (the watcher's and
+# The cause reader only: the other lib/systemd/*.c (the watcher's and
 # explain's) use the rest of libumh.a and are tested through the program.
-SD_LIB_SRCS := lib/systemd-cause.c
+SD_LIB_SRCS := lib/systemd/cause.c
 SD_LIB_OBJS := $(SD_LIB_SRCS:%.c=$(BUILD)/sd/%.o)
 SD_WATCH    := $(BUILD)/tests/systemd/sd-cause-watch
 
@@ -42,5 +42,5 @@ $(BUILD)/tests/unit/test-systemd-unit-name: $(BUILD)/sd/tests/unit/test-systemd-
 	$(CC) $(LDFLAGS) -o $@ $^ $(SD_LIBS)
 
 # Their header dependencies (the top Makefile includes only $(OBJ)'s): a
-# changed lib/systemd-cause.h must rebuild the test programs too.
+# changed lib/systemd/cause.h must rebuild the test programs too.
 -include $(shell find $(BUILD)/sd -name '*.d' 2>/dev/null)

@@ -18,7 +18,7 @@
 #       checks that systemd refuses it, and QEMU runs it on Debian's kernel:
 #       tests/vm/scenarios/70-systemd-automount-idle.sh).
 #
-# For each stop, sd-cause-watch (lib/systemd-cause.c) reads the cause over
+# For each stop, sd-cause-watch (lib/systemd/cause.c) reads the cause over
 # D-Bus when the JobNew signal arrives, and the test asserts its kind and
 # related unit; the journal is checked for what it says at systemd's default
 # log level and at debug level.  Timings are printed as "# timing:" lines.

@@ -1,5 +1,5 @@
 /* Paths from the names the BPF programs walk, leaf first (path.bpf.h). */
-#include "bpf/pathjoin.h"
+#include "bpf/common/pathjoin.h"
 #include "unit.h"
 
 static void join(const char *names, size_t len, bool complete, const char *want, const char *what)

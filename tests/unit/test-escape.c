@@ -1,7 +1,7 @@
 /* Escaping names for terminals and JSON. */
 #include <stdlib.h>
 
-#include "escape.h"
+#include "base/escape.h"
 #include "unit.h"
 
 static char *json(const char *s)

@@ -3,7 +3,7 @@
  * compact chains explain prints. */
 #include <stdlib.h>
 
-#include "ksyms.h"
+#include "base/ksyms.h"
 #include "unit.h"
 
 static void parse_lines(void)

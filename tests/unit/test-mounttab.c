@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "mounttab.h"
+#include "model/mounttab.h"
 #include "unit.h"
 
 /* Lines in mountinfo's format: a stack of two mounts on /mnt/stack, a mount

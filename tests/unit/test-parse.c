@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 
-#include "parse.h"
+#include "base/parse.h"
 #include "unit.h"
 
 static void test_fdinfo(void)

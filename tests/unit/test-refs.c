@@ -1,12 +1,12 @@
-/* Reference accounting (lib/refs.c): each struct file and each fs_struct
+/* Reference accounting (lib/explain/refs.c): each struct file and each fs_struct
  * counts once however many holders share it; kernel-side holders count one
  * each; whatever cannot be told apart or counted makes the result unknown,
  * never a guess. */
 #include <errno.h>
 #include <stdint.h>
 
-#include "bpf/mntcount-load.h"
-#include "refs.h"
+#include "bpf/refcount/mntcount-load.h"
+#include "explain/refs.h"
 #include "unit.h"
 
 #define T 412 /* the target's mount id */

@@ -2,7 +2,7 @@
  * (checked against systemd-escape 252), long names shortened with the hashes
  * systemd 252 gave, then, when systemd-escape is installed, the same paths
  * and a hundred generated ones compared with what it prints. */
-#include "systemd-cause.h"
+#include "systemd/cause.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json-read.h"
+#include "base/json-read.h"
 #include "unit.h"
-#include "watch-calls.h"
-#include "watch-event.h"
-#include "watch-match.h"
-#include "watch-mounts.h"
-#include "watch-record.h"
+#include "watch/calls.h"
+#include "watch/event.h"
+#include "watch/match.h"
+#include "watch/mounts.h"
+#include "watch/record.h"
 
 static struct umh_jnode *parse(const char *s)
 {

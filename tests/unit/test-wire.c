@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "unit.h"
-#include "wire.h"
+#include "model/wire.h"
 
 static void sink(struct umh_report *r, enum umh_item type, const void *item, void *userdata)
 {

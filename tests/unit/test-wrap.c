@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "wrap.h"
+#include "base/wrap.h"
 
 static char *wrapped(const char *text, const char *indent, const char *more, size_t width)
 {

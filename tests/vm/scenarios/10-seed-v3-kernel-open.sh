@@ -12,7 +12,7 @@
 # The report counts the mount's references (doctor: mount refcount).
 need_feature refcount || exit 1
 
-# What our wrapper adds after nfs-utils' message, as lib/report-text.c
+# What our wrapper adds after nfs-utils' message, as lib/report/text.c
 # prints it.  Neither /proc nor the BPF iterators show a file that a module
 # opened with filp_open(): no holder.  But on this kernel the mount's
 # reference count can be read (60-refcount): 2, 1 for being mounted and 1

@@ -1,0 +1,58 @@
+#include "base/child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/caps.h"
+
+pid_t umh_child_fork(int *fd)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t parent = getpid();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int r = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return r;
+	}
+	if (pid > 0) {
+		close(fds[1]);
+		*fd = fds[0];
+		return pid;
+	}
+	close(fds[0]);
+	/* See only what the person who ran us may see, before reading
+	 * anything.  Changing credentials clears the parent-death signal, so
+	 * this comes first. */
+	if (umh_become_real_user() < 0)
+		_exit(1);
+	/* Die with the caller, whatever it dies of. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	signal(SIGPIPE, SIG_IGN);
+	*fd = fds[1];
+	return 0;
+}
+
+int umh_child_reap(pid_t pid, int *status)
+{
+	for (int i = 0; i < 50; i++) {
+		pid_t w = waitpid(pid, status, WNOHANG);
+		if (w == pid)
+			return 0;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		usleep(2000);
+	}
+	return -EAGAIN;
+}

@@ -1,0 +1,197 @@
+#include "bpf/refcount/mntcount-load.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/refcount/mntcount.h"
+/* A light skeleton (bpf.mk): an ordinary one had libbpf parse the kernel's
+ * BTF in user space first, 25-35 ms of every explain where the count can
+ * be read. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#include "bpf/mntcount.lskel.h"
+#pragma GCC diagnostic pop
+#include "bpf/percpu.skel.h"
+#include "base/cleanup.h"
+#include "bpf/common/loader.h"
+
+struct umh_mntcount {
+	struct umh_mntcount_lbpf *skel;
+};
+
+static inline void mntcount_lbpf_destroyp(struct umh_mntcount_lbpf **p)
+{
+	if (*p)
+		umh_mntcount_lbpf__destroy(*p);
+}
+static inline void percpu_bpf_destroyp(struct umh_percpu_bpf **p) { umh_percpu_bpf__destroy(*p); }
+
+int umh_parse_cpu_list(const char *text, uint64_t *bits, unsigned int nbits)
+{
+	memset(bits, 0, (nbits + 63) / 64 * sizeof(*bits));
+	unsigned long top = 0;
+	const char *p = text;
+	while (*p && *p != '\n') {
+		char *end;
+		errno = 0;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+		if (errno || end == p || *p == '-' || *p == '+')
+			return -EINVAL;
+		p = end;
+		if (*p == '-') {
+			hi = strtoul(++p, &end, 10);
+			if (errno || end == p || *p == '-' || *p == '+')
+				return -EINVAL;
+			p = end;
+		}
+		if (hi < lo || hi >= nbits)
+			return -EINVAL;
+		for (unsigned long c = lo; c <= hi; c++)
+			bits[c / 64] |= 1ULL << (c % 64);
+		if (hi + 1 > top)
+			top = hi + 1;
+		if (*p == ',')
+			p++;
+		else if (*p && *p != '\n')
+			return -EINVAL;
+	}
+	return top ? (int)top : -EINVAL;
+}
+
+static int possible_cpus(uint64_t *bits, unsigned int nbits)
+{
+	char buf[4096];
+	_cleanup_fclose_ FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f))
+		return -EIO;
+	return umh_parse_cpu_list(buf, bits, nbits);
+}
+
+/* &__per_cpu_offset[0] into *ADDR, by percpu.bpf.c; 0 or a negative errno
+ * with WHY set. */
+static int find_percpu_offsets(uint64_t *addr, char *why, size_t size)
+{
+	_cleanup_(percpu_bpf_destroyp) struct umh_percpu_bpf *skel = umh_percpu_bpf__open_and_load();
+	if (!skel) {
+		int r = -errno;
+		umh_bpf_describe_error(r, "the per-CPU offset lookup", why, size);
+		return r;
+	}
+	LIBBPF_OPTS(bpf_test_run_opts, run);
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.find_offsets), &run) < 0) {
+		int r = -errno;
+		umh_bpf_describe_error(r, "the per-CPU offset lookup", why, size);
+		return r;
+	}
+	long err = (long)skel->bss->lookup_error;
+	if (err == -ENOENT) {
+		snprintf(why, size,
+			 "it is per-CPU memory, and this kernel gives no program of ours the per-CPU offsets: "
+			 "__per_cpu_offset is not in /proc/kallsyms (CONFIG_KALLSYMS_ALL unset)");
+		return -ENOTSUP;
+	}
+	if (err == -EPERM) {
+		snprintf(why, size,
+			 "it is per-CPU memory, and the per-CPU offsets' address is hidden from this process "
+			 "(kptr_restrict: CAP_SYSLOG needed)");
+		return -EPERM;
+	}
+	if (err < 0 || !skel->bss->percpu_offsets) {
+		snprintf(why, size, "the per-CPU offsets could not be found: %s", strerror(err < 0 ? (int)-err : EINVAL));
+		return err < 0 ? (int)err : -EINVAL;
+	}
+	*addr = skel->bss->percpu_offsets;
+	return 0;
+}
+
+int umh_mntcount_open(struct umh_mntcount **out, char *why, size_t size)
+{
+	*out = NULL;
+	int r = umh_bpf_precheck(why, size);
+	if (r < 0)
+		return r;
+	umh_bpf_init();
+	uint64_t offsets = 0;
+	if ((r = find_percpu_offsets(&offsets, why, size)) < 0)
+		return r;
+	_cleanup_(mntcount_lbpf_destroyp) struct umh_mntcount_lbpf *skel = umh_mntcount_lbpf__open();
+	if (!skel) {
+		r = -errno;
+		umh_bpf_describe_error(r, "the mount-count program", why, size);
+		return r;
+	}
+	int n = possible_cpus((uint64_t *)skel->rodata->possible_cpus, UMH_MNTCOUNT_MAX_CPUS);
+	if (n < 0) {
+		snprintf(why, size, "the possible CPUs (/sys/devices/system/cpu/possible) cannot be read");
+		return n;
+	}
+	skel->rodata->n_cpus = (uint32_t)n;
+	skel->rodata->percpu_offsets = offsets;
+	if ((r = umh_mntcount_lbpf__load(skel)) < 0) {
+		umh_bpf_describe_error(r, "the mount-count program", why, size);
+		return r;
+	}
+	struct umh_mntcount *m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->skel = TAKE_PTR(skel);
+	*out = m;
+	return 0;
+}
+
+int umh_mntcount_read(struct umh_mntcount *m, uint32_t mnt_id, int64_t *count, uint32_t *children, char *why,
+		      size_t size)
+{
+	m->skel->bss->want_mnt_id = mnt_id;
+	m->skel->bss->result = (struct umh_mntcount_result){ 0 };
+	_cleanup_close_ int link = bpf_link_create(m->skel->progs.read_count.prog_fd, 0, BPF_TRACE_ITER, NULL);
+	if (link < 0) {
+		int r = -errno;
+		umh_bpf_describe_error(r, "the mount-count iterator", why, size);
+		return r;
+	}
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = umh_bpf_read_iter(link, &buf, &len);
+	if (r < 0) {
+		snprintf(why, size, "the mount-count iterator did not run: %s", strerror(-r));
+		return r;
+	}
+	const struct umh_mntcount_result *res = &m->skel->bss->result;
+	switch (res->status) {
+	case UMH_MNTCOUNT_OK:
+		*count = res->count;
+		*children = res->children;
+		return 0;
+	case UMH_MNTCOUNT_NOT_FOUND:
+		snprintf(why, size, "mount %u was not found in this mount namespace (%u steps)", mnt_id, res->steps);
+		return -ENOENT;
+	case UMH_MNTCOUNT_FAULT:
+		snprintf(why, size, "reading the count of mount %u faulted (it changed, or went away)", mnt_id);
+		return -EFAULT;
+	case UMH_MNTCOUNT_NO_OFFSETS:
+		snprintf(why, size, "the per-CPU offsets are unknown");
+		return -ENOTSUP;
+	default:
+		snprintf(why, size, "the mount-count iterator never saw its own task");
+		return -ESRCH;
+	}
+}
+
+void umh_mntcount_close(struct umh_mntcount *m)
+{
+	if (!m)
+		return;
+	umh_mntcount_lbpf__destroy(m->skel);
+	free(m);
+}

@@ -1,0 +1,25 @@
+/* Printing what vanished.h found: for people after explain's report, and
+ * as members of explain's JSON object. */
+#pragma once
+
+#include <stdio.h>
+
+#include "base/json-read.h"
+#include "base/json.h"
+
+/* For a target that is not mounted:
+ *   /mnt/b is not mounted.
+ *     At 2024-05-01 12:00:01: /mnt/b (tmpfs, mount id 87) unmounted by systemd ...
+ *     (From the record of umount-helper watch in /run/umount-helper.) */
+void umh_vanished_print_text(const struct umh_jnode *v, const char *spec, FILE *out);
+
+/* "  warning: systemd would stop mnt-b.mount, ..." for each warning. */
+void umh_risks_print_text(const struct umh_jnode *warnings, FILE *out);
+
+/* The members explain's JSON gets: "vanished" (an object) and "warnings"
+ * (an array; absent when systemd was not asked). */
+struct umh_explain_extra {
+	const struct umh_jnode *vanished;
+	const struct umh_jnode *warnings;
+};
+void umh_explain_extra_json(struct umh_json *j, void *userdata);

@@ -1,0 +1,425 @@
+#include "watch/event.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/cleanup.h"
+#include "base/escape.h"
+#include "watch/record.h"
+
+const char *umh_wby_name(enum umh_wby by)
+{
+	switch (by) {
+	case UMH_WBY_PROCESS: return "process";
+	case UMH_WBY_SYSTEMD: return "systemd";
+	case UMH_WBY_UNKNOWN: break;
+	}
+	return "unknown";
+}
+
+const char *umh_whow_name(enum umh_whow how)
+{
+	switch (how) {
+	case UMH_WHOW_DIRECT: return "direct";
+	case UMH_WHOW_TAKEN_ALONG: return "taken-along";
+	case UMH_WHOW_PROPAGATED: return "propagated";
+	case UMH_WHOW_MOVED: return "moved";
+	case UMH_WHOW_UNKNOWN: break;
+	}
+	return "unknown";
+}
+
+static void sd_clear(struct umh_wsystemd *s)
+{
+	free(s->unit);
+	free(s->kind);
+	free(s->related_unit);
+	free(s->related_state);
+	free(s->reason);
+	free(s->sentence);
+	free(s->evidence);
+	free(s->note);
+	*s = (struct umh_wsystemd){ 0 };
+}
+
+void umh_wevent_clear(struct umh_wevent *ev)
+{
+	umh_wmount_clear(&ev->mount);
+	free(ev->moved_to);
+	free(ev->along_with);
+	umh_wcall_clear(&ev->caller);
+	sd_clear(&ev->sd);
+	free(ev->no_caller);
+	free(ev->sentence);
+	*ev = (struct umh_wevent){ 0 };
+}
+
+static const char *format_local(int64_t t_us, const char *fmt, char *buf, size_t size)
+{
+	time_t t = (time_t)(t_us / 1000000);
+	struct tm tm;
+	if (!localtime_r(&t, &tm) || !strftime(buf, size, fmt, &tm))
+		snprintf(buf, size, "?");
+	return buf;
+}
+
+const char *umh_format_clock(int64_t t_us, char *buf, size_t size)
+{
+	return format_local(t_us, "%H:%M:%S", buf, size);
+}
+
+const char *umh_format_time(int64_t t_us, char *buf, size_t size)
+{
+	return format_local(t_us, "%Y-%m-%d %H:%M:%S", buf, size);
+}
+
+const char *umh_format_iso(int64_t t_us, bool ms, char *buf, size_t size)
+{
+	time_t t = (time_t)(t_us / 1000000);
+	struct tm tm;
+	size_t n;
+	if (!gmtime_r(&t, &tm) || !(n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm))) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	if (ms)
+		snprintf(buf + n, size - n, ".%03dZ", (int)((t_us / 1000) % 1000));
+	else
+		snprintf(buf + n, size - n, "Z");
+	return buf;
+}
+
+/* An in-memory text that grows; a failed allocation is remembered and
+ * reported once at the end. */
+struct text {
+	char *s;
+	size_t len;
+	bool oom;
+};
+
+static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	char *piece;
+	if (t->oom)
+		return;
+	va_start(ap, fmt);
+	int n = vasprintf(&piece, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		t->oom = true;
+		return;
+	}
+	char *s = realloc(t->s, t->len + (size_t)n + 1);
+	if (!s) {
+		free(piece);
+		t->oom = true;
+		return;
+	}
+	memcpy(s + t->len, piece, (size_t)n + 1);
+	t->s = s;
+	t->len += (size_t)n;
+	free(piece);
+}
+
+/* Adds S escaped for a terminal. */
+static void add_name(struct text *t, const char *s)
+{
+	_cleanup_free_ char *e = umh_escape(s ? s : "");
+	if (!e)
+		t->oom = true;
+	else
+		add(t, "%s", e);
+}
+
+static void add_mount(struct text *t, const struct umh_wmount *m, bool short_lived)
+{
+	add_name(t, m->target);
+	if (short_lived) {
+		add(t, " (");
+		if (m->fstype) {
+			add_name(t, m->fstype);
+			add(t, ", ");
+		}
+		add(t, "a mount that came and went between two reads of the mount table)");
+		return;
+	}
+	add(t, " (");
+	add_name(t, m->fstype ? m->fstype : "?");
+	if (m->source && strcmp(m->source, "none") != 0 && (!m->fstype || strcmp(m->source, m->fstype) != 0)) {
+		add(t, " from ");
+		add_name(t, m->source);
+	}
+	add(t, ", mount id %" PRIu64 ")", m->id);
+}
+
+/* "bash (pid 4100)", with the pid namespace's own number when that says
+ * more: "systemd (pid 3791, PID 1 of its pid namespace)"; EXTRA (or NULL)
+ * goes inside the parentheses. */
+static void add_task(struct text *t, const struct umh_wtask *k, int32_t local, const char *extra)
+{
+	add_name(t, k->comm);
+	if (local > 0)
+		add(t, " (pid %d", local);
+	else
+		add(t, " (pid %d on the host", k->pid);
+	if (k->ns_pid == 1 && local != 1)
+		add(t, ", PID 1 of its pid namespace");
+	else if (k->ns_pid > 0 && k->ns_pid != local && k->ns_pid != k->pid)
+		add(t, ", %d in its pid namespace", k->ns_pid);
+	if (extra)
+		add(t, ", %s", extra);
+	add(t, ")");
+}
+
+static void add_verb(struct text *t, uint32_t flags)
+{
+	if (flags & 2)
+		add(t, "detached lazily (MNT_DETACH)");
+	else if (flags & 1)
+		add(t, "unmounted by force (MNT_FORCE)");
+	else if (flags & 4)
+		add(t, "expired (MNT_EXPIRE)");
+	else
+		add(t, "unmounted");
+}
+
+static void add_caller(struct text *t, const struct umh_wevent *ev)
+{
+	const struct umh_wcall *c = &ev->caller;
+	if (ev->by == UMH_WBY_SYSTEMD && c->n_parents > 0) {
+		add(t, "by ");
+		add_task(t, &c->parents[0], ev->local_parents[0], NULL);
+		if (ev->sd.unit) {
+			add(t, " via ");
+			add_name(t, ev->sd.unit);
+		}
+		return;
+	}
+	char uid[32];
+	snprintf(uid, sizeof(uid), "uid %u", c->uid);
+	add(t, "by ");
+	add_task(t, &c->self, ev->local_pid, uid);
+	if (c->cmdline && *c->cmdline) {
+		add(t, " as '");
+		add_name(t, c->cmdline);
+		add(t, "'");
+	}
+	/* Up to three parents: enough to see the shell, the session, the
+	 * service; the record has them all. */
+	for (size_t i = 0; i < c->n_parents && i < 3; i++) {
+		add(t, i ? " < " : ", child of ");
+		add_task(t, &c->parents[i], ev->local_parents[i], NULL);
+	}
+	if (c->unit) {
+		add(t, ", in ");
+		add_name(t, c->unit);
+	}
+}
+
+static void add_systemd_cause(struct text *t, const struct umh_wevent *ev)
+{
+	const struct umh_wsystemd *s = &ev->sd;
+	if (s->reason) {
+		add(t, ": ");
+		add_name(t, s->reason);
+	} else if (s->sentence) {
+		add(t, "; ");
+		add_name(t, s->sentence);
+	} else if (s->note) {
+		add(t, "; why is not known: ");
+		add_name(t, s->note);
+	}
+}
+
+int umh_wevent_compose(struct umh_wevent *ev)
+{
+	struct text t = { 0 };
+	add_mount(&t, &ev->mount, ev->short_lived);
+	add(&t, " ");
+	switch (ev->how) {
+	case UMH_WHOW_MOVED:
+		add(&t, "moved to ");
+		add_name(&t, ev->moved_to);
+		break;
+	case UMH_WHOW_TAKEN_ALONG:
+		add(&t, "went along when ");
+		add_name(&t, ev->along_with);
+		add(&t, " was ");
+		add_verb(&t, ev->caller.flags);
+		add(&t, " ");
+		add_caller(&t, ev);
+		break;
+	case UMH_WHOW_PROPAGATED:
+		add(&t, "unmounted by propagation from mount namespace mnt:[%" PRIu64 "] (an unmount of ",
+		    ev->caller.mntns);
+		add_name(&t, ev->caller.target);
+		add(&t, " there) ");
+		add_caller(&t, ev);
+		break;
+	case UMH_WHOW_DIRECT:
+		add_verb(&t, ev->caller.flags);
+		add(&t, " ");
+		add_caller(&t, ev);
+		break;
+	case UMH_WHOW_UNKNOWN:
+		add(&t, "unmounted");
+		if (ev->by == UMH_WBY_SYSTEMD && ev->sd.unit) {
+			add(&t, " by systemd via ");
+			add_name(&t, ev->sd.unit);
+		}
+		break;
+	}
+	if (ev->by == UMH_WBY_SYSTEMD)
+		add_systemd_cause(&t, ev);
+	if (ev->how == UMH_WHOW_UNKNOWN && ev->by != UMH_WBY_SYSTEMD) {
+		add(&t, "; who did it is unknown");
+		if (ev->no_caller) {
+			add(&t, ": ");
+			add_name(&t, ev->no_caller);
+		}
+	} else if (ev->how == UMH_WHOW_UNKNOWN && ev->no_caller) {
+		add(&t, " (the umount call itself was not seen: ");
+		add_name(&t, ev->no_caller);
+		add(&t, ")");
+	}
+	if (t.oom) {
+		free(t.s);
+		return -ENOMEM;
+	}
+	free(ev->sentence);
+	ev->sentence = t.s;
+	return 0;
+}
+
+/* KEY: V when there is one, else null (unknown is null, never a guess). */
+static void int_or_null(struct umh_json *j, const char *key, int64_t v, bool known)
+{
+	if (known)
+		umh_json_int(j, key, v);
+	else
+		umh_json_null(j, key);
+}
+
+static void write_task(struct umh_json *j, const struct umh_wtask *k, int32_t local)
+{
+	umh_json_open_object(j, NULL, true);
+	int_or_null(j, "pid", local, local > 0);
+	umh_json_int(j, "host_pid", k->pid);
+	umh_json_int(j, "ns_pid", k->ns_pid);
+	umh_json_uint(j, "pidns", k->pidns);
+	umh_json_str(j, "comm", k->comm);
+	umh_json_close_object(j);
+}
+
+void umh_wevent_write_json(const struct umh_wevent *ev, struct umh_json *j)
+{
+	char when[64];
+	umh_format_iso(ev->t_us, true, when, sizeof(when));
+	umh_json_open_object(j, NULL, true);
+	umh_json_int(j, "v", 1);
+	umh_json_str(j, "event", ev->type ? ev->type : "unmount");
+	umh_json_str(j, "time", when);
+	umh_json_int(j, "t_us", ev->t_us);
+	umh_json_str(j, "boot_id", umh_boot_id());
+	umh_json_uint(j, "mntns", ev->mntns);
+
+	umh_json_open_object(j, "mount", true);
+	umh_json_uint(j, "id", ev->mount.id);
+	umh_json_uint(j, "parent_id", ev->mount.parent_id);
+	umh_json_str(j, "target", ev->mount.target);
+	umh_json_str(j, "source", ev->mount.source);
+	umh_json_str(j, "fstype", ev->mount.fstype);
+	if (ev->mount.shared)
+		umh_json_uint(j, "shared", ev->mount.shared);
+	if (ev->mount.master)
+		umh_json_uint(j, "master", ev->mount.master);
+	/* When the watcher saw it appear; null: it was there when the
+	 * watcher started. */
+	int_or_null(j, "mounted_us", ev->mount.seen_us, ev->mount.seen_us != 0);
+	umh_json_close_object(j);
+
+	if (ev->short_lived)
+		umh_json_bool(j, "short_lived", true);
+	umh_json_str(j, "how", umh_whow_name(ev->how));
+	if (ev->moved_to)
+		umh_json_str(j, "moved_to", ev->moved_to);
+	if (ev->along_with)
+		umh_json_str(j, "along_with", ev->along_with);
+	umh_json_str(j, "match", ev->match);
+	umh_json_str(j, "by", umh_wby_name(ev->by));
+
+	if (ev->has_caller) {
+		const struct umh_wcall *c = &ev->caller;
+		umh_json_open_object(j, "caller", true);
+		int_or_null(j, "pid", ev->local_pid, ev->local_pid > 0);
+		umh_json_int(j, "host_pid", c->self.pid);
+		umh_json_int(j, "ns_pid", c->self.ns_pid);
+		umh_json_int(j, "tid", c->tid);
+		umh_json_str(j, "comm", c->self.comm);
+		umh_json_uint(j, "uid", c->uid);
+		umh_json_str(j, "cmdline", c->cmdline);
+		umh_json_str(j, "target", c->target);
+		umh_json_uint(j, "flags", c->flags);
+		umh_json_uint(j, "mntns", c->mntns);
+		umh_json_str(j, "cgroup", c->cgroup);
+		umh_json_str(j, "unit", c->unit);
+		int_or_null(j, "result", c->ret, c->exited);
+		umh_json_open_array(j, "parents", true);
+		for (size_t i = 0; i < c->n_parents; i++)
+			write_task(j, &c->parents[i], ev->local_parents[i]);
+		umh_json_close_array(j);
+		umh_json_close_object(j);
+	} else {
+		umh_json_null(j, "caller");
+	}
+	if (ev->no_caller)
+		umh_json_str(j, "no_caller", ev->no_caller);
+
+	if (ev->has_systemd) {
+		const struct umh_wsystemd *s = &ev->sd;
+		umh_json_open_object(j, "systemd", true);
+		umh_json_str(j, "unit", s->unit);
+		int_or_null(j, "job_id", s->job_id, s->job_id != 0);
+		umh_json_str(j, "cause", s->kind);
+		umh_json_str(j, "related_unit", s->related_unit);
+		umh_json_str(j, "related_state", s->related_state);
+		umh_json_str(j, "reason", s->reason);
+		umh_json_str(j, "sentence", s->sentence);
+		umh_json_bool(j, "in_time", s->in_time);
+		umh_json_bool(j, "consistent", s->consistent);
+		umh_json_str(j, "evidence", s->evidence);
+		umh_json_str(j, "note", s->note);
+		umh_json_close_object(j);
+	} else {
+		umh_json_null(j, "systemd");
+	}
+	umh_json_str(j, "sentence", ev->sentence);
+	umh_json_close_object(j);
+}
+
+char *umh_wevent_to_line(const struct umh_wevent *ev)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+	if (!f)
+		return NULL;
+	struct umh_json j;
+	umh_json_init(&j, f);
+	umh_wevent_write_json(ev, &j);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	/* json.c ends a top-level value with a newline: the record adds its own. */
+	if (size && buf[size - 1] == '\n')
+		buf[size - 1] = 0;
+	return buf;
+}

@@ -1,0 +1,878 @@
+/* The watcher: its setup, its loop, and what it does with each mount that
+ * goes.  See watch.h. */
+#include "watch/watch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <systemd/sd-daemon.h>
+
+#include "bpf/umount/umount-load.h"
+#include "base/cleanup.h"
+#include "base/escape.h"
+#include "base/json.h"
+#include "systemd/cause.h"
+#include "systemd/journal.h"
+#include "systemd/locate.h"
+#include "systemd/watch.h"
+#include "watch/calls.h"
+#include "watch/event.h"
+#include "watch/match.h"
+#include "watch/mounts.h"
+#include "watch/record.h"
+#include "base/parse.h"
+
+/* Calls are kept this long after they entered: long enough for the table
+ * change to be seen, short enough to keep the list small. */
+#define CALLS_KEEP_NS (30LL * 1000000000)
+/* After losing systemd (daemon-reexec closes its private connections),
+ * try again this often. */
+#define SD_RETRY_NS (5LL * 1000000000)
+
+struct pending {
+	struct umh_wevent ev;
+	int64_t deadline_ns;
+};
+
+struct umh_watch {
+	struct umh_watch_cfg cfg;
+	FILE *out;
+	int procfd, mi_fd, pidfd, sigfd, jfd;
+	pid_t ns_pid;           /* -N PID */
+	uint64_t mntns;
+	char ns_desc[128];
+
+	struct umh_wtable table;
+
+	bool bpf;
+	char bpf_why[640];
+	struct umh_umount_trace trace;
+	struct umh_wcalls calls;
+
+	struct umh_sd_where sdw_where;
+	bool sd;
+	char sd_why[512];
+	int64_t sd_retry_ns;
+	struct umh_sdw sdw;
+
+	bool record;
+	char record_dir[PATH_MAX];
+	char record_why[256];
+	struct umh_wrecord rec;
+
+	char journal_where[PATH_MAX];
+
+	struct pending *pending;
+	size_t n_pending;
+
+	uint64_t unmounts;
+	uint64_t lost_said;     /* calls lost (ring buffer or list full), as last said */
+	bool stdout_gone;
+	bool stdout_is_journal; /* under systemd: the events go to the journal as entries of their own */
+	char stop_reason[128];
+};
+
+static int64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t real_us(void) { return now_ns(CLOCK_REALTIME) / 1000; }
+
+/* --- output: stdout, the journal, the record ------------------------------------ */
+
+static void out_line(struct umh_watch *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_line(struct umh_watch *w, const char *fmt, ...)
+{
+	va_list ap;
+	if (w->stdout_gone)
+		return;
+	va_start(ap, fmt);
+	vfprintf(w->out, fmt, ap);
+	va_end(ap);
+	if (fflush(w->out) != 0 || ferror(w->out))
+		w->stdout_gone = true;
+}
+
+/* What is not an event: the header, notes, the last line.  With --json,
+ * stdout carries JSON objects only, and these go to stderr. */
+static void note_line(struct umh_watch *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note_line(struct umh_watch *w, const char *fmt, ...)
+{
+	va_list ap;
+	if (!w->cfg.json) {
+		char *s = NULL;
+		va_start(ap, fmt);
+		int n = vasprintf(&s, fmt, ap);
+		va_end(ap);
+		if (n >= 0)
+			out_line(w, "%s", s);
+		free(s);
+		return;
+	}
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static void record_line(struct umh_watch *w, const char *line)
+{
+	if (!w->record || !line)
+		return;
+	int r = umh_wrecord_append(&w->rec, line);
+	if (r < 0 && w->cfg.verbose)
+		fprintf(stderr, "umount-helper: watch: cannot write the record in %s: %s\n", w->record_dir,
+			strerror(-r));
+}
+
+/* The watcher's own start and stop, for the record and the journal. */
+static void lifecycle(struct umh_watch *w, const char *event)
+{
+	char *line = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&line, &size);
+	if (!f)
+		return;
+	struct umh_json j;
+	umh_json_init(&j, f);
+	umh_json_open_object(&j, NULL, true);
+	umh_json_int(&j, "v", 1);
+	umh_json_str(&j, "event", event);
+	umh_json_int(&j, "t_us", real_us());
+	umh_json_str(&j, "boot_id", umh_boot_id());
+	umh_json_int(&j, "pid", getpid());
+	umh_json_uint(&j, "mntns", w->mntns);
+	umh_json_str(&j, "namespace", w->ns_desc);
+	umh_json_bool(&j, "bpf", w->bpf);
+	umh_json_str(&j, "bpf_why", w->bpf ? NULL : w->bpf_why);
+	umh_json_str(&j, "systemd", w->sd ? w->sdw.where : NULL);
+	umh_json_str(&j, "systemd_why", w->sd ? NULL : w->sd_why);
+	if (strcmp(event, "watch-stop") == 0) {
+		umh_json_uint(&j, "unmounts", w->unmounts);
+		umh_json_uint(&j, "calls_lost", w->lost_said);
+		umh_json_str(&j, "reason", w->stop_reason);
+	}
+	umh_json_close_object(&j);
+	if (fclose(f) == 0 && line) {
+		line[strcspn(line, "\n")] = 0;
+		record_line(w, line);
+		if (w->cfg.json)
+			out_line(w, "%s\n", line);
+	}
+	free(line);
+}
+
+static void journal_event(struct umh_watch *w, const struct umh_wevent *ev, const char *line)
+{
+	if (w->jfd < 0)
+		return;
+	_cleanup_free_ char *f_msg = NULL, *f_target = NULL, *f_source = NULL, *f_fstype = NULL, *f_id = NULL,
+			    *f_ns = NULL, *f_by = NULL, *f_pid = NULL, *f_comm = NULL, *f_cause = NULL,
+			    *f_rel = NULL, *f_unit = NULL, *f_event = NULL;
+	const char *fields[20];
+	size_t n = 0;
+	const struct umh_wcall *c = &ev->caller;
+	if (asprintf(&f_msg, "MESSAGE=%s", ev->sentence) < 0 ||
+	    asprintf(&f_target, "UMOUNT_HELPER_TARGET=%s", ev->mount.target ? ev->mount.target : "") < 0 ||
+	    asprintf(&f_source, "UMOUNT_HELPER_SOURCE=%s", ev->mount.source ? ev->mount.source : "") < 0 ||
+	    asprintf(&f_fstype, "UMOUNT_HELPER_FSTYPE=%s", ev->mount.fstype ? ev->mount.fstype : "") < 0 ||
+	    asprintf(&f_id, "UMOUNT_HELPER_MOUNT_ID=%" PRIu64, ev->mount.id) < 0 ||
+	    asprintf(&f_ns, "UMOUNT_HELPER_MNTNS=%" PRIu64, ev->mntns) < 0 ||
+	    asprintf(&f_by, "UMOUNT_HELPER_BY=%s", umh_wby_name(ev->by)) < 0 ||
+	    asprintf(&f_event, "UMOUNT_HELPER_EVENT=%s", line ? line : "") < 0)
+		return;
+	fields[n++] = f_msg;
+	fields[n++] = "MESSAGE_ID=" UMH_MESSAGE_UNMOUNT;
+	fields[n++] = "PRIORITY=5";
+	fields[n++] = "SYSLOG_IDENTIFIER=umount-helper";
+	fields[n++] = f_target;
+	fields[n++] = f_source;
+	fields[n++] = f_fstype;
+	fields[n++] = f_id;
+	fields[n++] = f_ns;
+	fields[n++] = f_by;
+	if (ev->has_caller && asprintf(&f_pid, "UMOUNT_HELPER_CALLER_PID=%d", ev->local_pid > 0 ? ev->local_pid : c->self.pid) >= 0 &&
+	    asprintf(&f_comm, "UMOUNT_HELPER_CALLER_COMM=%s", c->self.comm) >= 0) {
+		fields[n++] = f_pid;
+		fields[n++] = f_comm;
+	}
+	if (ev->has_systemd && ev->sd.unit) {
+		/* OBJECT_SYSTEMD_UNIT: `journalctl -u UNIT` shows this line too. */
+		if (asprintf(&f_unit, "OBJECT_SYSTEMD_UNIT=%s", ev->sd.unit) >= 0)
+			fields[n++] = f_unit;
+		if (ev->sd.kind && asprintf(&f_cause, "UMOUNT_HELPER_CAUSE=%s", ev->sd.kind) >= 0)
+			fields[n++] = f_cause;
+		if (ev->sd.related_unit && asprintf(&f_rel, "UMOUNT_HELPER_RELATED_UNIT=%s", ev->sd.related_unit) >= 0)
+			fields[n++] = f_rel;
+	}
+	fields[n++] = f_event;
+	int r = umh_journal_send(w->jfd, fields, n);
+	if (r < 0 && w->cfg.verbose)
+		fprintf(stderr, "umount-helper: watch: cannot write to the journal: %s\n", strerror(-r));
+}
+
+static void emit(struct umh_watch *w, struct umh_wevent *ev)
+{
+	if (umh_wevent_compose(ev) < 0)
+		return;
+	_cleanup_free_ char *line = umh_wevent_to_line(ev);
+	char clock[16];
+	if (w->stdout_is_journal && w->jfd >= 0)
+		; /* the same journal gets the entry below, with its fields */
+	else if (w->cfg.json)
+		out_line(w, "%s\n", line ? line : "{}");
+	else
+		out_line(w, "%s %s\n", umh_format_clock(ev->t_us, clock, sizeof(clock)), ev->sentence);
+	journal_event(w, ev, line);
+	record_line(w, line);
+	if (strcmp(ev->type, "unmount") == 0)
+		w->unmounts++;
+}
+
+/* --- systemd: the cause of a stop ------------------------------------------------ */
+
+static int dup_to(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = NULL;
+	if (s && !(*dst = strdup(s)))
+		return -ENOMEM;
+	return 0;
+}
+
+static void fill_from_job(struct umh_wevent *ev, const struct umh_sdw_job *job)
+{
+	struct umh_wsystemd *s = &ev->sd;
+	s->job_id = job->id;
+	if (job->read_err < 0) {
+		char note[160];
+		snprintf(note, sizeof(note), "reading its state from systemd failed: %s", strerror(-job->read_err));
+		dup_to(&s->note, note);
+		return;
+	}
+	const struct umh_sd_cause *c = &job->cause;
+	/* A mount that came and went between two reads of the table: the
+	 * unit says what it was. */
+	if (ev->short_lived) {
+		if (!ev->mount.source)
+			dup_to(&ev->mount.source, c->facts.what);
+		if (!ev->mount.fstype)
+			dup_to(&ev->mount.fstype, c->facts.fstype);
+	}
+	dup_to(&s->kind, umh_sd_cause_kind_name(c->kind));
+	dup_to(&s->related_unit, c->related_unit);
+	dup_to(&s->related_state, c->related_state);
+	dup_to(&s->sentence, c->sentence);
+	s->consistent = c->facts.consistent;
+	s->in_time = c->facts.job_id && c->facts.job_type && strcmp(c->facts.job_type, "stop") == 0;
+	if (c->reason && !c->facts.job_id) {
+		/* Read when the job was over: what systemd still had. */
+		char *late = NULL;
+		if (asprintf(&late, "%s (as systemd still had it after the stop)", c->reason) >= 0) {
+			free(s->reason);
+			s->reason = late;
+		}
+	} else {
+		dup_to(&s->reason, c->reason);
+	}
+}
+
+/* The unit the stop was for: the caller's cgroup says it; else the name
+ * systemd gives the mount point. */
+static char *unit_of(const struct umh_wevent *ev)
+{
+	char *unit = NULL;
+	if (ev->has_caller && umh_sd_is_mount_unit(ev->caller.unit))
+		return strdup(ev->caller.unit);
+	if (ev->mount.target && umh_sd_mount_unit_name(ev->mount.target, &unit) < 0)
+		return NULL;
+	return unit;
+}
+
+/* Adds what systemd knows.  Returns true when the event is complete, false
+ * when it should wait for systemd's JobNew a little longer. */
+static bool annotate(struct umh_watch *w, struct umh_wevent *ev, bool last_chance)
+{
+	bool by_systemd = ev->by == UMH_WBY_SYSTEMD;
+	bool unknown = ev->how == UMH_WHOW_UNKNOWN && ev->by == UMH_WBY_UNKNOWN;
+	if (!by_systemd && !unknown)
+		return true;
+	if (!by_systemd && !w->sd)
+		return true;
+	_cleanup_free_ char *unit = unit_of(ev);
+	if (!unit)
+		return true;
+	if (by_systemd) {
+		ev->has_systemd = true;
+		dup_to(&ev->sd.unit, unit);
+		dup_to(&ev->sd.evidence, "caller");
+		if (!w->sd) {
+			char note[600];
+			snprintf(note, sizeof(note), "systemd was not asked (%s)", w->sd_why);
+			dup_to(&ev->sd.note, note);
+			return true;
+		}
+	}
+	/* The stop job appeared before the unmount; 10 s covers a unit whose
+	 * umount waited (a busy mount being retried). */
+	int64_t since = now_ns(CLOCK_BOOTTIME) - 10LL * 1000000000 - (last_chance ? UMH_WATCH_SD_WAIT_NS : 0);
+	const struct umh_sdw_job *job = umh_sdw_find_stop(&w->sdw, unit, since);
+	if (job) {
+		if (!by_systemd) {
+			/* No caller seen, but systemd was stopping its unit. */
+			ev->by = UMH_WBY_SYSTEMD;
+			ev->has_systemd = true;
+			dup_to(&ev->sd.unit, unit);
+			dup_to(&ev->sd.evidence, "stop-job");
+		}
+		fill_from_job(ev, job);
+		return true;
+	}
+	if (!last_chance)
+		return false;
+	if (by_systemd) {
+		char note[400];
+		snprintf(note, sizeof(note), "no stop job of %s was seen on %s", unit, w->sdw.where);
+		dup_to(&ev->sd.note, note);
+	}
+	return true;
+}
+
+static void queue(struct umh_watch *w, struct umh_wevent *ev)
+{
+	if (annotate(w, ev, false)) {
+		emit(w, ev);
+		umh_wevent_clear(ev);
+		return;
+	}
+	if (w->n_pending == UMH_WATCH_MAX_PENDING) {
+		/* Full: the oldest goes out with what is known. */
+		annotate(w, &w->pending[0].ev, true);
+		emit(w, &w->pending[0].ev);
+		umh_wevent_clear(&w->pending[0].ev);
+		memmove(&w->pending[0], &w->pending[1], (w->n_pending - 1) * sizeof(w->pending[0]));
+		w->n_pending--;
+	}
+	w->pending[w->n_pending++] = (struct pending){ .ev = *ev, .deadline_ns = now_ns(CLOCK_BOOTTIME) + UMH_WATCH_SD_WAIT_NS };
+	*ev = (struct umh_wevent){ 0 };
+}
+
+/* Sends what is complete, in order: an event waits for the ones before it. */
+static void flush_pending(struct umh_watch *w, bool all)
+{
+	int64_t now = now_ns(CLOCK_BOOTTIME);
+	size_t k = 0;
+	for (; k < w->n_pending; k++) {
+		struct pending *p = &w->pending[k];
+		bool last = all || now >= p->deadline_ns;
+		if (!annotate(w, &p->ev, last))
+			break;
+		emit(w, &p->ev);
+		umh_wevent_clear(&p->ev);
+	}
+	memmove(&w->pending[0], &w->pending[k], (w->n_pending - k) * sizeof(w->pending[0]));
+	w->n_pending -= k;
+}
+
+static void on_job(struct umh_sdw *s, const struct umh_sdw_job *job, void *userdata)
+{
+	struct umh_watch *w = userdata;
+	(void)s;
+	if (!w->cfg.verbose)
+		return;
+	char clock[16];
+	_cleanup_free_ char *unit = umh_escape(job->unit);
+	if (job->read_err < 0)
+		note_line(w, "%s systemd job %u for %s: its state could not be read: %s\n",
+			 umh_format_clock(real_us(), clock, sizeof(clock)), job->id, unit ? unit : "?",
+			 strerror(-job->read_err));
+	else if (job->stop) {
+		_cleanup_free_ char *sentence = umh_escape(job->cause.sentence ? job->cause.sentence : "");
+		note_line(w, "%s systemd stop job %u for %s: %s\n", umh_format_clock(real_us(), clock, sizeof(clock)),
+			 job->id, unit ? unit : "?", sentence ? sentence : "");
+	}
+}
+
+/* --- the mount table ----------------------------------------------------------------- */
+
+static int table_changed(struct umh_watch *w)
+{
+	struct umh_wtable now;
+	int r = umh_wtable_read(w->mi_fd, &now);
+	if (r < 0)
+		return r;
+	_cleanup_free_ struct umh_wmount *gone = NULL;
+	size_t n_gone, n_added;
+	int64_t t = real_us();
+	r = umh_wtable_diff(&w->table, &now, t, &gone, &n_gone, &n_added);
+	if (r < 0) {
+		umh_wtable_free(&now);
+		return r;
+	}
+	if (w->cfg.verbose && n_added) {
+		char clock[16];
+		for (size_t i = 0; i < now.n; i++) {
+			if (now.v[i].seen_us != t)
+				continue;
+			_cleanup_free_ char *target = umh_escape(now.v[i].target ? now.v[i].target : "");
+			_cleanup_free_ char *fstype = umh_escape(now.v[i].fstype ? now.v[i].fstype : "");
+			note_line(w, "%s %s (%s, mount id %" PRIu64 ") mounted\n", umh_format_clock(t, clock, sizeof(clock)),
+				 target ? target : "", fstype ? fstype : "", now.v[i].id);
+		}
+	}
+	if (n_gone) {
+		_cleanup_free_ struct umh_wevent *evs = calloc(n_gone, sizeof(*evs));
+		struct umh_wmatch_in in = {
+			.calls = w->bpf ? &w->calls : NULL,
+			.no_calls_why = w->bpf_why,
+			.mntns = w->mntns,
+			.table = &now,
+			.now_boot_ns = now_ns(CLOCK_BOOTTIME),
+			.now_real_us = t,
+		};
+		r = evs ? umh_wmatch(&in, gone, n_gone, evs) : -ENOMEM;
+		if (r >= 0) {
+			/* The mounts a call named first, then what went along. */
+			for (int pass = 0; pass < 2; pass++)
+				for (size_t i = 0; i < n_gone; i++)
+					if ((evs[i].how == UMH_WHOW_TAKEN_ALONG) == (pass == 1))
+						queue(w, &evs[i]);
+		}
+		for (size_t i = 0; i < n_gone; i++)
+			umh_wmount_clear(&gone[i]);
+	}
+	umh_wtable_free(&w->table);
+	w->table = now;
+	return r < 0 ? r : 0;
+}
+
+/* Calls the BPF side could not send (ring buffer full) or the list could
+ * not keep: their unmounts are reported without a caller.  Said once per
+ * change. */
+static void say_lost(struct umh_watch *w)
+{
+	uint64_t lost = (w->bpf ? umh_umount_trace_lost(&w->trace) : 0) + w->calls.lost;
+	if (lost == w->lost_said)
+		return;
+	char clock[16];
+	note_line(w, "%s %" PRIu64 " umount call%s could not be traced (too many at once): their unmounts show no caller\n",
+		  umh_format_clock(real_us(), clock, sizeof(clock)), lost - w->lost_said, lost - w->lost_said == 1 ? "" : "s");
+	w->lost_said = lost;
+}
+
+/* Successful umount calls here that no table change showed. */
+static void orphans(struct umh_watch *w, bool all)
+{
+	if (!w->bpf)
+		return;
+	struct umh_wmatch_in in = {
+		.calls = &w->calls,
+		.mntns = w->mntns,
+		/* At the end, every call: there is no later table to wait for. */
+		.now_boot_ns = now_ns(CLOCK_BOOTTIME) + (all ? UMH_WMATCH_ORPHAN_NS : 0),
+		.now_real_us = real_us(),
+	};
+	for (size_t i = 0; i < w->calls.n; i++) {
+		struct umh_wevent ev;
+		if (umh_wmatch_orphan(&in, &w->calls.v[i], &ev) > 0)
+			queue(w, &ev);
+	}
+}
+
+/* --- setup ------------------------------------------------------------------------------ */
+
+static int on_bpf_event(void *ctx, void *data, size_t size)
+{
+	struct umh_watch *w = ctx;
+	umh_wcalls_add_event(&w->calls, data, size);
+	return 0;
+}
+
+/* Opens the mountinfo of the namespace to watch, and notes its inode. */
+static int open_namespace(struct umh_watch *w, char *err, size_t size)
+{
+	const char *ns = w->cfg.ns;
+	struct stat st;
+	long pid = umh_parse_pid(ns);
+	if (!ns) {
+		w->mi_fd = openat(w->procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
+		if (w->mi_fd < 0 || fstatat(w->procfd, "self/ns/mnt", &st, 0) < 0) {
+			int r = -errno;
+			snprintf(err, size, "cannot open /proc/self/mountinfo: %s", strerror(-r));
+			return r;
+		}
+		w->mntns = st.st_ino;
+		snprintf(w->ns_desc, sizeof(w->ns_desc), "this mount namespace");
+		return 0;
+	}
+	if (pid) {
+		/* /proc/PID/mountinfo: the file keeps the namespace (and the
+		 * root it shows paths from) once opened. */
+		char name[64];
+		snprintf(name, sizeof(name), "%ld/mountinfo", pid);
+		w->mi_fd = openat(w->procfd, name, O_RDONLY | O_CLOEXEC);
+		snprintf(name, sizeof(name), "%ld/ns/mnt", pid);
+		if (w->mi_fd < 0 || fstatat(w->procfd, name, &st, 0) < 0) {
+			int r = -errno;
+			snprintf(err, size, "cannot open the mount table of pid %ld: %s", pid, strerror(-r));
+			return r;
+		}
+		w->mntns = st.st_ino;
+		w->ns_pid = (pid_t)pid;
+		/* When that process ends, its namespace may end: stop then. */
+		w->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+		snprintf(w->ns_desc, sizeof(w->ns_desc), "the mount namespace of pid %ld", pid);
+		return 0;
+	}
+	/* A namespace file: enter it just long enough to open our own
+	 * mountinfo there (through our /proc: it shows the namespace we are
+	 * in), then come back. */
+	_cleanup_close_ int nsfd = open(ns, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int back = openat(w->procfd, "self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0 || back < 0 || fstat(nsfd, &st) < 0) {
+		int r = -errno;
+		snprintf(err, size, "cannot open %s: %s", ns, strerror(-r));
+		return r;
+	}
+	if (setns(nsfd, CLONE_NEWNS) < 0) {
+		int r = -errno;
+		snprintf(err, size, "cannot enter the mount namespace %s: %s", ns, strerror(-r));
+		return r;
+	}
+	w->mi_fd = openat(w->procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
+	int e = errno;
+	if (setns(back, CLONE_NEWNS) < 0) {
+		int r = -errno;
+		snprintf(err, size, "cannot return to our mount namespace: %s", strerror(-r));
+		return r;
+	}
+	if (w->mi_fd < 0) {
+		snprintf(err, size, "cannot open the mount table of %s: %s", ns, strerror(e));
+		return -e;
+	}
+	w->mntns = st.st_ino;
+	snprintf(w->ns_desc, sizeof(w->ns_desc), "the mount namespace %s", ns);
+	return 0;
+}
+
+static void open_systemd(struct umh_watch *w)
+{
+	const struct umh_watch_cfg *c = &w->cfg;
+	if (c->no_systemd) {
+		snprintf(w->sd_why, sizeof(w->sd_why), "--no-systemd");
+		return;
+	}
+	if (!c->bus && !c->sd_pid && !w->sdw_where.found) {
+		snprintf(w->sd_why, sizeof(w->sd_why), "%s", w->sdw_where.why);
+		return;
+	}
+	const char *bus = c->bus ? c->bus : c->sd_pid ? NULL : w->sdw_where.bus;
+	pid_t pid = c->bus ? 0 : c->sd_pid ? c->sd_pid : w->sdw_where.pid;
+	w->sdw.on_job = on_job;
+	w->sdw.userdata = w;
+	w->sd = umh_sdw_open(&w->sdw, bus, pid, w->sd_why, sizeof(w->sd_why)) >= 0;
+}
+
+/* systemd sets JOURNAL_STREAM=DEV:INODE when stdout goes to the journal. */
+static bool stdout_is_journal(FILE *out)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	return e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(fileno(out), &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+static void open_journal(struct umh_watch *w)
+{
+	const struct umh_watch_cfg *c = &w->cfg;
+	const char *path = c->journal_socket;
+	w->jfd = -1;
+	if (c->no_journal)
+		return;
+	if (!path) {
+		/* With a systemd given by hand, its namespace's journal. */
+		static char buf[PATH_MAX];
+		if (c->sd_pid) {
+			snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)c->sd_pid, UMH_JOURNAL_SOCKET);
+			path = buf;
+		} else if (w->sdw_where.found) {
+			path = w->sdw_where.journal_socket;
+		} else if (!c->ns) {
+			path = UMH_JOURNAL_SOCKET;
+		}
+	}
+	if (!path || access(path, F_OK) < 0)
+		return;
+	int fd = umh_journal_connect(path);
+	if (fd >= 0) {
+		w->jfd = fd;
+		snprintf(w->journal_where, sizeof(w->journal_where), "%s", path);
+	} else if (c->journal_socket) {
+		fprintf(stderr, "umount-helper: watch: cannot connect to the journal at %s: %s\n", path, strerror(-fd));
+	}
+}
+
+int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char *err, size_t size)
+{
+	struct umh_watch *w = calloc(1, sizeof(*w));
+	int r;
+	*ret = NULL;
+	if (!w)
+		return -ENOMEM;
+	w->cfg = *cfg;
+	w->out = cfg->out ? cfg->out : stdout;
+	w->procfd = w->mi_fd = w->pidfd = w->sigfd = w->jfd = -1;
+	w->rec.dirfd = -1;
+	w->pending = calloc(UMH_WATCH_MAX_PENDING, sizeof(*w->pending));
+	if (!w->pending) {
+		umh_watch_close(w);
+		return -ENOMEM;
+	}
+
+	/* Signals as events of the loop: a clean stop (the record says
+	 * watch-stop) on SIGTERM from systemd, on Ctrl-C. */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	w->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	w->procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (w->procfd < 0 || w->sigfd < 0) {
+		r = -errno;
+		snprintf(err, size, "%s: %s", w->procfd < 0 ? "/proc is not mounted" : "signalfd", strerror(-r));
+		goto fail;
+	}
+	/* Everything that depends on our mount namespace comes first: the
+	 * BPF loader may enter a private one for a moment. */
+	if ((r = open_namespace(w, err, size)) < 0)
+		goto fail;
+	if ((r = umh_wtable_read(w->mi_fd, &w->table)) < 0) {
+		snprintf(err, size, "cannot read the mount table: %s", strerror(-r));
+		goto fail;
+	}
+	umh_sd_locate(w->procfd, cfg->ns, &w->sdw_where);
+
+	const char *dir = cfg->state_dir ? cfg->state_dir : umh_wrecord_dir();
+	snprintf(w->record_dir, sizeof(w->record_dir), "%s", dir);
+	if (cfg->no_record) {
+		snprintf(w->record_why, sizeof(w->record_why), "--no-record");
+	} else if ((r = umh_wrecord_open(&w->rec, dir, cfg->max_events)) < 0) {
+		snprintf(w->record_why, sizeof(w->record_why), "cannot write to %s: %s", dir, strerror(-r));
+	} else {
+		w->record = true;
+	}
+	open_journal(w);
+	w->stdout_is_journal = stdout_is_journal(w->out) && !cfg->journal_socket;
+	open_systemd(w);
+
+	if ((r = umh_wcalls_init(&w->calls, w->procfd)) < 0) {
+		snprintf(err, size, "out of memory");
+		goto fail;
+	}
+	char why[512] = "--no-bpf was given";
+	if (!cfg->no_bpf)
+		w->bpf = umh_umount_trace_start(&w->trace, on_bpf_event, w, why, sizeof(why)) >= 0;
+	if (!w->bpf)
+		snprintf(w->bpf_why, sizeof(w->bpf_why), "umount calls are not traced: %s", why);
+
+	/* The first line: what is watched, and with what. */
+	char *desc = umh_escape(w->ns_desc);
+	note_line(w, "Watching %s (mnt:[%" PRIu64 "], %zu mounts) for unmounts.\n", desc ? desc : "", w->mntns,
+		 w->table.n);
+	free(desc);
+	note_line(w, "  callers: %s\n", w->bpf ? "traced (umount system call tracepoints)" : w->bpf_why);
+	if (w->sd)
+		note_line(w, "  systemd: asked at %s when it stops a mount unit\n", w->sdw.where);
+	else
+		note_line(w, "  systemd: not asked (%s)\n", w->sd_why);
+	note_line(w, "  journal: %s\n", w->jfd >= 0 ? w->journal_where : "none");
+	if (w->record)
+		note_line(w, "  record: %s (the last %zu to %zu events)\n", w->record_dir, w->rec.max_events,
+			 2 * w->rec.max_events);
+	else
+		note_line(w, "  record: none (%s)\n", w->record_why);
+	lifecycle(w, "watch-start");
+	sd_notify(0, "READY=1\nSTATUS=watching for unmounts");
+	*ret = w;
+	return 0;
+fail:
+	umh_watch_close(w);
+	return r;
+}
+
+/* --- the loop ---------------------------------------------------------------------------- */
+
+static void lost_systemd(struct umh_watch *w, int r)
+{
+	char clock[16];
+	note_line(w, "%s lost the connection to systemd at %s: %s; trying again every %lld s\n",
+		 umh_format_clock(real_us(), clock, sizeof(clock)), w->sdw.where, strerror(-r), SD_RETRY_NS / 1000000000);
+	snprintf(w->sd_why, sizeof(w->sd_why), "the connection to %s was lost: %s", w->sdw.where, strerror(-r));
+	umh_sdw_close(&w->sdw);
+	w->sd = false;
+	w->sd_retry_ns = now_ns(CLOCK_BOOTTIME) + SD_RETRY_NS;
+}
+
+static void retry_systemd(struct umh_watch *w)
+{
+	if (w->sd || !w->sd_retry_ns || now_ns(CLOCK_BOOTTIME) < w->sd_retry_ns)
+		return;
+	char why[512];
+	snprintf(why, sizeof(why), "%s", w->sd_why);
+	open_systemd(w);
+	if (w->sd) {
+		char clock[16];
+		note_line(w, "%s connected to systemd at %s again\n", umh_format_clock(real_us(), clock, sizeof(clock)),
+			 w->sdw.where);
+		w->sd_retry_ns = 0;
+	} else {
+		snprintf(w->sd_why, sizeof(w->sd_why), "%s", why);
+		w->sd_retry_ns = now_ns(CLOCK_BOOTTIME) + SD_RETRY_NS;
+	}
+}
+
+int umh_watch_run(struct umh_watch *w)
+{
+	int64_t end = w->cfg.duration_ns ? now_ns(CLOCK_BOOTTIME) + w->cfg.duration_ns : 0;
+	int ret = 0;
+	bool sd_more = false; /* systemd messages read but not handled yet */
+	for (;;) {
+		struct pollfd pfd[8];
+		size_t n = 0, i_sig, i_mi, i_bpf = SIZE_MAX, i_pid = SIZE_MAX;
+		i_sig = n;
+		pfd[n++] = (struct pollfd){ .fd = w->sigfd, .events = POLLIN };
+		i_mi = n;
+		pfd[n++] = (struct pollfd){ .fd = w->mi_fd, .events = POLLPRI };
+		if (w->bpf) {
+			i_bpf = n;
+			pfd[n++] = (struct pollfd){ .fd = umh_umount_trace_fd(&w->trace), .events = POLLIN };
+		}
+		if (w->pidfd >= 0) {
+			i_pid = n;
+			pfd[n++] = (struct pollfd){ .fd = w->pidfd, .events = POLLIN };
+		}
+		if (w->sd)
+			n += umh_sdw_pollfds(&w->sdw, &pfd[n]);
+
+		int64_t now = now_ns(CLOCK_BOOTTIME), wait = 1000LL * 1000000;
+		if (w->n_pending && w->pending[0].deadline_ns - now < wait)
+			wait = w->pending[0].deadline_ns - now;
+		if (end && end - now < wait)
+			wait = end - now;
+		if (sd_more)
+			wait = 0;
+		if (wait < 0)
+			wait = 0;
+		int k = poll(pfd, n, (int)((wait + 999999) / 1000000));
+		if (k < 0 && errno != EINTR) {
+			ret = -errno;
+			snprintf(w->stop_reason, sizeof(w->stop_reason), "poll: %s", strerror(errno));
+			break;
+		}
+		if (k > 0 && (pfd[i_sig].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+			if (read(w->sigfd, &si, sizeof(si)) == sizeof(si)) {
+				snprintf(w->stop_reason, sizeof(w->stop_reason), "%s", sigabbrev_np((int)si.ssi_signo));
+				break;
+			}
+		}
+		/* The calls first: a call's entry is always in before the
+		 * table change it causes.  Then the table, then systemd: a
+		 * JobNew read takes 10-20 ms, and a mount that systemd stops
+		 * at once must be seen in the table before that.  An event
+		 * that needs the cause waits for it (queue()). */
+		if (w->bpf)
+			umh_umount_trace_consume(&w->trace);
+		if (k > 0 && (pfd[i_mi].revents & (POLLPRI | POLLERR))) {
+			int r = table_changed(w);
+			if (r < 0) {
+				ret = r;
+				snprintf(w->stop_reason, sizeof(w->stop_reason), "reading the mount table: %s", strerror(-r));
+				break;
+			}
+		}
+		sd_more = false;
+		if (w->sd) {
+			int r = umh_sdw_process(&w->sdw);
+			if (r < 0)
+				lost_systemd(w, r);
+			sd_more = r > 0;
+		}
+		retry_systemd(w);
+		say_lost(w);
+		orphans(w, false);
+		flush_pending(w, false);
+		umh_wcalls_expire(&w->calls, now_ns(CLOCK_BOOTTIME), CALLS_KEEP_NS);
+		if (i_bpf != SIZE_MAX && (pfd[i_bpf].revents & (POLLERR | POLLHUP))) {
+			snprintf(w->stop_reason, sizeof(w->stop_reason), "the BPF ring buffer failed");
+			ret = -EIO;
+			break;
+		}
+		if (i_pid != SIZE_MAX && k > 0 && (pfd[i_pid].revents & POLLIN)) {
+			snprintf(w->stop_reason, sizeof(w->stop_reason), "pid %d, whose mount namespace was watched, exited",
+				 (int)w->ns_pid);
+			break;
+		}
+		/* Stdout gone (watch | head): go on only for a record. */
+		if (w->stdout_gone && !w->record) {
+			snprintf(w->stop_reason, sizeof(w->stop_reason), "stdout is gone");
+			break;
+		}
+		if (end && now_ns(CLOCK_BOOTTIME) >= end) {
+			snprintf(w->stop_reason, sizeof(w->stop_reason), "the duration ran out");
+			break;
+		}
+	}
+	sd_notify(0, "STOPPING=1");
+	/* A last look: what changed just before the stop still counts. */
+	if (w->bpf)
+		umh_umount_trace_consume(&w->trace);
+	if (ret == 0)
+		table_changed(w);
+	orphans(w, true);
+	flush_pending(w, true);
+	char clock[16];
+	note_line(w, "%s stopped (%s): %" PRIu64 " unmount%s seen.\n", umh_format_clock(real_us(), clock, sizeof(clock)),
+		 w->stop_reason, w->unmounts, w->unmounts == 1 ? "" : "s");
+	lifecycle(w, "watch-stop");
+	return ret;
+}
+
+void umh_watch_close(struct umh_watch *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; w->pending && i < w->n_pending; i++)
+		umh_wevent_clear(&w->pending[i].ev);
+	free(w->pending);
+	umh_umount_trace_close(&w->trace);
+	umh_wcalls_free(&w->calls);
+	if (w->sd)
+		umh_sdw_close(&w->sdw);
+	umh_wrecord_close(&w->rec);
+	umh_wtable_free(&w->table);
+	int fds[] = { w->procfd, w->mi_fd, w->pidfd, w->sigfd, w->jfd };
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(w);
+}
