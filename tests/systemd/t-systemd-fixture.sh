@@ -27,8 +27,8 @@
 . "$(dirname "$0")/sd-lib.sh"
 . "$(dirname "$0")/sd-automount.sh"
 
-SDW=${SDW:-$TOP/build/tests/systemd/sd-cause-watch}
-FUE=${FUE:-$TOP/build/tests/systemd/fake-udev-event}
+SDW=${SDW:-$TOP/$BUILD/tests/systemd/sd-cause-watch}
+FUE=${FUE:-$TOP/$BUILD/tests/systemd/fake-udev-event}
 WORK=$(mktemp -d /tmp/umh-sd-test.XXXXXX)
 at_exit "rm -rf '$WORK'"
 

@@ -23,7 +23,7 @@
 . "$(dirname "$0")/container.sh"
 . "$(dirname "$0")/sd-lib.sh"
 
-FUE=${FUE:-$TOP/build/tests/systemd/fake-udev-event}
+FUE=${FUE:-$TOP/$BUILD/tests/systemd/fake-udev-event}
 WORK=$(mktemp -d /tmp/umh-sd-watch.XXXXXX)
 at_exit "rm -rf '$WORK'"
 
