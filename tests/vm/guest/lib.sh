@@ -182,7 +182,19 @@ hold_mmap() { start_holder /tmp/ready.mmap "$VM_BIN/bin/holdmap" "$1" /tmp/ready
 #   modules                     insmod (holdfile.ko)
 #   nfsd nfsv3 nfsv4 autofs4    a module, loaded (modprobe) if it is not
 #   bpf-scan fentry kprobes refcount   as `umount-helper doctor` finds them
-#                               (run once per boot: /run/vm-doctor.txt)
+#                               (vm_doctor)
+# vm_doctor: `umount-helper doctor`, run once per boot (what this kernel
+# allows does not change while it runs; each run costs seconds here), in the
+# transcript and in RUN_OUT.
+vm_doctor_once() {
+	[ -s /run/vm-doctor.txt ] || "$UMH" doctor >/run/vm-doctor.txt 2>&1
+}
+vm_doctor() {
+	vm_doctor_once
+	RUN_OUT=$(</run/vm-doctor.txt)
+	say "$(show_cmd "$UMH" doctor)  (once per boot: /run/vm-doctor.txt)"
+	indent "  " "$RUN_OUT"
+}
 need_feature() {
 	local f why bad=0
 	for f; do
@@ -204,7 +216,7 @@ vm_kernel_lacks() { # FEATURE: prints why this kernel lacks it, or fails
 		out=$(modprobe "$1" 2>&1) && return 1
 		echo "modprobe $1 failed: $out" ;;
 	bpf-scan | fentry | kprobes | refcount)
-		[ -s /run/vm-doctor.txt ] || "$UMH" doctor >/run/vm-doctor.txt 2>&1
+		vm_doctor_once
 		case $1 in
 		bpf-scan) line="BPF scan" ;;
 		fentry) line="fentry/fexit" ;;
