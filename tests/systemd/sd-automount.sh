@@ -28,12 +28,12 @@ sd_autofs_missing() {
 }
 
 # sd_automount_units: the units of the scenario, in the container's
-# /run/systemd/system, and a daemon-reload.
+# /run/systemd/system.  No daemon-reload: systemd loads a unit it has not
+# seen from disk when it is first asked for (a reload costs ~9 s in QEMU).
 sd_automount_units() {
-	sd_exec mkdir -p /mnt/a
+	mkdir -p "$SD_ROOT/mnt/a"
 	unit_file mnt-a.automount $'[Automount]\nWhere=/mnt/a\nTimeoutIdleSec=1\n'
 	unit_file mnt-a.mount $'[Mount]\nWhat=tmpfs\nWhere=/mnt/a\nType=tmpfs\n'
-	sd_exec systemctl daemon-reload
 }
 
 # sd_automount_idle WORK: the scenario's assertions (each "(h) ..."); the

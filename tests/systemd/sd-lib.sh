@@ -32,9 +32,11 @@ check_json_of() {
 	fi
 }
 
-# unit_file NAME CONTENT: writes /run/systemd/system/NAME inside.
+# unit_file NAME CONTENT: writes /run/systemd/system/NAME inside (through
+# /proc/PID/root: no program to start in there).
 unit_file() {
-	sd_exec sh -c 'mkdir -p "$(dirname "$1")" && printf "%s" "$2" >"$1"' sh "/run/systemd/system/$1" "$2"
+	local f=$SD_ROOT/run/systemd/system/$1
+	mkdir -p "${f%/*}" && printf '%s' "$2" >"$f"
 }
 
 now_us() { date +%s%6N; }
