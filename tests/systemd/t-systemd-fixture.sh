@@ -35,6 +35,7 @@ at_exit "rm -rf '$WORK'"
 # Everything below has its own timeout, and the watchdog ends the whole
 # script after 150 s.
 sd_watchdog 150 "the systemd fixture test"
+need_feature overlay "the container (its root is an overlay)" || finish
 
 for p in "$SDW" "$FUE"; do
 	if [ ! -x "$p" ]; then

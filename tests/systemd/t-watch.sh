@@ -30,6 +30,7 @@ at_exit "rm -rf '$WORK'"
 sd_watchdog 240 "the systemd watch test"
 # (d) unplugs a loop device's node (faked by udev): the kernel must have
 # them; and the watcher names callers through the umount tracepoints.
+need_feature overlay "the container (its root is an overlay)" || finish
 need_feature loop "(d), a device-bound mount whose device goes" || finish
 need_feature bpf-tracepoints "the watcher's callers" || finish
 
