@@ -35,7 +35,7 @@ struct umh_scan {
 	/* The mounts whose holders are looked for: the target, the copies
 	 * umount propagates to, other mounts of the same filesystem. */
 	struct umh_scan_mount *mounts;
-	size_t n_mounts;
+	size_t n_mounts, cap_mounts;
 	uint64_t anon_inode_mnt_id; /* where io_uring and eventfd files live */
 
 	atomic_uint_fast64_t processes_scanned;
