@@ -10,7 +10,7 @@
 # sd-lib.sh; the assertions use the TAP helpers of tests/lib.sh, or their
 # namesakes in tests/vm/guest/lib.sh.
 
-SD_AUTOMOUNT_VM=70-systemd-automount-idle
+SD_AUTOMOUNT_VM=75-systemd-automount-idle
 
 # sd_autofs_missing: what this kernel lacks for systemd's automount units,
 # as a phrase ("no /dev/autofs, ..."); nothing when it has them.  systemd

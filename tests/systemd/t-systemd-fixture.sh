@@ -16,7 +16,7 @@
 #   (f) systemctl stop; (g) a Conflicts=; (h) an automount's idle timeout
 #       (sd-automount.sh: it needs autofs; on a kernel without, this test
 #       checks that systemd refuses it, and QEMU runs it on Debian's kernel:
-#       tests/vm/scenarios/70-systemd-automount-idle.sh).
+#       tests/vm/scenarios/75-systemd-automount-idle.sh).
 #
 # For each stop, sd-cause-watch (lib/systemd/cause.c) reads the cause over
 # D-Bus when the JobNew signal arrives, and the test asserts its kind and
