@@ -139,13 +139,13 @@ int explain_run(const struct explain_args *a, char *const *targets, int n)
 			if (r->fs.view && !r->error) {
 				umh_report_print_text(r, stdout);
 				if (extra[i].vanished)
-					umh_vanished_print_text(extra[i].vanished, targets[i], stdout);
+					umh_vanished_print_text(extra[i].vanished, targets[i], !r->fs.partial, stdout);
 			} else if (!umh_report_target(r)) {
 				fprintf(stderr, "%s: ", PROGRAM_NAME);
 				umh_fputs_escaped(r->error ? r->error : "cannot be examined", stderr);
 				fputc('\n', stderr);
 				if (extra[i].vanished)
-					umh_vanished_print_text(extra[i].vanished, targets[i], stdout);
+					umh_vanished_print_text(extra[i].vanished, targets[i], true, stdout);
 			} else {
 				umh_report_print_text(r, stdout);
 				umh_risks_print_text(extra[i].warnings, stdout);
