@@ -32,7 +32,7 @@ check_contains "doctor: through the per-CPU map (no data symbols in kallsyms her
 json=$("$UMH" explain --json "$M"); rc=$?
 check_eq "free: explain exits 0" 0 "$rc"
 check_json "free: the kernel counts 1, the one for being mounted, and nothing is left" "$json" \
-	'.references.count == 1 and .references.explained == 0 and .unexplained_refs == 0'
+	'.references.count == 1 and .references.explained == 0 and .unexplained_refs == 0 and .verdict == "free"'
 
 # Four holders: a cwd, one file shared by two descriptors (dup), another
 # file, a mapping whose descriptor is closed.  Each one reference.
@@ -56,14 +56,27 @@ json=$(UMOUNT_HELPER_DEBUG=percpu-symbol "$UMH" explain --json "$M")
 check_json "the kallsyms way alone: unknown here, and why (CONFIG_KALLSYMS_ALL)" "$json" \
 	'.references.count == null and (.references.why | test("KALLSYMS_ALL"))'
 
-# Without the BPF scan there is no count, and the report says why.
+# Without the BPF scan there is no count, and the report says why; with
+# nothing found, that is not "free".
 json=$("$UMH" explain --json --no-bpf "$M")
 check_json "--no-bpf: unexplained_refs is null" "$json" '.unexplained_refs == null'
 check_json "--no-bpf: and the reason names it" "$json" '.references.why | test("--no-bpf")'
-
-# Nothing held: no sentence about references in the report.
 for p in "${STARTED_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 STARTED_PIDS=()
-text=$("$UMH" explain "$M")
+json=$("$UMH" explain --json --no-bpf "$M"); rc=$?
+text=$("$UMH" explain --no-bpf "$M")
+check_eq "--no-bpf, nothing found: exit 2, not 0 (the count could not confirm it)" 2 "$rc"
+check_json "--no-bpf, nothing found: not busy, and the verdict is unknown, not free" "$json" \
+	'.busy == false and .verdict == "unknown"'
+check_not_contains "--no-bpf, nothing found: no sentence says umount will succeed" "$text" "should succeed"
+check_contains "--no-bpf, nothing found: it says why it cannot call it free" "$(tr '\n' ' ' <<<"$text")" \
+	"The mount's reference count is unknown: it is read with BPF, and --no-bpf was given."
+check_contains "--no-bpf, nothing found: and what could still hold it" "$(tr '\n' ' ' <<<"$text")" \
+	"could still hold it: a file opened inside the kernel"
+
+# Nothing held, count read: free, and no paragraph about references.
+text=$("$UMH" explain "$M"); rc=$?
+check_eq "free again: exit 0" 0 "$rc"
+check_contains "free again: it says so" "$text" "nothing holds it; umount should succeed."
 check_not_contains "a free mount's report says nothing about references" "$text" "reference count"
 finish

@@ -72,6 +72,8 @@ void umh_report_write_json_extra(const struct umh_report *r, const char *spec, s
 	else
 		umh_json_null(j, "mount_id");
 	umh_json_bool(j, "busy", umh_report_is_held(r));
+	/* busy false is not free: "free" only where the kernel's count agrees. */
+	umh_json_str(j, "verdict", umh_report_is_held(r) ? "held" : umh_report_is_free(r) ? "free" : "unknown");
 	if (r->error)
 		umh_json_str(j, "error", r->error);
 	write_holders(j, r, "holders", true);

@@ -412,13 +412,13 @@ static void print_invisible_causes(FILE *out, const struct umh_report *r)
 {
 	if (r->unexplained_refs > 0)
 		return;
-	fputs("What this scan cannot see, and could still hold it: a file opened inside the kernel\n", out);
-	if (r->method && strcmp(r->method, "bpf") == 0)
-		fputs("(by a module or a subsystem), a process that started using it after the scan.\n", out);
-	else
-		fputs("(by a module or a subsystem), a descriptor in flight in a unix socket, a process\n"
-		      "that started using it after the scan.\n",
-		      out);
+	bool bpf = r->method && strcmp(r->method, "bpf") == 0;
+	char text[640];
+	snprintf(text, sizeof(text),
+		 "What this scan cannot see, and could still hold it: a file opened inside the kernel (by a module or "
+		 "a subsystem), a uprobe on a file there, %sa process that started using it after the scan.",
+		 bpf ? "" : "a descriptor in flight in a unix socket, ");
+	paragraph(out, "", text);
 }
 
 /* ---- the reference count ------------------------------------------------------------ */
@@ -478,9 +478,15 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 	} else if (!r->finished || r->incomplete) {
 		esc(out, target);
 		fputs(": no holder found so far, but the scan did not finish.\n", out);
+	} else if (umh_report_is_free(r)) {
+		/* The kernel's own count agrees: nothing else can hold it. */
+		esc(out, target);
+		fputs(": nothing holds it; umount should succeed.\n", out);
 	} else {
 		esc(out, target);
-		fputs(": no holder found; umount should succeed.\n", out);
+		fputs(": no holder found, but that does not make it free: the kernel's count of its\n"
+		      "references could not be compared with what was found.\n",
+		      out);
 	}
 	print_mount_line(out, t);
 
@@ -546,7 +552,11 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 		print_processes(out, r, false, o->id, o->target);
 	}
 
+	/* Nothing found, and no count to confirm it: why not. */
+	bool unknown = !busy && r->finished && !r->incomplete && !umh_report_is_free(r);
+	if (unknown)
+		print_refs(out, r);
 	print_skips(out, r);
-	if (!blocking && (r->known_busy || r->still_mounted || r->n_skips))
+	if (!blocking && (r->known_busy || r->still_mounted || r->n_skips || unknown))
 		print_invisible_causes(out, r);
 }
