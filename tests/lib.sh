@@ -114,6 +114,14 @@ hold() {
 	start_holder "$READY/$name" "$FIX/holder" "$READY/$name" "$@"
 }
 
+# khold NAME MODE ARG...: starts the kernel-object holder fixture (kholder.c:
+# uprobes through perf events and BPF links, bound unix sockets) and waits
+# until it holds.
+khold() {
+	local name=$1; shift
+	start_holder "$READY/$name" "$FIX/kholder" "$READY/$name" "$@"
+}
+
 # jq_count JSON FILTER: how many holders match a jq select() condition.
 jq_count() { jq "[.holders[] | select($2)] | length" <<<"$1"; }
 

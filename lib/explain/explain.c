@@ -259,6 +259,7 @@ out:;
 	umh_report_set_summary(r, &summary);
 	free(summary.incomplete);
 	free(s.mounts);
+	free(s.probe_users);
 	umh_refs_free(&s.refs);
 	return ret < 0 ? ret : 0;
 }

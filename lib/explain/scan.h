@@ -43,6 +43,15 @@ struct umh_scan {
 	atomic_bool out_of_time;
 
 	bool bpf_scanned;        /* the BPF scan ran: holders came from it */
+	uint64_t cookie_key;     /* how the BPF scan named kernel objects (iter.h) */
+	/* Processes that use a uprobe registered in tracefs (a perf event or
+	 * a link to it): the probe holds the mount, they only keep it alive. */
+	struct umh_probe_user {
+		uint64_t obj; /* the uprobe, as a cookie */
+		int32_t pid, fd;
+		uint32_t link_id; /* 0: a perf event */
+	} *probe_users;
+	size_t n_probe_users;
 	struct umh_refs refs;    /* the target's count, what holds it */
 	int64_t unexplained_refs; /* -1: unknown (see refs.h) */
 };

@@ -22,6 +22,8 @@ static const char *const kind_names[_UMH_KIND_MAX] = {
 	[UMH_KIND_SCM_INFLIGHT] = "scm-inflight",
 	[UMH_KIND_NFSD_EXPORT] = "nfsd-export",
 	[UMH_KIND_KERNEL_OPEN] = "kernel-open",
+	[UMH_KIND_UPROBE] = "uprobe",
+	[UMH_KIND_UNIX_SOCKET] = "unix-socket",
 };
 
 const char *umh_kind_name(enum umh_kind kind)

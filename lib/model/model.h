@@ -31,6 +31,8 @@ enum umh_kind {
 	UMH_KIND_SCM_INFLIGHT,
 	UMH_KIND_NFSD_EXPORT,
 	UMH_KIND_KERNEL_OPEN,
+	UMH_KIND_UPROBE,      /* a uprobe on a file there (tracefs, perf, BPF link) */
+	UMH_KIND_UNIX_SOCKET, /* a unix socket bound to a path there */
 	_UMH_KIND_MAX
 };
 

@@ -111,6 +111,12 @@ static void print_reference(FILE *out, const struct umh_holder *h)
 	case UMH_KIND_IO_URING:
 		snprintf(label, sizeof(label), "io_uring fd %d", h->fd);
 		break;
+	case UMH_KIND_UPROBE:
+		snprintf(label, sizeof(label), "uprobe fd %d", h->fd);
+		break;
+	case UMH_KIND_UNIX_SOCKET:
+		snprintf(label, sizeof(label), "socket fd %d", h->fd);
+		break;
 	default:
 		snprintf(label, sizeof(label), "%s", umh_kind_name(h->kind));
 		break;
@@ -126,6 +132,13 @@ static void print_reference(FILE *out, const struct umh_holder *h)
 		fputs(", ", out);
 		esc(out, h->detail);
 	}
+	if (h->kind == UMH_KIND_UPROBE && h->object) {
+		fputs(" (", out);
+		esc(out, h->object);
+		fputc(')', out);
+	}
+	if (h->kind == UMH_KIND_UNIX_SOCKET)
+		fputs(" (bound there)", out);
 	fputc('\n', out);
 }
 
@@ -155,7 +168,7 @@ static void print_process(FILE *out, const struct umh_report *r, size_t first, s
 	}
 	fputc('\n', out);
 
-	bool only_cwd = true, only_fs = true, uring = false, only_exe = true;
+	bool only_cwd = true, only_fs = true, uring = false, only_exe = true, only_probe = true, only_socket = true;
 	size_t shown = 0, hidden = 0;
 	for (size_t i = first; i < end; i++) {
 		const struct umh_holder *h = &r->holders[i];
@@ -166,6 +179,8 @@ static void print_process(FILE *out, const struct umh_report *r, size_t first, s
 			   h->kind == UMH_KIND_THREAD_ROOT;
 		uring |= h->kind == UMH_KIND_IO_URING;
 		only_exe &= h->kind == UMH_KIND_EXE;
+		only_probe &= h->kind == UMH_KIND_UPROBE;
+		only_socket &= h->kind == UMH_KIND_UNIX_SOCKET;
 		if (shown < UMH_TEXT_MAX_REFS) {
 			print_reference(out, h);
 			shown++;
@@ -191,6 +206,11 @@ static void print_process(FILE *out, const struct umh_report *r, size_t first, s
 		fputs("it runs a program from ", out);
 		esc(out, target);
 		fprintf(out, ": end it: kill %d\n", pid);
+	} else if (only_probe) {
+		/* A perf event's or a link's uprobe goes with the descriptor. */
+		fprintf(out, "its uprobe keeps the file until it closes that descriptor: stop it: kill %d\n", pid);
+	} else if (only_socket) {
+		fprintf(out, "it keeps a unix socket bound there: close that socket, or end it: kill %d\n", pid);
 	} else if (uring) {
 		fprintf(out, "its io_uring holds registered files until the ring is closed: kill %d\n", pid);
 	} else {
@@ -283,6 +303,37 @@ static void print_kernel_holder(FILE *out, const struct umh_report *r, const str
 		}
 		fputs("    → release it in the kernel: unload the module or stop the subsystem that opened it\n", out);
 		break;
+	case UMH_KIND_UPROBE:
+		fputs("  uprobe ", out);
+		esc(out, h->object);
+		fputs(" on ", out);
+		esc(out, h->path);
+		fputc('\n', out);
+		if (h->detail) {
+			fputs("      ", out);
+			esc(out, h->detail);
+			fputc('\n', out);
+		}
+		fputs("    → ", out);
+		if (h->detail && strstr(h->detail, "in use by"))
+			fputs("stop what uses it, then ", out);
+		fputs("remove it: echo '-:", out);
+		esc(out, h->object);
+		fputs("' >> /sys/kernel/tracing/uprobe_events\n", out);
+		break;
+	case UMH_KIND_UNIX_SOCKET:
+		fputs("  unix socket ", out);
+		esc(out, h->object);
+		fputs(" bound at ", out);
+		esc(out, h->path);
+		fputc('\n', out);
+		if (h->detail) {
+			fputs("      ", out);
+			esc(out, h->detail);
+			fputc('\n', out);
+		}
+		fputs("    → it is released when the last descriptor of it is closed\n", out);
+		break;
 	case UMH_KIND_SCM_INFLIGHT:
 		fputs("  a descriptor in flight in a unix socket: ", out);
 		esc(out, h->path);
@@ -346,6 +397,8 @@ static void print_headline(FILE *out, const struct umh_report *r, const struct u
 		{ nkind[UMH_KIND_NFSD_EXPORT], "nfsd export", "nfsd exports" },
 		{ nkind[UMH_KIND_KERNEL_OPEN], "file opened inside the kernel", "files opened inside the kernel" },
 		{ nkind[UMH_KIND_SCM_INFLIGHT], "descriptor in flight", "descriptors in flight" },
+		{ nkind[UMH_KIND_UPROBE], "uprobe", "uprobes" },
+		{ nkind[UMH_KIND_UNIX_SOCKET], "bound unix socket", "bound unix sockets" },
 	};
 	size_t last = 0;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
@@ -406,8 +459,9 @@ static void print_skips(FILE *out, const struct umh_report *r)
 }
 
 /* What may hold the mount unseen.  Where the reference count showed
- * references left over, its paragraph already said so; the BPF scan sees
- * descriptors in flight. */
+ * references left over, its paragraph already said so.  The BPF scan sees
+ * descriptors in flight, uprobes held through descriptors and bound
+ * sockets. */
 static void print_invisible_causes(FILE *out, const struct umh_report *r)
 {
 	if (r->unexplained_refs > 0)
@@ -416,8 +470,9 @@ static void print_invisible_causes(FILE *out, const struct umh_report *r)
 	char text[640];
 	snprintf(text, sizeof(text),
 		 "What this scan cannot see, and could still hold it: a file opened inside the kernel (by a module or "
-		 "a subsystem), a uprobe on a file there, %sa process that started using it after the scan.",
-		 bpf ? "" : "a descriptor in flight in a unix socket, ");
+		 "a subsystem), a uprobe registered in tracefs, %sa process that started using it after the scan.",
+		 bpf ? "" : "a uprobe held through a descriptor, a descriptor in flight in a unix socket, a unix socket "
+			    "bound there, ");
 	paragraph(out, "", text);
 }
 
