@@ -22,8 +22,10 @@ static const char *const kind_names[_UMH_KIND_MAX] = {
 	[UMH_KIND_SCM_INFLIGHT] = "scm-inflight",
 	[UMH_KIND_NFSD_EXPORT] = "nfsd-export",
 	[UMH_KIND_KERNEL_OPEN] = "kernel-open",
+	[UMH_KIND_MODULE] = "module",
 	[UMH_KIND_UPROBE] = "uprobe",
 	[UMH_KIND_UNIX_SOCKET] = "unix-socket",
+	[UMH_KIND_KERNEL_REF] = "kernel-ref",
 };
 
 const char *umh_kind_name(enum umh_kind kind)

@@ -31,8 +31,10 @@ enum umh_kind {
 	UMH_KIND_SCM_INFLIGHT,
 	UMH_KIND_NFSD_EXPORT,
 	UMH_KIND_KERNEL_OPEN,
+	UMH_KIND_MODULE,      /* a kernel module's data points to a file there */
 	UMH_KIND_UPROBE,      /* a uprobe on a file there (tracefs, perf, BPF link) */
 	UMH_KIND_UNIX_SOCKET, /* a unix socket bound to a path there */
+	UMH_KIND_KERNEL_REF,  /* a file whose references nothing found explains */
 	_UMH_KIND_MAX
 };
 

@@ -39,6 +39,24 @@ static void paragraph(FILE *out, const char *prefix, const char *text)
 	free(buf);
 }
 
+/* TEXT (escaped) as a paragraph whose lines all start with INDENT. */
+static void indented(FILE *out, const char *indent, const char *text)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&buf, &size);
+	if (!m) {
+		fputs(indent, out);
+		esc(out, text);
+		fputc('\n', out);
+		return;
+	}
+	esc(m, text);
+	fclose(m);
+	umh_print_wrapped(out, buf, indent, indent, 80);
+	free(buf);
+}
+
 /* ---- grouping ----------------------------------------------------------------
  * The report is sorted (umh_report_sort): a process's holders are one run. */
 
@@ -303,6 +321,23 @@ static void print_kernel_holder(FILE *out, const struct umh_report *r, const str
 		}
 		fputs("    → release it in the kernel: unload the module or stop the subsystem that opened it\n", out);
 		break;
+	case UMH_KIND_MODULE:
+		fputs("  kernel module ", out);
+		esc(out, h->object);
+		fputs(" holds ", out);
+		esc(out, h->path);
+		if (h->deleted)
+			fputs(" (deleted)", out);
+		fputc('\n', out);
+		if (h->detail) {
+			fputs("      ", out);
+			esc(out, h->detail);
+			fputc('\n', out);
+		}
+		fputs("    → unload it: rmmod ", out);
+		esc(out, h->object);
+		fputs(" (or stop what uses the module first)\n", out);
+		break;
 	case UMH_KIND_UPROBE:
 		fputs("  uprobe ", out);
 		esc(out, h->object);
@@ -333,6 +368,17 @@ static void print_kernel_holder(FILE *out, const struct umh_report *r, const str
 			fputc('\n', out);
 		}
 		fputs("    → it is released when the last descriptor of it is closed\n", out);
+		break;
+	case UMH_KIND_KERNEL_REF:
+		fputs("  ", out);
+		esc(out, h->path);
+		if (h->deleted)
+			fputs(" (deleted)", out);
+		fputc('\n', out);
+		indented(out, "      ", h->detail ? h->detail : "references that nothing found explains");
+		fputs("    → something inside the kernel keeps it (a subsystem; a module: lsmod); `umount-helper\n"
+		      "      ledger start` names what opens it from then on\n",
+		      out);
 		break;
 	case UMH_KIND_SCM_INFLIGHT:
 		fputs("  a descriptor in flight in a unix socket: ", out);
@@ -397,8 +443,10 @@ static void print_headline(FILE *out, const struct umh_report *r, const struct u
 		{ nkind[UMH_KIND_NFSD_EXPORT], "nfsd export", "nfsd exports" },
 		{ nkind[UMH_KIND_KERNEL_OPEN], "file opened inside the kernel", "files opened inside the kernel" },
 		{ nkind[UMH_KIND_SCM_INFLIGHT], "descriptor in flight", "descriptors in flight" },
+		{ nkind[UMH_KIND_MODULE], "kernel module", "kernel modules" },
 		{ nkind[UMH_KIND_UPROBE], "uprobe", "uprobes" },
 		{ nkind[UMH_KIND_UNIX_SOCKET], "bound unix socket", "bound unix sockets" },
+		{ nkind[UMH_KIND_KERNEL_REF], "file with unexplained references", "files with unexplained references" },
 	};
 	size_t last = 0;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
@@ -461,7 +509,8 @@ static void print_skips(FILE *out, const struct umh_report *r)
 /* What may hold the mount unseen.  Where the reference count showed
  * references left over, its paragraph already said so.  The BPF scan sees
  * descriptors in flight, uprobes held through descriptors and bound
- * sockets. */
+ * sockets; the kernel-reference search (run where the count is not
+ * known) looks at tracefs uprobes and modules. */
 static void print_invisible_causes(FILE *out, const struct umh_report *r)
 {
 	if (r->unexplained_refs > 0)
@@ -469,10 +518,11 @@ static void print_invisible_causes(FILE *out, const struct umh_report *r)
 	bool bpf = r->method && strcmp(r->method, "bpf") == 0;
 	char text[640];
 	snprintf(text, sizeof(text),
-		 "What this scan cannot see, and could still hold it: a file opened inside the kernel (by a module or "
-		 "a subsystem), a uprobe registered in tracefs, %sa process that started using it after the scan.",
-		 bpf ? "" : "a uprobe held through a descriptor, a descriptor in flight in a unix socket, a unix socket "
-			    "bound there, ");
+		 "What this scan cannot see, and could still hold it: %s%sa process that started using it after the "
+		 "scan.",
+		 bpf ? "a file or a path kept inside the kernel by a subsystem, "
+		     : "a file opened inside the kernel (by a module or a subsystem), a uprobe on a file there, ",
+		 bpf ? "" : "a descriptor in flight in a unix socket, a unix socket bound there, ");
 	paragraph(out, "", text);
 }
 
@@ -490,13 +540,25 @@ static void print_refs(FILE *out, const struct umh_report *r)
 		fputc('\n', out);
 		paragraph(out, "The mount's reference count is unknown: ", why);
 	} else if (left > 0) {
+		bool named = false;
+		for (size_t i = 0; i < r->n_holders && !named; i++)
+			named = r->holders[i].kind == UMH_KIND_KERNEL_REF;
 		fprintf(out,
 			"\n%lld reference%s to this mount %s not explained by anything found: the kernel counts %lld\n"
-			"(%lld for being mounted, %lld explained above).  Something inside the kernel holds %s: a file\n"
-			"a module or a subsystem opened (`umount-helper ledger start` names the files the kernel\n"
-			"opens from then on), or a reference taken while the scan ran.\n",
+			"(%lld for being mounted, %lld explained above).\n",
 			left, left == 1 ? "" : "s", left == 1 ? "is" : "are", (long long)c->count, (long long)c->mounted,
-			(long long)c->explained, left == 1 ? "it" : "them");
+			(long long)c->explained);
+		if (named)
+			paragraph(out, "",
+				  "The files named above carry them; what holds them is none of what this tool can name (a "
+				  "process, a uprobe, a bound socket, a module's data): most often a subsystem of the kernel, "
+				  "or a module that keeps them deeper. `umount-helper ledger start` names the files the "
+				  "kernel opens from then on, and what opened them.");
+		else
+			paragraph(out, "",
+				  "Something inside the kernel holds it, on no file of the mount that the dentry walk could "
+				  "see: a subsystem, or a reference taken while the scan ran. `umount-helper ledger start` "
+				  "names the files the kernel opens from then on, and what opened them.");
 	} else {
 		fprintf(out,
 			"\nEvery reference to this mount is accounted for: the kernel counts %lld, %lld for being\n"
@@ -607,8 +669,7 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 		print_processes(out, r, false, o->id, o->target);
 	}
 
-	/* Nothing found, and no count to confirm it: why not. */
-	bool unknown = !busy && r->finished && !r->incomplete && !umh_report_is_free(r);
+	bool unknown = !blocking && !busy && r->finished && !r->incomplete && !umh_report_is_free(r);
 	if (unknown)
 		print_refs(out, r);
 	print_skips(out, r);
