@@ -161,8 +161,14 @@ int umh_mntcount_open(struct umh_mntcount **out, char *why, size_t size)
 	bool by_symbol = symbol_wanted();
 	/* The map needs no symbol, and no second program to find one. */
 	char map_why[256] = "";
-	if (!by_symbol && (r = load(0, &skel, map_why, sizeof(map_why))) < 0)
+	if (!by_symbol && (r = load(0, &skel, map_why, sizeof(map_why))) < 0) {
+		/* No privilege: the other way needs the same. */
+		if (r == -EPERM || r == -EACCES) {
+			snprintf(why, size, "%s", map_why);
+			return r;
+		}
 		by_symbol = true;
+	}
 	if (by_symbol) {
 		/* Before Linux 5.19 the verifier knows no
 		 * bpf_map_lookup_percpu_elem: the symbol, where kallsyms
