@@ -28,12 +28,19 @@
 # (one run for a tool whose warm-up took over --slow seconds), and the cost
 # of each 1,000 more descriptors between sizes: equal slopes, linear growth.
 # Then helper mode on unmounts that succeed, against util-linux alone.
+# Then what finding references held inside the kernel costs (--dentries):
+# a tmpfs of that many files, one of them kept by something no scan names
+# (an unread fanotify event), so that explain looks inside the kernel: the
+# loaded modules' data (where the kernel has modules) and the walk of the
+# mount's dentries; the same mount held by a process, which needs neither,
+# for comparison; each walk's own time from UMOUNT_HELPER_DEBUG=time.
 #
 #   bench/bench.sh [--quick] [--procs N] [--fds M] [--reps R] [--each H]
 #                  [--scale "N1 N2 ..."] [--scale-reps R] [--slow SECONDS]
-#                  [--no-helper] [--results FILE]
+#                  [--no-helper] [--dentries N] [--results FILE]
 #
-# --quick: 50 x 20, one round, scale 20 and 50 (make check runs it).
+# --quick: 50 x 20, one round, scale 20 and 50, 2,000 dentries (make check
+# runs it).
 # --each H: every process also holds H descriptors on the target.
 # --results FILE: the numbers, one line each (tests/bench/t-bench-quick.sh).
 # Runs as root, in a private mount namespace; kills what it started, by pid,
@@ -47,13 +54,13 @@ FARM=$BUILD/bench/farm
 MEASURE=$BUILD/bench/measure
 export LC_ALL=C
 
-PROCS=2000 FDS=100 REPS=5 EACH=0 SCALE="200 2000 20000" SCALE_REPS=3 SLOW=10 RESULTS= HELPER=1
+PROCS=2000 FDS=100 REPS=5 EACH=0 SCALE="200 2000 20000" SCALE_REPS=3 SLOW=10 RESULTS= HELPER=1 DENTRIES=100000
 KINDS=fd,cwd,mmap,exe,thread-cwd,thread-fd,uring,scm
 usage() { sed -n 's/^#   //p; s/^# --/--/p' "$0"; }
 ARGS=("$@")
 while [ $# -gt 0 ]; do
 	case $1 in
-	--quick) PROCS=50 FDS=20 REPS=1 SCALE="20 50" SCALE_REPS=1; shift ;;
+	--quick) PROCS=50 FDS=20 REPS=1 SCALE="20 50" SCALE_REPS=1 DENTRIES=2000; shift ;;
 	--procs) PROCS=$2; shift 2 ;;
 	--fds) FDS=$2; shift 2 ;;
 	--reps) REPS=$2; shift 2 ;;
@@ -62,6 +69,7 @@ while [ $# -gt 0 ]; do
 	--scale-reps) SCALE_REPS=$2; shift 2 ;;
 	--slow) SLOW=$2; shift 2 ;;
 	--no-helper) HELPER=0; shift ;;
+	--dentries) DENTRIES=$2; shift 2 ;;
 	--results) RESULTS=$(realpath -m "$2"); shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 1 ;;
@@ -71,7 +79,8 @@ if [ "$(id -u)" != 0 ]; then
 	echo "bench: it mounts, starts thousands of processes and attaches a loop device: run as root" >&2
 	exit 1
 fi
-for f in "$UMH" "$FARM" "$MEASURE"; do
+KHOLDER=$BUILD/tests/fixtures/kholder
+for f in "$UMH" "$FARM" "$MEASURE" "$KHOLDER"; do
 	[ -x "$f" ] || { echo "bench: $f is missing: make test-programs" >&2; exit 1; }
 done
 if [ -z "${UMH_BENCH_NS:-}" ]; then
@@ -80,7 +89,13 @@ if [ -z "${UMH_BENCH_NS:-}" ]; then
 fi
 
 # --- cleanup, by pid ------------------------------------------------------------
-FARM_PID= LOOP= W=
+FARM_PID= LOOP= W= KPID=
+stop_kholder() {
+	[ -n "$KPID" ] || return 0
+	kill -KILL "$KPID" 2>/dev/null
+	wait "$KPID" 2>/dev/null
+	KPID=
+}
 stop_farm() {
 	[ -n "$FARM_PID" ] || return 0
 	kill -TERM "$FARM_PID" 2>/dev/null # it kills its processes by pid, then exits
@@ -90,9 +105,10 @@ stop_farm() {
 cleanup() {
 	trap - EXIT INT TERM HUP
 	stop_farm
+	stop_kholder
 	[ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null
 	if [ -n "$W" ]; then
-		umount -l "$W/bind" "$W/target" "$W/other" 2>/dev/null
+		umount -l "$W/bind" "$W/target" "$W/other" "$W/dentries" 2>/dev/null
 		umount -l "${SBIN:-/nonexistent}" 2>/dev/null # the helper's overlay, this namespace only
 		umount -l "$W" 2>/dev/null
 		rm -rf "$W"
@@ -391,4 +407,59 @@ if [ "$HELPER" = 1 ]; then
 	cycle "umount-helper as umount.tmpfs, run directly" "$W/sbin-up/umount.tmpfs"
 	umount -l "$SBIN"
 	stop_farm
+fi
+
+# --- 4. references held inside the kernel ----------------------------------------------
+# What explain costs when the count shows a reference no process holds: it
+# loads the kernel-reference programs, reads tracefs's uprobes, scans the
+# loaded modules' data, then walks the mount's dentries to name the file.
+if [ "$DENTRIES" -gt 0 ]; then
+	echo
+	D=$W/dentries
+	mkdir -p "$D" && mount -t tmpfs bench-dentries "$D" || exit 1
+	t0=$(date +%s%N)
+	per=$(((DENTRIES + 99) / 100))
+	for ((d = 0; d < 100; d++)); do
+		mkdir "$D/d$d" && (cd "$D/d$d" && seq 1 "$per" | xargs touch)
+	done
+	made=$(find "$D" | wc -l)
+	fill_ms=$((($(date +%s%N) - t0) / 1000000))
+	kcycle() { # LABEL: REPS runs of explain --json, after one untimed
+		local label=$1 i line wall rss st cpu walls= walk= mods=
+		for ((i = 0; i <= REPS; i++)); do
+			line=$(UMOUNT_HELPER_DEBUG=time "$MEASURE" "$OUT/kref" "$UMH" "${UMH_ARGS[@]}" "$D")
+			read -r wall rss st cpu <<<"$line"
+			[ "$st" = 32 ] || echo "bench: $label: exit status $st: $(head -c 200 "$OUT/kref.err")" >&2
+			[ "$i" = 0 ] && continue
+			walls+="$wall "
+			walk+="$(sed -n 's/.*kernel refs: dentry walk \([0-9.]*\) ms.*/\1/p' "$OUT/kref.err") "
+			mods+="$(sed -n 's/.*kernel refs: module scan \([0-9.]*\) ms.*/\1/p' "$OUT/kref.err") "
+		done
+		KWALL=$(median_of "$walls") KWALK=$(tr ' ' '\n' <<<"$walk" | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+		KMODS=$(tr ' ' '\n' <<<"$mods" | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+		KLAST=$OUT/kref
+	}
+	echo "References held inside the kernel: a tmpfs of $(fmt_int "$made") dentries (filled in $(ms $((fill_ms * 1000))) ms," \
+		"not timed); $(plural "$REPS" run) each after one untimed, median:"
+	printf '  %-52s %9s %12s %12s\n' "" "wall ms" "module scan" "dentry walk"
+	"$KHOLDER" "$W/kready" bind "$D/d0/app.sock" &
+	KPID=$!
+	while [ ! -e "$W/kready" ]; do sleep 0.05; done
+	kcycle "held by a process (a bound socket): no search"
+	printf '  %-52s %9s %12s %12s\n' "held by a process: no kernel search" "$(ms "$KWALL")" "-" "-"
+	result "kernel-refs process dentries=$made median_us=$KWALL"
+	stop_kholder
+	rm -f "$W/kready"
+	"$KHOLDER" "$W/kready" fanotify "$D/d0/1" &
+	KPID=$!
+	while [ ! -e "$W/kready" ]; do sleep 0.05; done
+	kcycle "held inside the kernel (an unread fanotify event)"
+	named=$(jq -r '[.holders[] | select(.kind == "kernel-ref") | .path] | join(" ")' "$KLAST" 2>/dev/null)
+	[ "$named" = "$D/d0/1" ] || echo "bench: the dentry walk named '$named', not $D/d0/1" >&2
+	printf '  %-52s %9s %12s %12s\n' "held inside the kernel: modules, then the dentry walk" "$(ms "$KWALL")" \
+		"${KMODS:+$KMODS ms}${KMODS:-no modules}" "${KWALK:-?} ms"
+	result "kernel-refs walk dentries=$made median_us=$KWALL walk_ms=${KWALK:-none} modules_ms=${KMODS:-none} named=$named"
+	stop_kholder
+	[ -r /proc/modules ] || echo "  (this kernel has no loadable modules: the module scan is measured under QEMU," \
+		"tests/vm/scenarios/62-kernel-refs.sh)"
 fi
