@@ -55,9 +55,11 @@ static int64_t walk_deadline(const struct umh_scan *s)
 static void debug_time(const char *what, const struct umh_kref_stats *st, const char *unit)
 {
 	const char *dbg = getenv("UMOUNT_HELPER_DEBUG");
-	if (dbg && strstr(dbg, "time"))
+	if (dbg && strstr(dbg, "time") && *unit)
 		fprintf(stderr, "umount-helper: debug: kernel refs: %s %.1f ms, %llu %s\n", what, (double)st->elapsed_ns / 1e6,
 			(unsigned long long)st->visited, unit);
+	else if (dbg && strstr(dbg, "time"))
+		fprintf(stderr, "umount-helper: debug: kernel refs: %s %.1f ms\n", what, (double)st->elapsed_ns / 1e6);
 }
 
 static void join(const struct umh_kref_path *p, char *out, size_t size)
@@ -442,10 +444,18 @@ int umh_collect_kernel_refs(struct umh_scan *s)
 	const struct umh_mount *t = umh_report_target(s->report);
 	_cleanup_(umh_kernrefs_closep) struct umh_kernrefs *k = NULL;
 	char why[384];
+	int64_t t0 = umh_now_ns();
 	int r = umh_kernrefs_open(s->cookie_key, pins_dentries(t ? t->fstype : NULL), &k, why, sizeof(why));
 	if (r < 0)
 		return r == -ENOMEM ? r : umh_report_add_skip(s->report, 0, -r, "references held inside the kernel", why);
-	if ((r = tracefs_uprobes(s, k)) < 0 || (r = modules(s, k)) < 0)
+	struct umh_kref_stats load = { .elapsed_ns = (uint64_t)(umh_now_ns() - t0) };
+	debug_time("load", &load, "");
+	t0 = umh_now_ns();
+	if ((r = tracefs_uprobes(s, k)) < 0)
+		return r;
+	struct umh_kref_stats probes = { .elapsed_ns = (uint64_t)(umh_now_ns() - t0) };
+	debug_time("tracefs uprobes", &probes, "");
+	if ((r = modules(s, k)) < 0)
 		return r;
 	/* What is still left, by file: only where the count is known (the
 	 * dcache's references are not the mount's, and without the count
