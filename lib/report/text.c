@@ -515,6 +515,18 @@ static void print_invisible_causes(FILE *out, const struct umh_report *r)
 {
 	if (r->unexplained_refs > 0)
 		return;
+	if (r->refs.count >= 0 && r->unexplained_refs == 0) {
+		/* The count was read and all of it is explained: nothing
+		 * unseen holds it now. */
+		char text[400];
+		snprintf(text, sizeof(text),
+			 "The kernel's count of the mount's references agrees that nothing else holds it now (%lld: %lld "
+			 "for being mounted, %lld explained above): the unmount failed for another reason, or something "
+			 "held it only for a moment.",
+			 (long long)r->refs.count, (long long)r->refs.mounted, (long long)r->refs.explained);
+		paragraph(out, "", text);
+		return;
+	}
 	bool bpf = r->method && strcmp(r->method, "bpf") == 0;
 	char text[640];
 	snprintf(text, sizeof(text),
