@@ -336,18 +336,22 @@ static int modules(struct umh_scan *s, struct umh_kernrefs *k)
 
 /* --- the dentry walk ----------------------------------------------------------------- */
 
-/* Kernel-side holders found by their own collectors (loop, swap, binfmt,
- * the ledger's opens) keep one reference each to their file's dentry:
- * matched by path, as they were found. */
+/* Holders found by their own collectors, with no cookie (loop, swap,
+ * binfmt, the ledger's opens, an io_uring's registered files), keep one
+ * reference each to their file's dentry, through the struct file they
+ * hold: matched by path, as they were found.  (A registered file that a
+ * descriptor also has is one struct file: then this lets one reference go
+ * unnamed rather than name a file falsely.) */
 static int kernel_holders_at(const struct umh_report *rep, uint64_t mnt_id, const char *path)
 {
 	int n = 0;
 	for (size_t i = 0; i < rep->n_holders; i++) {
 		const struct umh_holder *h = &rep->holders[i];
-		if (h->mnt_id != mnt_id || h->pid || !h->path || strcmp(h->path, path) != 0)
+		if (h->mnt_id != mnt_id || !h->path || strcmp(h->path, path) != 0)
 			continue;
-		n += h->kind == UMH_KIND_LOOP || h->kind == UMH_KIND_SWAP || h->kind == UMH_KIND_BINFMT ||
-		     h->kind == UMH_KIND_KERNEL_OPEN;
+		n += (!h->pid && (h->kind == UMH_KIND_LOOP || h->kind == UMH_KIND_SWAP || h->kind == UMH_KIND_BINFMT ||
+				  h->kind == UMH_KIND_KERNEL_OPEN)) ||
+		     h->kind == UMH_KIND_IO_URING;
 	}
 	return n;
 }
