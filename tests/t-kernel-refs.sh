@@ -49,7 +49,7 @@ check_json "the kernel counts 1 + 4, and each explains one" "$json" \
 check_contains "text: the uprobe's descriptor, file and what holds it" "$text" "uprobe fd "
 check_contains "text: the remedy for a process's uprobe" "$text" \
 	"its uprobe keeps the file until it closes that descriptor: stop it: kill $P_PERF"
-check_contains "text: the bound socket" "$text" "$M/app.sock (bound there)"
+check_contains "text: the bound socket" "$text" "$M/app.sock, bound there"
 check_contains "text: the remedy for a bound socket" "$text" \
 	"it keeps a unix socket bound there: close that socket, or end it: kill $P_SOCK"
 

@@ -28,6 +28,7 @@
 #include "base/cleanup.h"
 #include "config.h"
 #include "helper-args.h"
+#include "suid.h"
 #include "umount-helper.h"
 
 #define DISTRIB_SUFFIX ".distrib"
@@ -46,7 +47,8 @@ static bool same_file(const char *a, const char *b)
 /* The distribution's helper this one wraps: helper.TYPE from the
  * configuration, else umount.TYPE.distrib beside the name we were run as
  * (where `make install-nfs-wrapper` and dpkg-divert put it), else in
- * libmount's search path.  NULL: none, unmount natively. */
+ * libmount's search path.  ARGV0 NULL: not beside it (set-user-ID, the name
+ * is the caller's choice).  NULL: none, unmount natively. */
 static char *find_original(const char *argv0, const char *type, const struct umh_config *c)
 {
 	char *path = NULL;
@@ -54,7 +56,7 @@ static char *find_original(const char *argv0, const char *type, const struct umh
 		return NULL;
 	if (c->helper)
 		return strdup(c->helper);
-	if (strchr(argv0, '/')) {
+	if (argv0 && strchr(argv0, '/')) {
 		if (asprintf(&path, "%s%s", argv0, DISTRIB_SUFFIX) >= 0 && access(path, X_OK) == 0)
 			return path;
 		free(path);
@@ -133,15 +135,25 @@ static int wrap(const char *prog, const char *original, int argc, char **argv, c
 int helper_main(int argc, char **argv, const char *type)
 {
 	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	/* Set-user-ID like nfs-utils' mount.nfs, for the "user" mounts of
+	 * /etc/fstab: what util-linux's umount does about its caller
+	 * (suid.h), before anything else. */
+	bool suid = umh_suid_run();
+	struct umh_env_list *envs = suid ? umh_sanitize_env() : NULL;
 	struct umh_config c;
 	if (umh_config_load(prog, type, &c) < 0) {
 		fprintf(stderr, "%s: out of memory\n", prog);
+		umh_env_list_free(envs);
 		return EX_SYSERR;
 	}
 	int status;
-	_cleanup_free_ char *original = find_original(argv[0], type, &c);
+	_cleanup_free_ char *original = find_original(suid ? NULL : argv[0], type, &c);
+	/* Wrapping needs no privilege: the original runs as the user (set-
+	 * user-ID itself if it needs to be), and so does the explanation. */
+	if (original && suid)
+		umh_suid_drop(NULL, &envs);
 	if (!original) {
-		status = helper_native(argc, argv, &c);
+		status = helper_native(argc, argv, &c, &envs);
 	} else if (same_file(original, "/proc/self/exe")) {
 		fprintf(stderr, "%s: %s is this program itself, not the helper to wrap (see %s)\n", prog, original,
 			c.path);
@@ -150,5 +162,6 @@ int helper_main(int argc, char **argv, const char *type)
 		status = wrap(prog, original, argc, argv, &c);
 	}
 	umh_config_free(&c);
+	umh_env_list_free(envs);
 	return status;
 }

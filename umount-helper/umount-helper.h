@@ -39,5 +39,8 @@ struct umh_config;
 /* Run as "umount.TYPE": the libmount helper for TYPE (helper.c), which
  * wraps the distribution's helper or unmounts natively (helper-native.c). */
 int helper_main(int argc, char **argv, const char *type);
-int helper_native(int argc, char **argv, const struct umh_config *c);
+struct umh_env_list;
+/* ENVS: the environment a set-user-ID helper put aside (suid.h), put back
+ * if it becomes the user. */
+int helper_native(int argc, char **argv, const struct umh_config *c, struct umh_env_list **envs);
 

@@ -230,11 +230,14 @@ static int emit_uprobe(struct emitter *e, const struct rec *r)
 		};
 		return 0;
 	}
-	char object[32];
-	if (h->sub & UMH_UPROBE_LINK)
+	char object[32], detail[48];
+	if (h->sub & UMH_UPROBE_LINK) {
 		snprintf(object, sizeof(object), "bpf_link %u", h->flags);
-	else
+		snprintf(detail, sizeof(detail), "through BPF link %u", h->flags);
+	} else {
 		snprintf(object, sizeof(object), "perf_event");
+		snprintf(detail, sizeof(detail), "through a perf event");
+	}
 	struct umh_holder holder = {
 		.kind = UMH_KIND_UPROBE,
 		.mnt_id = h->mnt_id,
@@ -242,6 +245,7 @@ static int emit_uprobe(struct emitter *e, const struct rec *r)
 		.fd = h->fd,
 		.path = e->path,
 		.object = object,
+		.detail = detail,
 	};
 	holder.deleted = take_path(e, r);
 	return add(e, h, &holder);
@@ -411,6 +415,7 @@ static int emit_bound(struct emitter *e, struct umh_scan_skel *skel, const struc
 		};
 		int ret = 0;
 		bool owned = false;
+		h.detail = "bound there";
 		for (size_t k = 0; k < recs->n && ret >= 0; k++) {
 			const struct umh_iter_rec *o = &recs->v[k].h;
 			if (o->kind != UMH_REC_SOCK_OWNER || o->sock_ino != r.sock_ino || o->pid == e->s->self ||
