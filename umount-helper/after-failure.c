@@ -8,15 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/cleanup.h"
+#include "base/cleanup-mount.h"
 #include "base/escape.h"
 #include "model/mounttab.h"
 #include "report/report.h"
 #include "explain/runner.h"
 #include "umount-helper.h"
 #include "vanished/vanished.h"
-
-static inline void mnt_unref_tablep(struct libmnt_table **t) { mnt_unref_table(*t); }
 
 int umh_mount_before(struct libmnt_context *cxt, const char *spec, uint64_t *mnt_id, char **target)
 {

@@ -25,7 +25,7 @@
 
 #include "after-failure.h"
 #include "base/caps.h"
-#include "base/cleanup.h"
+#include "base/cleanup-mount.h"
 #include "config.h"
 #include "helper-args.h"
 #include "suid.h"
@@ -34,9 +34,6 @@
 #define DISTRIB_SUFFIX ".distrib"
 /* libmount's FS_SEARCH_PATH: where umount looks for umount.<type>. */
 static const char *const helper_dirs[] = { "/sbin", "/sbin/fs.d", "/sbin/fs" };
-
-static inline void mnt_free_contextp(struct libmnt_context **c) { mnt_free_context(*c); }
-
 
 static bool same_file(const char *a, const char *b)
 {

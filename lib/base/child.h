@@ -3,6 +3,8 @@
  * reaped the one way both need. */
 #pragma once
 
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Forks a child that writes to its parent through a pipe.  In the parent:
@@ -17,3 +19,10 @@ pid_t umh_child_fork(int *fd);
  * uninterruptible sleep is left to init.  0 with *STATUS set, -EAGAIN
  * while it runs, or another negative errno. */
 int umh_child_reap(pid_t pid, int *status);
+
+/* Waits until the pipe FD from a child has something to say, or until
+ * DEADLINE_NS (CLOCK_MONOTONIC; 0: no deadline), and reads it into BUF of
+ * SIZE bytes.  Returns the bytes read; 0 at the end of the stream, or when
+ * read() fails (what the child says ends there); -ETIME at the deadline;
+ * another negative errno if poll() fails.  Signals are waited through. */
+ssize_t umh_child_read(int fd, int64_t deadline_ns, void *buf, size_t size);

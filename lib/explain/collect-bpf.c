@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/grow.h"
 #include "bpf/common/loader.h"
 #include "bpf/common/pathjoin.h"
 #include "bpf/scan/scan-run.h"
@@ -93,14 +94,8 @@ static int parse_records(const char *buf, size_t len, struct recs *out)
 		if (h.reclen < sizeof(h) || h.reclen > len - off || h.path_len != h.reclen - sizeof(h) ||
 		    (h.path_len && buf[off + h.reclen - 1] != '\0'))
 			return -EBADMSG;
-		if (out->n == out->cap) {
-			size_t cap = out->cap ? 2 * out->cap : 64;
-			struct rec *v = reallocarray(out->v, cap, sizeof(*v));
-			if (!v)
-				return -ENOMEM;
-			out->v = v;
-			out->cap = cap;
-		}
+		if (UMH_GROW(out->v, out->cap, out->n + 1, 64) < 0)
+			return -ENOMEM;
 		out->v[out->n] = (struct rec){ .h = h, .path = buf + off + sizeof(h), .seq = out->n };
 		out->n++;
 		off += h.reclen;
@@ -119,7 +114,7 @@ struct emitter {
 	/* Tables the programs handed over (UMH_REC_FD_OVERFLOW): read through
 	 * /proc, their records from BPF dropped. */
 	struct { int32_t pid, tid; } *over;
-	size_t n_over;
+	size_t n_over, cap_over;
 };
 
 static void describe(struct emitter *e, int32_t pid)
@@ -170,11 +165,9 @@ static int note_overflow(struct emitter *e, const struct recs *recs)
 		const struct umh_iter_rec *h = &recs->v[i].h;
 		if (h->kind != UMH_REC_FD_OVERFLOW)
 			continue;
-		typeof(e->over) v = reallocarray(e->over, e->n_over + 1, sizeof(*v));
-		if (!v)
+		if (UMH_GROW(e->over, e->cap_over, e->n_over + 1, 4) < 0)
 			return -ENOMEM;
-		e->over = v;
-		e->over[e->n_over++] = (typeof(*v)){ h->pid, h->tid };
+		e->over[e->n_over++] = (typeof(*e->over)){ h->pid, h->tid };
 	}
 	return 0;
 }
@@ -221,10 +214,8 @@ static int emit_uprobe(struct emitter *e, const struct rec *r)
 	struct umh_scan *s = e->s;
 	describe(e, h->pid);
 	if (h->sub & UMH_UPROBE_TRACEFS) {
-		typeof(s->probe_users) v = reallocarray(s->probe_users, s->n_probe_users + 1, sizeof(*v));
-		if (!v)
+		if (UMH_GROW(s->probe_users, s->cap_probe_users, s->n_probe_users + 1, 8) < 0)
 			return -ENOMEM;
-		s->probe_users = v;
 		s->probe_users[s->n_probe_users++] = (struct umh_probe_user){
 			.obj = h->obj, .pid = h->pid, .fd = h->fd, .link_id = h->sub & UMH_UPROBE_LINK ? h->flags : 0,
 		};

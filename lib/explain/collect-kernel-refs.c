@@ -23,6 +23,7 @@
 
 #include "base/cleanup.h"
 #include "base/clock.h"
+#include "base/grow.h"
 #include "base/ksyms.h"
 #include "base/parse.h"
 #include "base/procfs.h"
@@ -90,15 +91,14 @@ static int parse_uprobe_events(char *text, struct probe_event **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
+	size_t cap = 0;
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
 		struct umh_uprobe_event e;
 		if (umh_parse_uprobe_event(line, &e) < 0 || strlen(e.event) >= sizeof((*out)->name))
 			continue;
-		struct probe_event *v = reallocarray(*out, *n + 1, sizeof(*v));
-		if (!v)
+		if (UMH_GROW(*out, cap, *n + 1, 16) < 0)
 			return -ENOMEM;
-		*out = v;
-		struct probe_event *p = &v[(*n)++];
+		struct probe_event *p = &(*out)[(*n)++];
 		*p = (struct probe_event){ .ret = e.ret };
 		snprintf(p->name, sizeof(p->name), "%s", e.event);
 		if (e.has_offset)

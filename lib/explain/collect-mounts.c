@@ -12,13 +12,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "base/cleanup.h"
+#include "base/cleanup-mount.h"
 #include "model/mounttab.h"
 #include "base/parse.h"
 #include "base/procfs.h"
 #include "explain/scan.h"
-
-static inline void mnt_free_iterp(struct libmnt_iter **i) { mnt_free_iter(*i); }
 
 #define foreach_fs(tb, fs)                                                                   \
 	for (_cleanup_(mnt_free_iterp) struct libmnt_iter *_it = mnt_new_iter(MNT_ITER_FORWARD); \

@@ -12,12 +12,10 @@
 #include <unistd.h>
 
 #include "base/caps.h"
-#include "base/cleanup.h"
+#include "base/cleanup-mount.h"
 #include "model/mounttab.h"
 #include "explain/scan.h"
 #include "base/parse.h"
-
-static inline void mnt_unref_tablep(struct libmnt_table **t) { mnt_unref_table(*t); }
 
 static int fail(struct umh_report *r, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(struct umh_report *r, int err, const char *fmt, ...)

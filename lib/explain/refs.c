@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "base/grow.h"
 #include "bpf/scan/iter.h"
 #include "bpf/refcount/mntcount-load.h"
 
@@ -36,14 +37,8 @@ int umh_refs_children_pin(const char *release)
 
 int umh_refs_note(struct umh_refs *r, uint64_t mnt_id, enum umh_ref_what what, uint64_t cookie, uint64_t dentry)
 {
-	if (r->n_objs == r->cap_objs) {
-		size_t cap = r->cap_objs ? 2 * r->cap_objs : 32;
-		struct umh_ref_obj *v = reallocarray(r->objs, cap, sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		r->objs = v;
-		r->cap_objs = cap;
-	}
+	if (UMH_GROW(r->objs, r->cap_objs, r->n_objs + 1, 32) < 0)
+		return -ENOMEM;
 	r->objs[r->n_objs++] = (struct umh_ref_obj){ .cookie = cookie, .dentry = dentry, .mnt_id = mnt_id, .what = what };
 	return 0;
 }

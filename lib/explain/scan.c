@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "base/grow.h"
 #include "model/mounttab.h"
 #include "base/parse.h"
 
@@ -29,14 +30,12 @@ int umh_scan_add_mount(struct umh_scan *s, const struct umh_mount *m)
 {
 	if (umh_scan_lookup(s, m->id))
 		return 0;
-	struct umh_scan_mount *a = reallocarray(s->mounts, s->n_mounts + 1, sizeof(*a));
-	if (!a)
+	if (UMH_GROW(s->mounts, s->cap_mounts, s->n_mounts + 1, 8) < 0)
 		return -ENOMEM;
-	s->mounts = a;
 	int r = umh_report_add_mount(s->report, m);
 	if (r < 0)
 		return r;
-	a[s->n_mounts++] = (struct umh_scan_mount){
+	s->mounts[s->n_mounts++] = (struct umh_scan_mount){
 		.id = m->id, .major = m->major, .minor = m->minor, .role = m->role
 	};
 	return 0;

@@ -35,7 +35,7 @@ struct umh_scan {
 	/* The mounts whose holders are looked for: the target, the copies
 	 * umount propagates to, other mounts of the same filesystem. */
 	struct umh_scan_mount *mounts;
-	size_t n_mounts;
+	size_t n_mounts, cap_mounts;
 	uint64_t anon_inode_mnt_id; /* where io_uring and eventfd files live */
 
 	atomic_uint_fast64_t processes_scanned;
@@ -51,7 +51,7 @@ struct umh_scan {
 		int32_t pid, fd;
 		uint32_t link_id; /* 0: a perf event */
 	} *probe_users;
-	size_t n_probe_users;
+	size_t n_probe_users, cap_probe_users;
 	int tracefs_fd;          /* tracefs's root, or -1 (umh_kernel_refs_setup) */
 	struct umh_refs refs;    /* the target's count, what holds it */
 	int64_t unexplained_refs; /* -1: unknown (see refs.h) */

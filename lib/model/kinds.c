@@ -214,9 +214,7 @@ static void remedy_kernel_ref(FILE *out, const struct umh_mount *pinned, const s
 			      const char *target)
 {
 	(void)pinned, (void)h, (void)target;
-	fputs("something inside the kernel keeps it (a subsystem; a module: lsmod); `umount-helper ledger start` "
-	      "names what opens it from then on",
-	      out);
+	fputs("something in the kernel keeps it: `umount-helper ledger start` names what opens it from then on", out);
 }
 
 /* ---- the table ------------------------------------------------------------------- */

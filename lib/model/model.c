@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
+#include "base/str.h"
+
 void umh_report_init(struct umh_report *r)
 {
 	*r = (struct umh_report){ .unexplained_refs = -1, .refs = { .count = -1 } };
@@ -109,24 +112,17 @@ static void clear_process(void *e) { umh_process_clear(e); }
 static void clear_holder(void *e) { umh_holder_clear(e); }
 static void clear_skip(void *e) { umh_skip_clear(e); }
 
-/* Appends a deep copy of ITEM to the array *ARRAY of *N elements of SIZE
- * bytes, then streams it, both under the lock so that the sink sees items
- * in the order they were stored. */
-static int append(struct umh_report *r, enum umh_item type, void **array, size_t *n, size_t size,
+/* Appends a deep copy of ITEM to the array *ARRAY of *N elements (room
+ * for *CAP) of SIZE bytes, then streams it, both under the lock so that the
+ * sink sees items in the order they were stored. */
+static int append(struct umh_report *r, enum umh_item type, void **array, size_t *n, size_t *cap, size_t size,
 		  const void *item, void (*copy)(void *, bool *), void (*clear)(void *))
 {
 	int ret = 0;
 
 	pthread_mutex_lock(&r->lock);
-	/* Capacity doubles at each power of two, so appends are amortised O(1). */
-	if ((*n & (*n - 1)) == 0) {
-		void *a = reallocarray(*array, *n ? 2 * *n : 1, size);
-		if (!a) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		*array = a;
-	}
+	if ((ret = umh_grow(array, cap, *n + 1, size, 8)) < 0)
+		goto out;
 	void *e = (char *)*array + *n * size;
 	memcpy(e, item, size);
 	bool failed = false;
@@ -146,26 +142,26 @@ out:
 
 int umh_report_add_mount(struct umh_report *r, const struct umh_mount *m)
 {
-	return append(r, UMH_ITEM_MOUNT, (void **)&r->mounts, &r->n_mounts, sizeof(*m), m,
+	return append(r, UMH_ITEM_MOUNT, (void **)&r->mounts, &r->n_mounts, &r->cap_mounts, sizeof(*m), m,
 		      copy_mount, clear_mount);
 }
 
 int umh_report_add_process(struct umh_report *r, const struct umh_process *p)
 {
-	return append(r, UMH_ITEM_PROCESS, (void **)&r->processes, &r->n_processes, sizeof(*p), p,
-		      copy_process, clear_process);
+	return append(r, UMH_ITEM_PROCESS, (void **)&r->processes, &r->n_processes, &r->cap_processes, sizeof(*p),
+		      p, copy_process, clear_process);
 }
 
 int umh_report_add_holder(struct umh_report *r, const struct umh_holder *h)
 {
-	return append(r, UMH_ITEM_HOLDER, (void **)&r->holders, &r->n_holders, sizeof(*h), h,
+	return append(r, UMH_ITEM_HOLDER, (void **)&r->holders, &r->n_holders, &r->cap_holders, sizeof(*h), h,
 		      copy_holder, clear_holder);
 }
 
 int umh_report_add_skip(struct umh_report *r, int32_t pid, int err, const char *what, const char *why)
 {
 	struct umh_skip s = { .pid = pid, .err = err, .what = (char *)what, .why = (char *)why };
-	return append(r, UMH_ITEM_SKIP, (void **)&r->skips, &r->n_skips, sizeof(s), &s,
+	return append(r, UMH_ITEM_SKIP, (void **)&r->skips, &r->n_skips, &r->cap_skips, sizeof(s), &s,
 		      copy_skip, clear_skip);
 }
 
@@ -233,13 +229,6 @@ const struct umh_mount *umh_report_mount(const struct umh_report *r, uint64_t id
 
 static int cmp_int(int64_t a, int64_t b) { return (a > b) - (a < b); }
 
-static int cmp_str(const char *a, const char *b)
-{
-	if (!a || !b)
-		return (a != NULL) - (b != NULL);
-	return strcmp(a, b);
-}
-
 static int cmp_process(const void *x, const void *y)
 {
 	const struct umh_process *a = x, *b = y;
@@ -252,9 +241,9 @@ static int cmp_holder(const void *x, const void *y)
 	int c;
 	if ((c = cmp_int(a->pid, b->pid)) || (c = cmp_int(a->tid, b->tid)) || (c = cmp_int(a->kind, b->kind)) ||
 	    (c = cmp_int(a->fd, b->fd)) || (c = cmp_int((int64_t)a->mnt_id, (int64_t)b->mnt_id)) ||
-	    (c = cmp_str(a->object, b->object)))
+	    (c = umh_strcmp_null(a->object, b->object)))
 		return c;
-	return cmp_str(a->path, b->path);
+	return umh_strcmp_null(a->path, b->path);
 }
 
 void umh_report_sort(struct umh_report *r)

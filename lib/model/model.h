@@ -93,13 +93,13 @@ struct umh_report {
 	pthread_mutex_t lock;
 
 	struct umh_mount *mounts; /* mounts[0] is the target once resolved */
-	size_t n_mounts;
+	size_t n_mounts, cap_mounts;
 	struct umh_process *processes;
-	size_t n_processes;
+	size_t n_processes, cap_processes;
 	struct umh_holder *holders;
-	size_t n_holders;
+	size_t n_holders, cap_holders;
 	struct umh_skip *skips;
-	size_t n_skips;
+	size_t n_skips, cap_skips;
 
 	/* The summary: set once the scan ends. */
 	bool finished;          /* every collector ran to its end */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/grow.h"
+
 #define MAX_MESSAGE (1u << 20)
 
 struct header {
@@ -284,16 +286,8 @@ int umh_wire_feed(struct umh_wire_reader *w, const void *data, size_t n, struct 
 {
 	if (w->broken)
 		return -EBADMSG;
-	if (w->len + n > w->cap) {
-		size_t cap = w->cap ? w->cap : 65536;
-		while (cap < w->len + n)
-			cap *= 2;
-		char *buf = realloc(w->buf, cap);
-		if (!buf)
-			return -ENOMEM;
-		w->buf = buf;
-		w->cap = cap;
-	}
+	if (UMH_GROW(w->buf, w->cap, w->len + n, 65536) < 0)
+		return -ENOMEM;
 	memcpy(w->buf + w->len, data, n);
 	w->len += n;
 

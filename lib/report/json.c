@@ -1,7 +1,9 @@
-/* The report for programs: DESIGN.md's JSON, extended, never renamed. */
+/* The report for programs (umount-helper(8), "JSON OUTPUT"; docs/DESIGN.md):
+ * fields and kinds are added, never renamed. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "report/report.h"
 
 static const char *role_name(enum umh_mount_role role)
@@ -88,14 +90,8 @@ static void remedies_collect(struct process_remedies *pr, const struct umh_repor
 		while (g < pr->n && pr->v[g].mnt_id != h->mnt_id)
 			g++;
 		if (g == pr->n) {
-			if (pr->n == pr->cap) {
-				size_t cap = pr->cap ? 2 * pr->cap : 2;
-				struct mount_remedy *v = reallocarray(pr->v, cap, sizeof(*v));
-				if (!v)
-					continue; /* no memory: no remedy for this mount */
-				pr->v = v;
-				pr->cap = cap;
-			}
+			if (UMH_GROW(pr->v, pr->cap, pr->n + 1, 2) < 0)
+				continue; /* no memory: no remedy for this mount */
 			pr->v[g].mnt_id = h->mnt_id;
 			pr->v[g].holds = UMH_HOLDS_INIT;
 			pr->v[g].remedy = NULL;

@@ -96,13 +96,6 @@ static void print_reference(FILE *out, const struct umh_holder *h)
 		fputs(", ", out);
 		esc(out, h->detail);
 	}
-	if (h->kind == UMH_KIND_UPROBE && h->object) {
-		fputs(" (", out);
-		esc(out, h->object);
-		fputc(')', out);
-	}
-	if (h->kind == UMH_KIND_UNIX_SOCKET)
-		fputs(" (bound there)", out);
 	fputc('\n', out);
 }
 
@@ -318,7 +311,7 @@ static void print_invisible_causes(FILE *out, const struct umh_report *r)
 	snprintf(text, sizeof(text),
 		 "What this scan cannot see, and could still hold it: %s%sa process that started using it after the "
 		 "scan.",
-		 bpf ? "a file or a path kept inside the kernel by a subsystem, "
+		 bpf ? "a file or a path kept inside the kernel (by a subsystem, or by a module deeper than its data), "
 		     : "a file opened inside the kernel (by a module or a subsystem), a uprobe on a file there, ",
 		 bpf ? "" : "a descriptor in flight in a unix socket, a unix socket bound there, ");
 	paragraph(out, "", text);
@@ -338,25 +331,34 @@ static void print_refs(FILE *out, const struct umh_report *r)
 		fputc('\n', out);
 		paragraph(out, "The mount's reference count is unknown: ", why);
 	} else if (left > 0) {
-		bool named = false;
-		for (size_t i = 0; i < r->n_holders && !named; i++)
-			named = r->holders[i].kind == UMH_KIND_KERNEL_REF;
+		size_t named = 0;
+		for (size_t i = 0; i < r->n_holders; i++)
+			named += r->holders[i].kind == UMH_KIND_KERNEL_REF;
 		fprintf(out,
 			"\n%lld reference%s to this mount %s not explained by anything found: the kernel counts %lld\n"
 			"(%lld for being mounted, %lld explained above).\n",
 			left, left == 1 ? "" : "s", left == 1 ? "is" : "are", (long long)c->count, (long long)c->mounted,
 			(long long)c->explained);
-		if (named)
+		if (named) {
+			const char *them = left == 1 ? "it" : "them";
+			char text[640];
+			snprintf(text, sizeof(text),
+				 "The %s named above %s %s; what holds %s is none of what this tool can name (a process, a "
+				 "uprobe, a bound socket, a module's data): most often a subsystem of the kernel, or a "
+				 "module that keeps %s deeper. `umount-helper ledger start` names the files the kernel opens "
+				 "from then on, and what opened them.",
+				 named == 1 ? "file" : "files", named == 1 ? "carries" : "carry", them, them,
+				 named == 1 ? "the file" : "the files");
+			paragraph(out, "", text);
+		} else {
 			paragraph(out, "",
-				  "The files named above carry them; what holds them is none of what this tool can name (a "
-				  "process, a uprobe, a bound socket, a module's data): most often a subsystem of the kernel, "
-				  "or a module that keeps them deeper. `umount-helper ledger start` names the files the "
-				  "kernel opens from then on, and what opened them.");
-		else
-			paragraph(out, "",
-				  "Something inside the kernel holds it, on no file of the mount that the dentry walk could "
-				  "see: a subsystem, or a reference taken while the scan ran. `umount-helper ledger start` "
-				  "names the files the kernel opens from then on, and what opened them.");
+				  left == 1 ? "Something inside the kernel holds it (a subsystem, a module), or a reference "
+					      "was taken while the scan ran. `umount-helper ledger start` names the files the "
+					      "kernel opens from then on, and what opened them."
+					    : "Something inside the kernel holds them (a subsystem, a module), or references "
+					      "were taken while the scan ran. `umount-helper ledger start` names the files the "
+					      "kernel opens from then on, and what opened them.");
+		}
 	} else {
 		fprintf(out,
 			"\nEvery reference to this mount is accounted for: the kernel counts %lld, %lld for being\n"

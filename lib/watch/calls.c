@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/str.h"
 #include "model/mounttab.h"
 #include "base/procfs.h"
 #include "systemd/cause.h"
@@ -105,8 +106,7 @@ static void copy_task(struct umh_wtask *t, const struct umh_umount_task *k)
 	t->pid = k->tgid;
 	t->ns_pid = k->ns_tgid;
 	t->pidns = k->pidns;
-	memcpy(t->comm, k->comm, sizeof(t->comm));
-	t->comm[sizeof(t->comm) - 1] = 0;
+	umh_copy_field(t->comm, sizeof(t->comm), k->comm, sizeof(k->comm));
 }
 
 /* A cgroup name that is a systemd unit: "<name>.<type>" for the types that

@@ -21,6 +21,7 @@
 
 #include "bpf/umount/umount-load.h"
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/escape.h"
 #include "base/json.h"
 #include "systemd/cause.h"
@@ -84,15 +85,6 @@ struct umh_watch {
 	char stop_reason[128];
 };
 
-static int64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-	clock_gettime(clk, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t real_us(void) { return now_ns(CLOCK_REALTIME) / 1000; }
-
 /* --- output: stdout, the journal, the record ------------------------------------ */
 
 static void out_line(struct umh_watch *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -152,7 +144,7 @@ static void lifecycle(struct umh_watch *w, const char *event)
 	umh_json_open_object(&j, NULL, true);
 	umh_json_int(&j, "v", 1);
 	umh_json_str(&j, "event", event);
-	umh_json_int(&j, "t_us", real_us());
+	umh_json_int(&j, "t_us", umh_wall_us());
 	umh_json_str(&j, "boot_id", umh_boot_id());
 	umh_json_int(&j, "pid", getpid());
 	umh_json_uint(&j, "mntns", w->mntns);
@@ -329,7 +321,7 @@ static bool annotate(struct umh_watch *w, struct umh_wevent *ev, bool last_chanc
 	}
 	/* The stop job appeared before the unmount; 10 s covers a unit whose
 	 * umount waited (a busy mount being retried). */
-	int64_t since = now_ns(CLOCK_BOOTTIME) - 10LL * 1000000000 - (last_chance ? UMH_WATCH_SD_WAIT_NS : 0);
+	int64_t since = umh_boot_ns() - 10LL * 1000000000 - (last_chance ? UMH_WATCH_SD_WAIT_NS : 0);
 	const struct umh_sdw_job *job = umh_sdw_find_stop(&w->sdw, unit, since);
 	if (job) {
 		if (!by_systemd) {
@@ -367,14 +359,14 @@ static void queue(struct umh_watch *w, struct umh_wevent *ev)
 		memmove(&w->pending[0], &w->pending[1], (w->n_pending - 1) * sizeof(w->pending[0]));
 		w->n_pending--;
 	}
-	w->pending[w->n_pending++] = (struct pending){ .ev = *ev, .deadline_ns = now_ns(CLOCK_BOOTTIME) + UMH_WATCH_SD_WAIT_NS };
+	w->pending[w->n_pending++] = (struct pending){ .ev = *ev, .deadline_ns = umh_boot_ns() + UMH_WATCH_SD_WAIT_NS };
 	*ev = (struct umh_wevent){ 0 };
 }
 
 /* Sends what is complete, in order: an event waits for the ones before it. */
 static void flush_pending(struct umh_watch *w, bool all)
 {
-	int64_t now = now_ns(CLOCK_BOOTTIME);
+	int64_t now = umh_boot_ns();
 	size_t k = 0;
 	for (; k < w->n_pending; k++) {
 		struct pending *p = &w->pending[k];
@@ -398,12 +390,13 @@ static void on_job(struct umh_sdw *s, const struct umh_sdw_job *job, void *userd
 	_cleanup_free_ char *unit = umh_escape(job->unit);
 	if (job->read_err < 0)
 		note_line(w, "%s systemd job %u for %s: its state could not be read: %s\n",
-			 umh_format_clock(real_us(), clock, sizeof(clock)), job->id, unit ? unit : "?",
+			 umh_format_clock(umh_wall_us(), clock, sizeof(clock)), job->id, unit ? unit : "?",
 			 strerror(-job->read_err));
 	else if (job->stop) {
 		_cleanup_free_ char *sentence = umh_escape(job->cause.sentence ? job->cause.sentence : "");
-		note_line(w, "%s systemd stop job %u for %s: %s\n", umh_format_clock(real_us(), clock, sizeof(clock)),
-			 job->id, unit ? unit : "?", sentence ? sentence : "");
+		const char *when = umh_format_clock(umh_wall_us(), clock, sizeof(clock));
+		note_line(w, "%s systemd stop job %u for %s: %s\n", when, job->id, unit ? unit : "?",
+			  sentence ? sentence : "");
 	}
 }
 
@@ -417,7 +410,7 @@ static int table_changed(struct umh_watch *w)
 		return r;
 	_cleanup_free_ struct umh_wmount *gone = NULL;
 	size_t n_gone, n_added;
-	int64_t t = real_us();
+	int64_t t = umh_wall_us();
 	r = umh_wtable_diff(&w->table, &now, t, &gone, &n_gone, &n_added);
 	if (r < 0) {
 		umh_wtable_free(&now);
@@ -441,7 +434,7 @@ static int table_changed(struct umh_watch *w)
 			.no_calls_why = w->bpf_why,
 			.mntns = w->mntns,
 			.table = &now,
-			.now_boot_ns = now_ns(CLOCK_BOOTTIME),
+			.now_boot_ns = umh_boot_ns(),
 			.now_real_us = t,
 		};
 		r = evs ? umh_wmatch(&in, gone, n_gone, evs) : -ENOMEM;
@@ -470,7 +463,7 @@ static void say_lost(struct umh_watch *w)
 		return;
 	char clock[16];
 	note_line(w, "%s %" PRIu64 " umount call%s could not be traced (too many at once): their unmounts show no caller\n",
-		  umh_format_clock(real_us(), clock, sizeof(clock)), lost - w->lost_said, lost - w->lost_said == 1 ? "" : "s");
+		  umh_format_clock(umh_wall_us(), clock, sizeof(clock)), lost - w->lost_said, lost - w->lost_said == 1 ? "" : "s");
 	w->lost_said = lost;
 }
 
@@ -483,8 +476,8 @@ static void orphans(struct umh_watch *w, bool all)
 		.calls = &w->calls,
 		.mntns = w->mntns,
 		/* At the end, every call: there is no later table to wait for. */
-		.now_boot_ns = now_ns(CLOCK_BOOTTIME) + (all ? UMH_WMATCH_ORPHAN_NS : 0),
-		.now_real_us = real_us(),
+		.now_boot_ns = umh_boot_ns() + (all ? UMH_WMATCH_ORPHAN_NS : 0),
+		.now_real_us = umh_wall_us(),
 	};
 	for (size_t i = 0; i < w->calls.n; i++) {
 		struct umh_wevent ev;
@@ -728,34 +721,34 @@ static void lost_systemd(struct umh_watch *w, int r)
 {
 	char clock[16];
 	note_line(w, "%s lost the connection to systemd at %s: %s; trying again every %lld s\n",
-		 umh_format_clock(real_us(), clock, sizeof(clock)), w->sdw.where, strerror(-r), SD_RETRY_NS / 1000000000);
+		 umh_format_clock(umh_wall_us(), clock, sizeof(clock)), w->sdw.where, strerror(-r), SD_RETRY_NS / 1000000000);
 	snprintf(w->sd_why, sizeof(w->sd_why), "the connection to %s was lost: %s", w->sdw.where, strerror(-r));
 	umh_sdw_close(&w->sdw);
 	w->sd = false;
-	w->sd_retry_ns = now_ns(CLOCK_BOOTTIME) + SD_RETRY_NS;
+	w->sd_retry_ns = umh_boot_ns() + SD_RETRY_NS;
 }
 
 static void retry_systemd(struct umh_watch *w)
 {
-	if (w->sd || !w->sd_retry_ns || now_ns(CLOCK_BOOTTIME) < w->sd_retry_ns)
+	if (w->sd || !w->sd_retry_ns || umh_boot_ns() < w->sd_retry_ns)
 		return;
 	char why[512];
 	snprintf(why, sizeof(why), "%s", w->sd_why);
 	open_systemd(w);
 	if (w->sd) {
 		char clock[16];
-		note_line(w, "%s connected to systemd at %s again\n", umh_format_clock(real_us(), clock, sizeof(clock)),
-			 w->sdw.where);
+		note_line(w, "%s connected to systemd at %s again\n",
+			 umh_format_clock(umh_wall_us(), clock, sizeof(clock)), w->sdw.where);
 		w->sd_retry_ns = 0;
 	} else {
 		snprintf(w->sd_why, sizeof(w->sd_why), "%s", why);
-		w->sd_retry_ns = now_ns(CLOCK_BOOTTIME) + SD_RETRY_NS;
+		w->sd_retry_ns = umh_boot_ns() + SD_RETRY_NS;
 	}
 }
 
 int umh_watch_run(struct umh_watch *w)
 {
-	int64_t end = w->cfg.duration_ns ? now_ns(CLOCK_BOOTTIME) + w->cfg.duration_ns : 0;
+	int64_t end = w->cfg.duration_ns ? umh_boot_ns() + w->cfg.duration_ns : 0;
 	int ret = 0;
 	bool sd_more = false; /* systemd messages read but not handled yet */
 	for (;;) {
@@ -776,7 +769,7 @@ int umh_watch_run(struct umh_watch *w)
 		if (w->sd)
 			n += umh_sdw_pollfds(&w->sdw, &pfd[n]);
 
-		int64_t now = now_ns(CLOCK_BOOTTIME), wait = 1000LL * 1000000;
+		int64_t now = umh_boot_ns(), wait = 1000LL * 1000000;
 		if (w->n_pending && w->pending[0].deadline_ns - now < wait)
 			wait = w->pending[0].deadline_ns - now;
 		if (end && end - now < wait)
@@ -824,7 +817,7 @@ int umh_watch_run(struct umh_watch *w)
 		say_lost(w);
 		orphans(w, false);
 		flush_pending(w, false);
-		umh_wcalls_expire(&w->calls, now_ns(CLOCK_BOOTTIME), CALLS_KEEP_NS);
+		umh_wcalls_expire(&w->calls, umh_boot_ns(), CALLS_KEEP_NS);
 		if (i_bpf != SIZE_MAX && (pfd[i_bpf].revents & (POLLERR | POLLHUP))) {
 			snprintf(w->stop_reason, sizeof(w->stop_reason), "the BPF ring buffer failed");
 			ret = -EIO;
@@ -840,7 +833,7 @@ int umh_watch_run(struct umh_watch *w)
 			snprintf(w->stop_reason, sizeof(w->stop_reason), "stdout is gone");
 			break;
 		}
-		if (end && now_ns(CLOCK_BOOTTIME) >= end) {
+		if (end && umh_boot_ns() >= end) {
 			snprintf(w->stop_reason, sizeof(w->stop_reason), "the duration ran out");
 			break;
 		}
@@ -854,7 +847,7 @@ int umh_watch_run(struct umh_watch *w)
 	orphans(w, true);
 	flush_pending(w, true);
 	char clock[16];
-	note_line(w, "%s stopped (%s): %" PRIu64 " unmount%s seen.\n", umh_format_clock(real_us(), clock, sizeof(clock)),
+	note_line(w, "%s stopped (%s): %" PRIu64 " unmount%s seen.\n", umh_format_clock(umh_wall_us(), clock, sizeof(clock)),
 		 w->stop_reason, w->unmounts, w->unmounts == 1 ? "" : "s");
 	lifecycle(w, "watch-stop");
 	return ret;

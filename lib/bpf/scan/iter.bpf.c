@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The fast scan: every reference a process or thread holds to the mounts of
  * interest, found by BPF iterators instead of one statx per descriptor
  * through /proc.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Who calls umount(2): the system call tracepoints sys_enter_umount and
  * sys_exit_umount (umount2 on x86-64; the kernel names the tracepoint after
  * SYSCALL_DEFINE2(umount, ...)).  Tracepoints load where BPF trampolines

@@ -68,7 +68,7 @@ run -t 30 "$UMH" explain /mnt
 check_contains "seed, depth 2: the report says what nothing found explains" "$RUN_OUT" \
 	"1 reference to this mount is not explained by anything found: the kernel counts 2"
 check_contains "seed, depth 2: and that the file named carries it" "$(tr '\n' ' ' <<<"$RUN_OUT")" \
-	"The files named above carry them"
+	"The file named above carries it"
 
 # --- process holders: each struct file and fs_struct once --------------------
 hold_cwd /mnt/dir || not_ok "procs: cwd holder started"
