@@ -9,7 +9,7 @@
 # Its programs: bench/farm (the scenario: a crowd of processes and holders
 # of every kind) and bench/measure (wall time and peak RSS of one run).
 
-BENCH_BINS := $(BUILD)/bench/farm $(BUILD)/bench/measure
+BENCH_BINS := $(BUILD)/bench/farm $(BUILD)/bench/measure $(BUILD)/bench/nsfarm
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)

@@ -32,7 +32,8 @@ static void look_further(const struct explain_args *a, const char *spec, const s
 {
 	const struct umh_mount *t = umh_report_target(r);
 	struct umh_jnode *n = NULL;
-	if (!t && (r->error_code == -EINVAL || r->error_code == -ENOENT)) {
+	bool gone = r->fs.view && !r->error && !r->fs.alive;
+	if ((!t && (r->error_code == -EINVAL || r->error_code == -ENOENT)) || gone) {
 		struct umh_vanished_opts o = { .spec = spec, .ns = a->ns, .state_dir = a->state_dir,
 					       .budget_ns = budget_ns };
 		umh_vanished_lookup(&o, &n);
@@ -49,6 +50,12 @@ static void look_further(const struct explain_args *a, const char *spec, const s
  * not examine. */
 static int exit_status(const struct umh_report *r)
 {
+	/* A filesystem: alive is held (a mount of it at least). */
+	if (r->fs.view && !r->error) {
+		if (r->fs.alive)
+			return EX_FAIL;
+		return r->finished && !r->incomplete && !r->fs.partial ? EX_OK : EX_SYSERR;
+	}
 	if (!umh_report_target(r))
 		return EX_SYSERR;
 	if (umh_report_is_held(r))
@@ -67,7 +74,7 @@ static void explain_one(const struct explain_args *a, const char *spec, int64_t 
 {
 	struct umh_run_opts o = {
 		.explain = { .spec = spec, .ns = a->ns, .workers = a->workers, .no_bpf = a->no_bpf,
-			     .verbose = a->verbose },
+			     .verbose = a->verbose, .fs_view = a->fs_view },
 		.budget_ns = budget_ns,
 	};
 	umh_report_init(r);
@@ -116,7 +123,11 @@ int explain_run(const struct explain_args *a, char *const *targets, int n)
 		} else {
 			if (i > 0)
 				fputc('\n', stdout);
-			if (!umh_report_target(r)) {
+			if (r->fs.view && !r->error) {
+				umh_report_print_text(r, stdout);
+				if (extra[i].vanished)
+					umh_vanished_print_text(extra[i].vanished, targets[i], stdout);
+			} else if (!umh_report_target(r)) {
 				fprintf(stderr, "%s: ", PROGRAM_NAME);
 				umh_fputs_escaped(r->error ? r->error : "cannot be examined", stderr);
 				fputc('\n', stderr);

@@ -486,7 +486,9 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 	if ((r = umh_scan_skel_load((uint32_t)s->anon_inode_mnt_id, &skel, why, size)) < 0)
 		return r;
 	debug_time("load", &t);
-	uint32_t ids[UMH_ITER_MAX_MOUNTS];
+	_cleanup_free_ uint32_t *ids = calloc(s->n_mounts ? s->n_mounts : 1, sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
 	for (size_t i = 0; i < s->n_mounts; i++)
 		ids[i] = (uint32_t)s->mounts[i].id;
 	if ((r = umh_scan_skel_set_mounts(skel, ids, s->n_mounts)) < 0) {

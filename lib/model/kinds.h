@@ -35,6 +35,9 @@ enum umh_kind {
 	UMH_KIND_SCM_INFLIGHT,
 	UMH_KIND_NFSD_EXPORT,
 	UMH_KIND_KERNEL_OPEN,
+	/* Explain of a filesystem (model.h, struct umh_fs): */
+	UMH_KIND_FS_MOUNT,      /* "mount": a mount of it in a namespace, which keeps it alive */
+	UMH_KIND_OVERLAY_LAYER, /* "overlay-layer": an overlay built on it (its layer's private mount) */
 	UMH_KIND_MODULE,      /* a kernel module's data leads to a file there */
 	UMH_KIND_UPROBE,      /* a uprobe on a file there (tracefs, perf, BPF link) */
 	UMH_KIND_UNIX_SOCKET, /* a unix socket bound to a path there */

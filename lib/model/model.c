@@ -42,8 +42,32 @@ void umh_skip_clear(struct umh_skip *s)
 	free(s->why);
 }
 
+void umh_namespace_clear(struct umh_namespace *ns)
+{
+	free(ns->comm);
+	free(ns->cmdline);
+	free(ns->cgroup);
+	free(ns->unit);
+	free(ns->unit_settings);
+	free(ns->container);
+	free(ns->kept_at);
+	free(ns->kept_comm);
+}
+
+void umh_fs_clear(struct umh_fs *fs)
+{
+	free(fs->spec);
+	free(fs->device);
+	free(fs->fstype);
+	free(fs->source);
+}
+
 void umh_report_free(struct umh_report *r)
 {
+	for (size_t i = 0; i < r->n_namespaces; i++)
+		umh_namespace_clear(&r->namespaces[i]);
+	free(r->namespaces);
+	umh_fs_clear(&r->fs);
 	for (size_t i = 0; i < r->n_mounts; i++)
 		umh_mount_clear(&r->mounts[i]);
 	for (size_t i = 0; i < r->n_processes; i++)
@@ -107,7 +131,21 @@ static void copy_skip(void *e, bool *failed)
 	s->why = dup_or_null(s->why, failed);
 }
 
+static void copy_namespace(void *e, bool *failed)
+{
+	struct umh_namespace *ns = e;
+	ns->comm = dup_or_null(ns->comm, failed);
+	ns->cmdline = dup_or_null(ns->cmdline, failed);
+	ns->cgroup = dup_or_null(ns->cgroup, failed);
+	ns->unit = dup_or_null(ns->unit, failed);
+	ns->unit_settings = dup_or_null(ns->unit_settings, failed);
+	ns->container = dup_or_null(ns->container, failed);
+	ns->kept_at = dup_or_null(ns->kept_at, failed);
+	ns->kept_comm = dup_or_null(ns->kept_comm, failed);
+}
+
 static void clear_mount(void *e) { umh_mount_clear(e); }
+static void clear_namespace(void *e) { umh_namespace_clear(e); }
 static void clear_process(void *e) { umh_process_clear(e); }
 static void clear_holder(void *e) { umh_holder_clear(e); }
 static void clear_skip(void *e) { umh_skip_clear(e); }
@@ -163,6 +201,56 @@ int umh_report_add_skip(struct umh_report *r, int32_t pid, int err, const char *
 	struct umh_skip s = { .pid = pid, .err = err, .what = (char *)what, .why = (char *)why };
 	return append(r, UMH_ITEM_SKIP, (void **)&r->skips, &r->n_skips, &r->cap_skips, sizeof(s), &s,
 		      copy_skip, clear_skip);
+}
+
+int umh_report_add_namespace(struct umh_report *r, const struct umh_namespace *ns)
+{
+	if (ns->n_pids > UMH_NS_PIDS)
+		return -EINVAL;
+	return append(r, UMH_ITEM_NAMESPACE, (void **)&r->namespaces, &r->n_namespaces, &r->cap_namespaces, sizeof(*ns), ns,
+		      copy_namespace, clear_namespace);
+}
+
+int umh_report_set_fs(struct umh_report *r, const struct umh_fs *fs)
+{
+	bool failed = false;
+	struct umh_fs c = *fs;
+	c.spec = dup_or_null(fs->spec, &failed);
+	c.device = dup_or_null(fs->device, &failed);
+	c.fstype = dup_or_null(fs->fstype, &failed);
+	c.source = dup_or_null(fs->source, &failed);
+	if (failed) {
+		umh_fs_clear(&c);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&r->lock);
+	umh_fs_clear(&r->fs);
+	r->fs = c;
+	if (r->sink)
+		r->sink(r, UMH_ITEM_FS, &r->fs, r->sink_data);
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+const struct umh_namespace *umh_report_namespace(const struct umh_report *r, uint64_t inum)
+{
+	for (size_t i = 0; inum && i < r->n_namespaces; i++)
+		if (r->namespaces[i].inum == inum)
+			return &r->namespaces[i];
+	return NULL;
+}
+
+bool umh_role_is_fs(enum umh_mount_role role)
+{
+	switch (role) {
+	case UMH_ROLE_FS:
+	case UMH_ROLE_FS_DETACHED:
+	case UMH_ROLE_FS_ANON:
+	case UMH_ROLE_FS_INTERNAL:
+		return true;
+	default:
+		return false;
+	}
 }
 
 int umh_report_set_summary(struct umh_report *r, const struct umh_report *s)

@@ -19,6 +19,7 @@
 
 #include "base/cleanup.h"
 #include "base/json-read.h"
+#include "base/parse.h"
 #include "base/procfs.h"
 #include "model/model.h"
 #include "report/report.h"
@@ -46,15 +47,71 @@ static uint64_t unum(const struct umh_jnode *o, const char *key)
 	for (const struct umh_jnode *_a = umh_jget(obj, key), *m = _a && _a->type == UMH_J_ARR ? _a->child : NULL; \
 	     m; m = m->next)
 
+/* The roles by the names the JSON report gives them. */
 static int role_from_name(const char *s)
 {
-	if (!s || strcmp(s, "target") == 0)
+	static const char *const names[_UMH_ROLE_MAX] = {
+		[UMH_ROLE_TARGET] = "target",         [UMH_ROLE_COPY] = "propagated-copy",
+		[UMH_ROLE_SAME_FS] = "same-filesystem", [UMH_ROLE_FS] = "mount",
+		[UMH_ROLE_FS_DETACHED] = "detached",  [UMH_ROLE_FS_ANON] = "anonymous",
+		[UMH_ROLE_FS_INTERNAL] = "internal",  [UMH_ROLE_OVERLAY] = "overlay",
+	};
+	if (!s)
 		return UMH_ROLE_TARGET;
-	if (strcmp(s, "propagated-copy") == 0)
-		return UMH_ROLE_COPY;
-	if (strcmp(s, "same-filesystem") == 0)
-		return UMH_ROLE_SAME_FS;
+	for (int i = 0; i < _UMH_ROLE_MAX; i++)
+		if (names[i] && strcmp(s, names[i]) == 0)
+			return i;
 	return -EINVAL;
+}
+
+/* A namespace the mounts are in (explain of a filesystem, copies). */
+static int load_namespace(const struct umh_jnode *o, struct umh_report *r)
+{
+	struct umh_namespace ns = {
+		.inum = unum(o, "inum"),
+		.ours = umh_jbool(o, "ours", false),
+		.anonymous = umh_jbool(o, "anonymous", false),
+		.n_processes = (uint32_t)unum(o, "processes"),
+		.comm = (char *)umh_jstr(o, "comm"),
+		.cmdline = (char *)umh_jstr(o, "cmdline"),
+		.cgroup = (char *)umh_jstr(o, "cgroup"),
+		.unit = (char *)umh_jstr(o, "unit"),
+		.unit_settings = (char *)umh_jstr(o, "unit_settings"),
+		.manager_pid = (int32_t)num(o, "manager_pid", 0),
+		.container = (char *)umh_jstr(o, "container"),
+		.kept_at = (char *)umh_jstr(o, "kept_at"),
+		.kept_ns = unum(o, "kept_ns"),
+		.kept_pid = (int32_t)num(o, "kept_pid", 0),
+		.kept_fd = (int32_t)num(o, "kept_fd", -1),
+		.kept_comm = (char *)umh_jstr(o, "kept_comm"),
+	};
+	for_each_member(p, o, "pids") {
+		long pid;
+		if (ns.n_pids == UMH_NS_PIDS || p->type != UMH_J_NUM || umh_parse_long(p->s, 1, INT32_MAX, &pid) < 0)
+			return -EINVAL;
+		ns.pids[ns.n_pids++] = (int32_t)pid;
+	}
+	return umh_report_add_namespace(r, &ns);
+}
+
+/* What the user named when the report is about a filesystem. */
+static int load_fs(const struct umh_jnode *o, struct umh_report *r)
+{
+	struct umh_fs fs = {
+		.view = true,
+		.alive = umh_jbool(o, "alive", true),
+		.elsewhere = umh_jbool(o, "elsewhere", false),
+		.partial = umh_jbool(o, "partial", false),
+		.major = (unsigned int)unum(o, "major"),
+		.minor = (unsigned int)unum(o, "minor"),
+		.from_mnt_id = unum(o, "from_mnt_id"),
+		.on_mnt_id = unum(o, "on_mnt_id"),
+		.spec = (char *)umh_jstr(o, "spec"),
+		.device = (char *)umh_jstr(o, "device"),
+		.fstype = (char *)umh_jstr(o, "fstype"),
+		.source = (char *)umh_jstr(o, "source"),
+	};
+	return umh_report_set_fs(r, &fs);
 }
 
 /* Fills R from the model in JSON; returns 0, or a negative errno with WHY. */
@@ -120,6 +177,13 @@ static int load_model(const struct umh_jnode *root, struct umh_report *r, const 
 		if (umh_report_add_holder(r, &h) < 0)
 			return *why = "memory", -ENOMEM;
 	}
+	for_each_member(o, root, "namespaces") {
+		if (load_namespace(o, r) < 0)
+			return *why = "a namespace", -EINVAL;
+	}
+	const struct umh_jnode *fs = umh_jget(root, "filesystem");
+	if (fs && load_fs(fs, r) < 0)
+		return *why = "the filesystem", -EINVAL;
 	for_each_member(o, root, "skipped") {
 		if (umh_report_add_skip(r, (int32_t)num(o, "pid", 0), (int)num(o, "err", 0), umh_jstr(o, "what"),
 					umh_jstr(o, "why")) < 0)

@@ -44,6 +44,9 @@ char LICENSE[] SEC("license") = "GPL";
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, UMH_ITER_MAX_MOUNTS);
+	/* Not preallocated: a table this size would cost milliseconds at
+	 * every load, and it mostly holds a handful. */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, __u8);
 } mounts SEC(".maps");
