@@ -8,8 +8,10 @@
 #
 # Its programs: bench/farm (the scenario: a crowd of processes and holders
 # of every kind) and bench/measure (wall time and peak RSS of one run).
+# bench/umount-latency.sh, apart: what the watcher costs umount(2)
+# (bench/umount-latency, with and without it).
 
-BENCH_BINS := $(BUILD)/bench/farm $(BUILD)/bench/measure $(BUILD)/bench/nsfarm
+BENCH_BINS := $(BUILD)/bench/farm $(BUILD)/bench/measure $(BUILD)/bench/nsfarm $(BUILD)/bench/umount-latency
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)

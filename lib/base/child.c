@@ -47,17 +47,23 @@ pid_t umh_child_fork(int *fd)
 	return 0;
 }
 
-int umh_child_reap(pid_t pid, int *status)
+int umh_child_reap(pid_t pid, int64_t deadline_ns, int *status)
 {
-	for (int i = 0; i < 50; i++) {
+	/* At least 100 ms: a child that has just closed its pipe may not
+	 * have been scheduled to exit yet on a loaded machine. */
+	int64_t until = umh_now_ns() + 100 * 1000000LL;
+	if (deadline_ns > until)
+		until = deadline_ns;
+	for (useconds_t pause = 500;; pause = pause < 16000 ? 2 * pause : pause) {
 		pid_t w = waitpid(pid, status, WNOHANG);
 		if (w == pid)
 			return 0;
 		if (w < 0 && errno != EINTR)
 			return -errno;
-		usleep(2000);
+		if (umh_now_ns() >= until)
+			return -EAGAIN;
+		usleep(pause);
 	}
-	return -EAGAIN;
 }
 
 ssize_t umh_child_read(int fd, int64_t deadline_ns, void *buf, size_t size)

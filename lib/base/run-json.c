@@ -51,7 +51,7 @@ int umh_run_json(umh_json_child_fn fn, const void *arg, int64_t budget_ns, struc
 	if (r < 0)
 		kill(pid, SIGKILL);
 	int status = 0;
-	bool reaped = umh_child_reap(pid, &status) == 0;
+	bool reaped = umh_child_reap(pid, deadline, &status) == 0;
 	if (r < 0)
 		return r;
 	if (!reaped || !WIFEXITED(status) || WEXITSTATUS(status) != 0)

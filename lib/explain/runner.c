@@ -124,16 +124,16 @@ static int run(const struct umh_run_opts *o, struct umh_report *r)
 	int status = 0;
 	if (ret == -ETIME) {
 		kill(pid, SIGKILL);
-		umh_child_reap(pid, &status);
+		umh_child_reap(pid, 0, &status);
 		char why[128];
 		snprintf(why, sizeof(why), "the analysis did not finish within its time budget of %.1f s",
 			 (double)o->budget_ns / 1e9);
 		mark_incomplete(r, why);
 		return ret;
 	}
-	if (umh_child_reap(pid, &status) < 0) {
+	if (umh_child_reap(pid, deadline, &status) < 0) {
 		kill(pid, SIGKILL);
-		umh_child_reap(pid, &status);
+		umh_child_reap(pid, 0, &status);
 	}
 	if (WIFSIGNALED(status)) {
 		char why[128];

@@ -1,7 +1,9 @@
 /* The small helpers every layer shares (lib/base): growing arrays, strings
  * that may be absent or come from fixed fields, the clocks, and the read of
- * a child's pipe within a deadline. */
+ * a child's pipe within a deadline, the reaping of the child. */
 #include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -93,11 +95,47 @@ static void test_child_read(void)
 	close(p[0]);
 }
 
+/* A child that closed its pipe but takes its time to exit (a loaded
+ * machine) is waited for until the caller's deadline, not taken for dead
+ * after 100 ms; one that does not exit by then is left running. */
+static void test_child_reap(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		usleep(300000);
+		_exit(7);
+	}
+	CHECK(pid > 0, "fork");
+	if (pid < 0)
+		return;
+	int status = 0;
+	int64_t t0 = umh_now_ns();
+	int r = umh_child_reap(pid, t0 + 5000000000LL, &status);
+	int64_t waited = umh_now_ns() - t0;
+	CHECK(r == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 7,
+	      "a child that exits 300 ms later is reaped before the deadline (%d after %lld ms)", r,
+	      (long long)(waited / 1000000));
+
+	pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	t0 = umh_now_ns();
+	r = umh_child_reap(pid, 0, &status);
+	waited = umh_now_ns() - t0;
+	CHECK(r == -EAGAIN && waited >= 100000000 && waited < 2000000000,
+	      "no deadline: 100 ms at least, then -EAGAIN while it runs (waited %lld ms)", (long long)(waited / 1000000));
+	kill(pid, SIGKILL);
+	CHECK(umh_child_reap(pid, 0, &status) == 0 && WIFSIGNALED(status), "killed: reaped");
+}
+
 int main(void)
 {
 	test_grow();
 	test_strings();
 	test_clocks();
 	test_child_read();
+	test_child_reap();
 	UNIT_EXIT();
 }
