@@ -125,6 +125,24 @@ else
 	FREE_RC=0 FREE_VERDICT=free
 fi
 
+# explain_once_free MOUNTPOINT [ARG...]: explain after its holders were
+# killed.  An exited process's io_uring lets its registered files go a
+# moment later, from a kernel work queue; until then the count holds a
+# reference no process explains, or moves during the scan, and explain must
+# say busy (32) or unknown (2), never free.  Asks again, for up to 5 s,
+# until it exits FREE_RC; each earlier answer is checked to be 32 or 2.
+# Sets OUT and RC to the last answer.
+explain_once_free() {
+	local m=$1 i; shift
+	for ((i = 0; i < 25; i++)); do
+		OUT=$("$UMH" explain "$@" "$m"); RC=$?
+		[ "$RC" = "$FREE_RC" ] && return 0
+		check_eq "$m: not free while the exited holders are let go (try $i)" true \
+			"$([ "$RC" = 32 ] || [ "$RC" = 2 ] && echo true)"
+		sleep 0.2
+	done
+}
+
 # khold NAME MODE ARG...: starts the kernel-object holder fixture (kholder.c:
 # uprobes through perf events and BPF links, bound unix sockets) and waits
 # until it holds.

@@ -92,17 +92,9 @@ check_eq "one worker finds the same holders" \
 
 # Once every holder is gone, explain says so, and umount succeeds.
 for p in "${STARTED_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-# An exited process's io_uring drops its registered files a moment later,
-# from a kernel work queue: until then the count holds a reference no
-# process explains, or moves while the scan runs, and explain must not say
-# free (32 or 2).  So ask again, for up to 5 s, until it does.
-for ((i = 0; i < 25; i++)); do
-	out=$("$UMH" explain "$M"); rc=$?
-	[ "$rc" = "$FREE_RC" ] && break
-	check_eq "not free while the io_uring's files are being let go (try $i)" true \
-		"$([ "$rc" = 32 ] || [ "$rc" = 2 ] && echo true)"
-	sleep 0.2
-done
+# The io_uring's files go a moment after its process (lib.sh).
+explain_once_free "$M"
+out=$OUT rc=$RC
 check_eq "explain exits $FREE_RC when nothing holds it ($FREE_VERDICT)" "$FREE_RC" "$rc"
 if [ "$FREE_RC" = 0 ]; then
 	check_contains "and says umount should succeed" "$out" "nothing holds it; umount should succeed"
