@@ -620,5 +620,5 @@ if [ "$DENTRIES" -gt 0 ]; then
 	result "kernel-refs walk dentries=$made median_us=$KWALL walk_ms=${KWALK:-none} modules_ms=${KMODS:-none} named=$named"
 	stop_kholder
 	[ -r /proc/modules ] || echo "  (this kernel has no loadable modules: the module scan is measured under QEMU," \
-		"tests/vm/scenarios/62-kernel-refs.sh)"
+		"tests/vm/scenarios/10-seed-v3-kernel-open.sh)"
 fi
