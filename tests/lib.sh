@@ -186,6 +186,9 @@ hold_as_two_users() {
 #                                   scan's iterators; the system call tracepoints
 #                                   that watch attaches to; bpf-trace: any probe
 #   bpf-trace                       trace can follow opens with)
+#   refcount                        the mount's reference count, as doctor
+#                                   reads it (explain's verdict, and its
+#                                   search inside the kernel, need it)
 # UMH_TEST_LACK="FEATURE..." makes it say so of those (to see what a test
 # says on a kernel without them: it must fail, and name them).
 kernel_lacks() {
@@ -211,6 +214,7 @@ kernel_lacks() {
 	overlay | binfmt_misc | ext2 | ext4) _fs_lacks "$1" ;;
 	bpf-scan) _doctor_lacks "BPF scan" ;;
 	bpf-tracepoints) _doctor_lacks tracepoints ;;
+	refcount) _doctor_lacks "mount refcount" ;;
 	bpf-trace)
 		local t f k
 		t=$(_doctor_lacks tracepoints) && f=$(_doctor_lacks fentry/fexit) && k=$(_doctor_lacks kprobes) || return 1

@@ -15,6 +15,8 @@
 # Each explains exactly its references of the mount's count.
 . "$(dirname "$0")/lib.sh"
 enter_private_ns "$@"
+need_feature bpf-scan "what a process holds through kernel objects" || finish
+need_feature refcount "the references nothing explains, and the search inside the kernel they start" || finish
 new_scratch
 M=$SCRATCH/m
 mount_tmpfs "$M" kernel-refs

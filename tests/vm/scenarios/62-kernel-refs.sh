@@ -7,6 +7,8 @@
 # (uprobe_multi links are Linux 6.6 and later: tests/t-kernel-refs.sh on the
 # development kernel.)
 . "$VM_REPO/tests/vm/guest/lib.sh"
+# The count's references left over start the search inside the kernel.
+need_feature bpf-scan refcount || exit 1
 
 FIX=$VM_REPO/build/tests/fixtures
 R=$(mktemp -d)
