@@ -51,6 +51,14 @@ check_contains "the side-by-side table prints" "$out" "ratio to"
 check_contains "the scale table prints" "$out" "ms per 1,000 fds"
 check_contains "the helper table prints" "$out" "umount, /sbin/umount.tmpfs = umount-helper"
 check_eq "helper mode: four timings" 4 "$(grep -c '^helper ' "$res")"
+# References held inside the kernel: the walk ran, timed, and named the one
+# file the unread fanotify event keeps.
+check_contains "the kernel-reference table prints" "$out" "held inside the kernel: modules, then the dentry walk"
+walk=$(field "kernel-refs walk" walk_ms)
+check "kernel references: the dentry walk ran and was timed ($walk ms)" test -n "$walk" -a "$walk" != none
+check_eq "kernel references: the walk named the file the fanotify event keeps" "d0/1" \
+	"$(field "kernel-refs walk" named | sed 's|.*/dentries/||')"
+check "kernel references: a tmpfs of at least 2,000 dentries" test "$(field "kernel-refs walk" dentries)" -ge 2000
 # Mount namespaces: explain finds every namespace with a copy and both
 # holders, by the kernel's walk and by the text path; so do the tools people
 # use today for the namespaces (which name no holder), and fuser for the

@@ -142,11 +142,18 @@ int umh_scan_skel_open(struct umh_scan_skel *s, enum umh_scan_iter which)
 	return fd < 0 ? -errno : fd;
 }
 
+uint64_t umh_scan_skel_cookie_key(const struct umh_scan_skel *s)
+{
+	return s->skel->rodata->cookie_key;
+}
+
 void umh_scan_skel_stats(const struct umh_scan_skel *s, struct umh_scan_stats *st)
 {
 	*st = (struct umh_scan_stats){
 		.n_scm = s->skel->bss->n_scm,
 		.scm_lost = s->skel->bss->scm_lost,
+		.n_bound = s->skel->bss->n_bound,
+		.bound_lost = s->skel->bss->bound_lost,
 		.files_seen = s->skel->bss->files_seen,
 		.tasks_seen = s->skel->bss->tasks_seen,
 	};
@@ -155,4 +162,9 @@ void umh_scan_skel_stats(const struct umh_scan_skel *s, struct umh_scan_stats *s
 int umh_scan_skel_scm(const struct umh_scan_skel *s, uint32_t i, struct umh_scm_rec *r)
 {
 	return bpf_map_lookup_elem(s->skel->maps.scm_found.map_fd, &i, r) < 0 ? -errno : 0;
+}
+
+int umh_scan_skel_bound(const struct umh_scan_skel *s, uint32_t i, struct umh_bound_rec *r)
+{
+	return bpf_map_lookup_elem(s->skel->maps.bound_found.map_fd, &i, r) < 0 ? -errno : 0;
 }
