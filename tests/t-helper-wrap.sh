@@ -77,7 +77,7 @@ check_eq "nothing found: then that the mount is still there" "$U is still mounte
 	"$(sed -n 2p <<<"$still_err")"
 check_contains "nothing found: and that the kernel's count agrees, so it failed for another reason" \
 	"$(tr '\n' ' ' <<<"$still_err")" \
-	"The kernel's count of the mount's references agrees that nothing else holds it now (1: 1 for being mounted, 0 explained above): the unmount failed for another reason"
+	"The kernel's count of the mount's references agrees that nothing else holds it now (1: 1 for being mounted): the unmount failed for another reason"
 check "nothing found: the mount is left alone" is_mounted "$U"
 
 # A failure that is not a busy mount: a usage error (1) is not explained.

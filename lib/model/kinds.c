@@ -294,7 +294,8 @@ static const struct umh_kind_info kinds[_UMH_KIND_MAX] = {
 	[UMH_KIND_NAMESPACE_COPY] = {
 		.name = "namespace-copy", .blocks = true, .refs = UMH_KREFS_NONE,
 		.remedy = remedy_namespace_copy, .is_copy = true,
-		.one = "busy copy in another namespace", .many = "busy copies in other namespaces",
+		/* Not "in other namespaces": a copy may be in ours, at another place. */
+		.one = "busy propagated copy", .many = "busy propagated copies",
 		.headline_rank = 2,
 	},
 	[UMH_KIND_LOOP] = {

@@ -106,12 +106,14 @@ static void print_invisible_causes(FILE *out, const struct umh_report *r)
 	if (r->refs.count >= 0 && r->unexplained_refs == 0) {
 		/* The count was read and all of it is explained: nothing
 		 * unseen holds it now. */
-		char text[400];
+		char text[400], above[64] = "";
+		if (r->refs.explained)
+			snprintf(above, sizeof(above), ", %lld explained above", (long long)r->refs.explained);
 		snprintf(text, sizeof(text),
 			 "The kernel's count of the mount's references agrees that nothing else holds it now (%lld: %lld "
-			 "for being mounted, %lld explained above): the unmount failed for another reason, or something "
-			 "held it only for a moment.",
-			 (long long)r->refs.count, (long long)r->refs.mounted, (long long)r->refs.explained);
+			 "for being mounted%s): the unmount failed for another reason, or something held it only for a "
+			 "moment.",
+			 (long long)r->refs.count, (long long)r->refs.mounted, above);
 		paragraph(out, "", text);
 		return;
 	}
@@ -143,11 +145,13 @@ static void print_refs(FILE *out, const struct umh_report *r)
 		size_t named = 0;
 		for (size_t i = 0; i < r->n_holders; i++)
 			named += r->holders[i].kind == UMH_KIND_KERNEL_REF;
-		fprintf(out,
-			"\n%lld reference%s to this mount %s not explained by anything found: the kernel counts %lld\n"
-			"(%lld for being mounted, %lld explained above).\n",
-			left, left == 1 ? "" : "s", left == 1 ? "is" : "are", (long long)c->count, (long long)c->mounted,
-			(long long)c->explained);
+		fprintf(out, "\n%lld reference%s to this mount %s not explained by anything found: the kernel counts %lld\n",
+			left, left == 1 ? "" : "s", left == 1 ? "is" : "are", (long long)c->count);
+		if (c->explained)
+			fprintf(out, "(%lld for being mounted, %lld explained above).\n", (long long)c->mounted,
+				(long long)c->explained);
+		else /* nothing above to point at */
+			fprintf(out, "(%lld for being mounted).\n", (long long)c->mounted);
 		if (named) {
 			const char *them = left == 1 ? "it" : "them";
 			char text[640];
