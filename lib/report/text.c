@@ -158,8 +158,8 @@ static void print_refs(FILE *out, const struct umh_report *r)
 			snprintf(text, sizeof(text),
 				 "The %s named above %s %s; what holds %s is none of what this tool can name (a process, a "
 				 "uprobe, a bound socket, a module's data): most often a subsystem of the kernel, or a "
-				 "module that keeps %s deeper. `umount-helper ledger start` names the files the kernel opens "
-				 "from then on, and what opened them.",
+				 "module that keeps %s deeper, or a process that took it while the scan ran. `umount-helper "
+				 "ledger start` names the files the kernel opens from then on, and what opened them.",
 				 named == 1 ? "file" : "files", named == 1 ? "carries" : "carry", them, them,
 				 named == 1 ? "the file" : "the files");
 			paragraph(out, "", text);
