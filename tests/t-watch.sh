@@ -247,10 +247,15 @@ check_contains "... says the callers are not traced, and why" "$(cat "$S/w4.out"
 check_json "... and still reports the unmount, caller unknown" "$(ev "$S/a")" '.by == "unknown" and .caller == null'
 
 # --- -N PID: another mount namespace, until its process ends ---------------------------------
-unshare -m --propagation private sh -c 'mkdir -p "$1/ns"; mount -t tmpfs tmpfs "$1/ns"; echo $$ >"$1/ns.pid"; sleep 2; umount "$1/ns"; sleep 1' sh "$S" &
+# It unmounts once the watcher is ready (a fixed pause was too short for
+# the watcher under ASan on a loaded machine: the call went untraced).
+unshare -m --propagation private sh -c 'mkdir -p "$1/ns"; mount -t tmpfs tmpfs "$1/ns"; echo $$ >"$1/ns.pid"
+	i=0; while [ ! -e "$1/ns.go" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	umount "$1/ns"; sleep 1' sh "$S" &
 NSH=$!
 wait_for "test -s '$S/ns.pid'"
 watch_start w5 -N "$(cat "$S/ns.pid")"
+touch "$S/ns.go"
 check_contains "-N PID: the header names it" "$(head -n 1 "$W_OUT")" "Watching the mount namespace of pid $(cat "$S/ns.pid")"
 check "-N PID: the unmount in that namespace is recorded" wait_event "$S/ns" "" 50
 check_json "-N PID: ... with its caller, in that namespace" "$(ev "$S/ns")" \
