@@ -7,13 +7,19 @@
 #                                 (tests/bench/t-bench-quick.sh)
 #
 # Its programs: bench/farm (the scenario: a crowd of processes and holders
-# of every kind) and bench/measure (wall time and peak RSS of one run).
+# of every kind), bench/measure (wall time and peak RSS of one run) and
+# bench/floor-helper (the least a umount.TYPE helper can be, for the helper
+# table; static like the lean helper, except under the sanitizers).
 
-BENCH_BINS := $(BUILD)/bench/farm $(BUILD)/bench/measure
+BENCH_BINS := $(BUILD)/bench/farm $(BUILD)/bench/measure $(BUILD)/bench/floor-helper
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -pthread
+
+$(BUILD)/bench/floor-helper: bench/floor-helper.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(LEAN_LDFLAGS) -o $@ $<
 
 .PHONY: bench bench-programs
 bench-programs: $(BENCH_BINS)

@@ -27,13 +27,15 @@
 # 20,000 processes of FDS descriptors each; the median of --scale-reps runs
 # (one run for a tool whose warm-up took over --slow seconds), and the cost
 # of each 1,000 more descriptors between sizes: equal slopes, linear growth.
-# Then helper mode on unmounts that succeed, against util-linux alone.
+# Then helper mode on unmounts that succeed, against util-linux alone, in
+# --helper-reps paired rounds (50).
 #
 #   bench/bench.sh [--quick] [--procs N] [--fds M] [--reps R] [--each H]
 #                  [--scale "N1 N2 ..."] [--scale-reps R] [--slow SECONDS]
-#                  [--no-helper] [--results FILE]
+#                  [--no-helper] [--helper-reps R] [--results FILE]
 #
-# --quick: 50 x 20, one round, scale 20 and 50 (make check runs it).
+# --quick: 50 x 20, one round, scale 20 and 50, 3 helper rounds (make check
+# runs it).
 # --each H: every process also holds H descriptors on the target.
 # --results FILE: the numbers, one line each (tests/bench/t-bench-quick.sh).
 # Runs as root, in a private mount namespace; kills what it started, by pid,
@@ -43,17 +45,19 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 UMH=${UMH:-$BUILD/umount-helper}
+LEAN=${LEAN:-$BUILD/umount-helper-lean}
 FARM=$BUILD/bench/farm
 MEASURE=$BUILD/bench/measure
+FLOOR=$BUILD/bench/floor-helper
 export LC_ALL=C
 
-PROCS=2000 FDS=100 REPS=5 EACH=0 SCALE="200 2000 20000" SCALE_REPS=3 SLOW=10 RESULTS= HELPER=1
+PROCS=2000 FDS=100 REPS=5 EACH=0 SCALE="200 2000 20000" SCALE_REPS=3 SLOW=10 RESULTS= HELPER=1 HELPER_REPS=50
 KINDS=fd,cwd,mmap,exe,thread-cwd,thread-fd,uring,scm
 usage() { sed -n 's/^#   //p; s/^# --/--/p' "$0"; }
 ARGS=("$@")
 while [ $# -gt 0 ]; do
 	case $1 in
-	--quick) PROCS=50 FDS=20 REPS=1 SCALE="20 50" SCALE_REPS=1; shift ;;
+	--quick) PROCS=50 FDS=20 REPS=1 SCALE="20 50" SCALE_REPS=1 HELPER_REPS=3; shift ;;
 	--procs) PROCS=$2; shift 2 ;;
 	--fds) FDS=$2; shift 2 ;;
 	--reps) REPS=$2; shift 2 ;;
@@ -62,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--scale-reps) SCALE_REPS=$2; shift 2 ;;
 	--slow) SLOW=$2; shift 2 ;;
 	--no-helper) HELPER=0; shift ;;
+	--helper-reps) HELPER_REPS=$2; shift 2 ;;
 	--results) RESULTS=$(realpath -m "$2"); shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 1 ;;
@@ -71,7 +76,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "bench: it mounts, starts thousands of processes and attaches a loop device: run as root" >&2
 	exit 1
 fi
-for f in "$UMH" "$FARM" "$MEASURE"; do
+for f in "$UMH" "$LEAN" "$FARM" "$MEASURE" "$FLOOR"; do
 	[ -x "$f" ] || { echo "bench: $f is missing: make test-programs" >&2; exit 1; }
 done
 if [ -z "${UMH_BENCH_NS:-}" ]; then
@@ -357,38 +362,80 @@ fi
 # overlay on /usr/sbin, in this mount namespace only) against util-linux
 # unmounting by itself, with the crowd running: a helper that scanned
 # anything would grow with it.  tests/t-helper-noscan.sh proves there is no
-# scan (no process started, no /proc/PID read, no BPF).
+# scan (no process started, no /proc/PID read, no BPF), t-helper-lean.sh
+# that the lean helper, what /sbin/umount.TYPE links to when installed,
+# loads no library and starts nothing.  The floor: a static program that
+# only calls umount(2) (bench/floor-helper.c), what any helper costs.
+#
+# Paired: HELPER_REPS rounds after an untimed one, every variant once in
+# each round, in turn, /sbin/umount.tmpfs switched between them; "paired"
+# is the median of the rounds' ratios to util-linux alone (a load that
+# comes and goes hits both runs of a pair), beside the ratio of medians.
 if [ "$HELPER" = 1 ]; then
 	echo
 	start_farm "$PROCS" || exit 1
 	F=$W/free
 	mkdir -p "$F" "$W/sbin-up" "$W/sbin-work"
-	cycle() { # LABEL COMMAND...: REPS+1 unmounts of a fresh tmpfs, the first untimed
-		local label=$1 i line wall rss st cpu walls=
-		shift
-		for ((i = 0; i <= REPS; i++)); do
-			mount -t tmpfs bench-free "$F" || return 1
-			line=$("$MEASURE" "$OUT/helper" "$@" "$F")
-			read -r wall rss st cpu <<<"$line"
-			[ "$st" = 0 ] || echo "bench: $label: exit status $st: $(head -c 200 "$OUT/helper.err")" >&2
-			findmnt -n --mountpoint "$F" >/dev/null && { echo "bench: $label left $F mounted" >&2; umount -l "$F"; }
-			[ "$i" -gt 0 ] && walls+="$wall "
-		done
-		printf '  %-44s %9s %9s\n' "$label" "$(ms "$(min_of "$walls")")" "$(ms "$(median_of "$walls")")"
-		result "helper $(tr ' ' _ <<<"$label") min_us=$(min_of "$walls") median_us=$(median_of "$walls")"
-	}
-	echo "Helper mode, unmounts that succeed ($(fmt_int "$PROCS") processes running; $(plural "$REPS" run) each" \
-		"after one untimed):"
-	printf '  %-44s %9s %9s\n' "" "wall ms" "wall ms"
-	printf '  %-44s %9s %9s\n' "" min median
-	cycle "umount -i (util-linux, no helper)" umount -i
-	cycle "umount, no umount.tmpfs (util-linux alone)" umount
 	SBIN=/usr/sbin # what /sbin links to where /usr is merged
 	[ -L /sbin ] || SBIN=/sbin
-	mount -t overlay overlay -o "lowerdir=$SBIN,upperdir=$W/sbin-up,workdir=$W/sbin-work" "$SBIN" &&
-		ln -s "$UMH" "$SBIN/umount.tmpfs" &&
-		cycle "umount, /sbin/umount.tmpfs = umount-helper" umount
-	cycle "umount-helper as umount.tmpfs, run directly" "$W/sbin-up/umount.tmpfs"
+	mount -t overlay overlay -o "lowerdir=$SBIN,upperdir=$W/sbin-up,workdir=$W/sbin-work" "$SBIN" || exit 1
+	HKEYS=(uli ul lean tool floor direct)
+	declare -A HLABEL=(
+		[uli]="umount -i (util-linux, no helper)"
+		[ul]="umount, no umount.tmpfs (util-linux alone)"
+		[lean]="umount, /sbin/umount.tmpfs = umount-helper-lean"
+		[tool]="umount, /sbin/umount.tmpfs = umount-helper"
+		[floor]="umount, /sbin/umount.tmpfs = only umount(2)"
+		[direct]="umount-helper-lean as umount.tmpfs, directly"
+	)
+	declare -A HWALLS=() HCPUS=()
+	# helper_run KEY: one timed unmount of a fresh tmpfs; sets WALL.
+	helper_run() {
+		local key=$1 line rss st cpu cmd=(umount)
+		rm -f "$SBIN/umount.tmpfs"
+		case $key in
+		uli) cmd=(umount -i) ;;
+		lean | direct) ln -s "$LEAN" "$SBIN/umount.tmpfs" ;;
+		tool) ln -s "$UMH" "$SBIN/umount.tmpfs" ;;
+		floor) ln -s "$FLOOR" "$SBIN/umount.tmpfs" ;;
+		esac
+		[ "$key" = direct ] && cmd=("$SBIN/umount.tmpfs")
+		mount -t tmpfs bench-free "$F" || return 1
+		line=$("$MEASURE" "$OUT/helper" "${cmd[@]}" "$F")
+		read -r WALL rss st cpu <<<"$line"
+		[ "$st" = 0 ] || echo "bench: ${HLABEL[$key]}: exit status $st: $(head -c 200 "$OUT/helper.err")" >&2
+		findmnt -n --mountpoint "$F" >/dev/null && { echo "bench: ${HLABEL[$key]} left $F mounted" >&2; umount -l "$F"; }
+		CPU=$cpu
+	}
+	declare -A RATIOS=()
+	for ((r = 0; r <= HELPER_REPS; r++)); do
+		declare -A round=()
+		for k in "${HKEYS[@]}"; do
+			helper_run "$k" || exit 1
+			round[$k]=$WALL
+			[ "$r" -gt 0 ] && HWALLS[$k]+="$WALL " HCPUS[$k]+="$CPU "
+		done
+		[ "$r" -gt 0 ] || continue
+		for k in "${HKEYS[@]}"; do
+			RATIOS[$k]+="$(awk -v a="${round[$k]}" -v b="${round[ul]}" 'BEGIN { printf "%.3f", a / b }') "
+		done
+	done
+	rm -f "$SBIN/umount.tmpfs"
 	umount -l "$SBIN"
+	echo "Helper mode, unmounts that succeed ($(fmt_int "$PROCS") processes running; $HELPER_REPS rounds after an" \
+		"untimed one, each variant once a round, in turn; load average $(loadavg)):"
+	printf '  %-48s %9s %9s %9s %10s %9s\n' "" "wall ms" "wall ms" "CPU ms" "ratio to" "ratio to"
+	printf '  %-48s %9s %9s %9s %10s %9s\n' "" min median median "alone" "alone,"
+	printf '  %-48s %9s %9s %9s %10s %9s\n' "" "" "" "" "(medians)" "paired"
+	ul_med=$(median_of "${HWALLS[ul]}")
+	for k in "${HKEYS[@]}"; do
+		med=$(median_of "${HWALLS[$k]}") min=$(min_of "${HWALLS[$k]}") cpu=$(median_of "${HCPUS[$k]}")
+		paired=-
+		[ "$k" = ul ] || paired=$(tr ' ' '\n' <<<"${RATIOS[$k]}" | grep . | sort -g |
+			awk '{ v[NR] = $1 } END { printf "%.2fx", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+		printf '  %-48s %9s %9s %9s %10s %9s\n' "${HLABEL[$k]}" "$(ms "$min")" "$(ms "$med")" "$(ms "$cpu")" \
+			"$(awk -v a="$med" -v b="$ul_med" 'BEGIN { printf "%.2fx", a / b }')" "$paired"
+		result "helper $k min_us=$min median_us=$med cpu_us=$cpu ratio_paired=${paired%x} label=$(tr ' ' _ <<<"${HLABEL[$k]}")"
+	done
 	stop_farm
 fi

@@ -18,7 +18,7 @@
 
 static inline void mnt_unref_tablep(struct libmnt_table **t) { mnt_unref_table(*t); }
 
-int umh_mount_before(struct libmnt_context *cxt, const char *spec, uint64_t *mnt_id, char **target)
+int umh_mount_lookup(struct libmnt_context *cxt, const char *spec, uint64_t *mnt_id, char **target)
 {
 	*mnt_id = 0;
 	*target = NULL;

@@ -43,8 +43,12 @@ for s in 20 50; do
 done
 check_contains "the side-by-side table prints" "$out" "ratio to"
 check_contains "the scale table prints" "$out" "ms per 1,000 fds"
-check_contains "the helper table prints" "$out" "umount, /sbin/umount.tmpfs = umount-helper"
-check_eq "helper mode: four timings" 4 "$(grep -c '^helper ' "$res")"
+check_contains "the helper table prints" "$out" "umount, /sbin/umount.tmpfs = umount-helper-lean"
+check_eq "helper mode: six timings" 6 "$(grep -c '^helper ' "$res")"
+for k in uli lean tool floor direct; do
+	check "helper mode, $k: a paired ratio to util-linux alone" \
+		grep -q "^helper $k .*ratio_paired=[0-9][0-9.]* " "$res"
+done
 # Nothing left: the farm's processes are gone, and so is the loop device
 # over the benchmark's image (its mounts went with its namespace).
 check_eq "no process of the farm left" "" "$(pgrep -f "$TOP/build/bench/farm|exe-holder --exe" || true)"
