@@ -45,15 +45,22 @@ $(BPF_DIR)/%.skel.h: $(BPF_DIR)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name umh_$(subst -,_,$*)_bpf > $@.tmp
 	mv $@.tmp $@
 
+# The scan's build id: the hash of its light skeleton, which holds all of
+# the programs as the kernel gets them.  Pinned programs are used only by a
+# scan of the same id (lib/bpf/scan/scan-pin.h).
+$(BPF_DIR)/iter.id.h: $(BPF_DIR)/iter.lskel.h
+	printf '#define UMH_ITER_BUILD_ID "%s"\n' "$$(sha256sum $< | cut -c1-32)" >$@.tmp
+	mv $@.tmp $@
+
 $(BPF_DIR)/%.lskel.h: $(BPF_DIR)/%.bpf.o
 	$(BPFTOOL) gen skeleton -L $< name umh_$(subst -,_,$*)_lbpf > $@.tmp
 	mv $@.tmp $@
 
 # Any C file may include a skeleton; the first build has no dependency
 # files yet, so every object waits for the skeletons.
-$(LIB_OBJS) $(PROG_OBJS) $(UNIT_SRCS:%.c=$(OBJ)/%.o): | $(BPF_SKELS) $(BPF_LSKELS)
+$(LIB_OBJS) $(PROG_OBJS) $(UNIT_SRCS:%.c=$(OBJ)/%.o): | $(BPF_SKELS) $(BPF_LSKELS) $(BPF_DIR)/iter.id.h
 
 # Kept: the tests and the QEMU harness load them with bpftool too.
 .SECONDARY: $(BPF_OBJS)
 .PHONY: bpf
-bpf: $(BPF_SKELS) $(BPF_LSKELS)
+bpf: $(BPF_SKELS) $(BPF_LSKELS) $(BPF_DIR)/iter.id.h

@@ -18,6 +18,7 @@
 
 #include "bpf/common/loader.h"
 #include "bpf/common/pathjoin.h"
+#include "bpf/scan/scan-pin.h"
 #include "bpf/scan/scan-run.h"
 #include "bpf/scan/scan-skel.h"
 #include "base/cleanup.h"
@@ -395,10 +396,16 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 		snprintf(why, size, "more mounts to look for (%zu) than the BPF scan takes", s->n_mounts);
 		return -E2BIG;
 	}
+	/* The programs the watcher keeps loaded (scan-pin.h), else our own:
+	 * loading them is most of a small scan's time. */
 	_cleanup_(umh_scan_skel_freep) struct umh_scan_skel *skel = NULL;
-	if ((r = umh_scan_skel_load((uint32_t)s->anon_inode_mnt_id, &skel, why, size)) < 0)
+	char pin_why[256];
+	bool pinned = umh_scan_skel_pinned((uint32_t)s->anon_inode_mnt_id, &skel, pin_why, sizeof(pin_why)) == 0;
+	if (!pinned && (r = umh_scan_skel_load((uint32_t)s->anon_inode_mnt_id, &skel, why, size)) < 0)
 		return r;
-	debug_time("load", &t);
+	char what[320];
+	snprintf(what, sizeof(what), pinned ? "the watcher's pinned programs" : "load (not pinned: %s)", pin_why);
+	debug_time(what, &t);
 	uint32_t ids[UMH_ITER_MAX_MOUNTS];
 	for (size_t i = 0; i < s->n_mounts; i++)
 		ids[i] = (uint32_t)s->mounts[i].id;

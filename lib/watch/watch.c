@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "base/procfs.h"
+#include "bpf/scan/scan-pin.h"
 #include "bpf/umount/umount-load.h"
 #include "base/cleanup.h"
 #include "base/escape.h"
@@ -60,6 +62,11 @@ struct umh_watch {
 	char bpf_why[640];
 	struct umh_umount_trace trace;
 	struct umh_wcalls calls;
+
+	/* Explain's BPF scan, kept loaded and pinned while this runs
+	 * (bpf/scan/scan-pin.h), or why not. */
+	struct umh_scan_pins *pins;
+	char pins_why[256];
 
 	struct umh_sd_where sdw_where;
 	bool sd;
@@ -693,6 +700,9 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 		w->bpf = umh_umount_trace_start(&w->trace, on_bpf_event, w, why, sizeof(why)) >= 0;
 	if (!w->bpf)
 		snprintf(w->bpf_why, sizeof(w->bpf_why), "umount calls are not traced: %s", why);
+	snprintf(w->pins_why, sizeof(w->pins_why), "--no-bpf was given");
+	if (!cfg->no_bpf)
+		umh_scan_pin((uint32_t)umh_anon_inode_mnt_id(w->procfd), &w->pins, w->pins_why, sizeof(w->pins_why));
 
 	/* The first line: what is watched, and with what. */
 	char *desc = umh_escape(w->ns_desc);
@@ -700,6 +710,10 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 		 w->table.n);
 	free(desc);
 	note_line(w, "  callers: %s\n", w->bpf ? "traced (umount system call tracepoints)" : w->bpf_why);
+	if (w->pins)
+		note_line(w, "  explain: its BPF scan kept loaded, in %s\n", umh_scan_pins_where(w->pins));
+	else
+		note_line(w, "  explain: its BPF scan not kept loaded (%s)\n", w->pins_why);
 	if (w->sd)
 		note_line(w, "  systemd: asked at %s when it stops a mount unit\n", w->sdw.where);
 	else
@@ -865,6 +879,7 @@ void umh_watch_close(struct umh_watch *w)
 		umh_wevent_clear(&w->pending[i].ev);
 	free(w->pending);
 	umh_umount_trace_close(&w->trace);
+	umh_scan_unpin(w->pins);
 	umh_wcalls_free(&w->calls);
 	if (w->sd)
 		umh_sdw_close(&w->sdw);

@@ -64,16 +64,25 @@ struct {
 	__type(value, struct umh_scm_rec);
 } scm_found SEC(".maps");
 
+/* Fixed at load.  BUILD_ID: the loader's (scan-skel.c), so that a scan
+ * that finds these programs pinned by the watcher can tell they are the
+ * ones it was built with. */
 const volatile __u32 anon_inode_mnt_id = 0;
-const volatile __u64 cookie_key = 0; /* random, per scan */
+const volatile char build_id[UMH_ITER_BUILD_ID_SIZE] = {};
+/* Per scan, all zero at its start (the pinned programs serve one scan
+ * after another: user space clears this section between them).  Both
+ * sections end without padding (a scan compares their maps' value sizes
+ * with the skeleton's structs). */
+__u64 cookie_key = 0; /* random */
 __u32 n_scm = 0;      /* entries used in scm_found */
 __u32 sock_mnt_id = 0; /* sockfs, where the sockets with files in flight are */
 __u32 scm_lost = 0;   /* in-flight files beyond UMH_ITER_MAX_SCM */
 __u64 files_seen = 0; /* descriptors walked: the scan's own statistics */
 __u64 tasks_seen = 0; /* processes (thread group leaders) */
 /* The seq_file runs a task's program again when its records did not fit
- * after those of the tasks before: counted once, by sequence number. */
-__u64 counted_seq = ~0ULL;
+ * after those of the tasks before: counted once, by sequence number (plus
+ * one: 0 is none yet). */
+__u64 counted_seq = 0;
 
 static __always_inline __u32 mnt_id_of(struct vfsmount *vfsmnt)
 {
@@ -453,7 +462,7 @@ int scan_tasks(struct bpf_iter__task *ctx)
 	struct task_struct *task = ctx->task;
 	if (!task)
 		return 0;
-	__u64 seq_num = ctx->meta->seq_num;
+	__u64 seq_num = ctx->meta->seq_num + 1;
 	bool again = seq_num == counted_seq;
 	counted_seq = seq_num;
 	__u64 files_before = files_seen;

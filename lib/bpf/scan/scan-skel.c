@@ -5,30 +5,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bpf/common/loader.h"
+#include "bpf/scan/scan-skel-internal.h"
 #include "base/cleanup.h"
-
-/* The generated loader is not written for -Wextra -Wshadow. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#include "bpf/iter.lskel.h"
-#pragma GCC diagnostic pop
-
-struct umh_scan_skel {
-	struct umh_iter_lbpf *skel;
-};
 
 static void destroy(struct umh_iter_lbpf *skel)
 {
 	if (skel)
 		umh_iter_lbpf__destroy(skel);
+}
+
+static void set_rodata(struct umh_iter_lbpf *skel, uint32_t anon_inode_mnt_id)
+{
+	skel->rodata->anon_inode_mnt_id = anon_inode_mnt_id;
+	_Static_assert(sizeof(skel->rodata->build_id) >= sizeof(UMH_ITER_BUILD_ID), "the build id's size");
+	memcpy(skel->rodata->build_id, UMH_ITER_BUILD_ID, sizeof(UMH_ITER_BUILD_ID));
 }
 
 /* A load that failed, once more with the verifier's log, for its last
@@ -43,32 +39,50 @@ static void note_verifier_log(uint32_t anon_inode_mnt_id)
 	skel->ctx.log_level = 1;
 	skel->ctx.log_size = (__u32)size;
 	skel->ctx.log_buf = (__u64)(uintptr_t)log;
-	skel->rodata->anon_inode_mnt_id = anon_inode_mnt_id;
+	set_rodata(skel, anon_inode_mnt_id);
 	if (umh_iter_lbpf__load(skel) < 0)
 		umh_bpf_note_log(log);
 	destroy(skel);
 }
 
+struct umh_scan_skel *umh_scan_skel_new(void)
+{
+	struct umh_scan_skel *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < UMH_SCAN_N_ITERS; i++)
+		s->link_fd[i] = s->prog_fd[i] = -1;
+	s->mounts_fd = s->scm_socks_fd = s->scm_found_fd = s->bss_fd = s->rodata_fd = s->dir_fd = -1;
+	return s;
+}
+
 int umh_scan_skel_load(uint32_t anon_inode_mnt_id, struct umh_scan_skel **out, char *why, size_t size)
 {
 	*out = NULL;
-	_cleanup_free_ struct umh_scan_skel *s = calloc(1, sizeof(*s));
+	_cleanup_(umh_scan_skel_freep) struct umh_scan_skel *s = umh_scan_skel_new();
 	if (!s)
 		return -ENOMEM;
 	umh_bpf_init();
 	s->skel = umh_iter_lbpf__open();
 	if (!s->skel)
 		return -ENOMEM;
-	s->skel->rodata->anon_inode_mnt_id = anon_inode_mnt_id;
-	/* The key that turns kernel addresses into cookies (iter.bpf.c). */
-	uint64_t key;
-	if (getrandom(&key, sizeof(key), GRND_NONBLOCK) != sizeof(key))
-		key = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&key;
-	s->skel->rodata->cookie_key = key;
+	set_rodata(s->skel, anon_inode_mnt_id);
 	int r = umh_iter_lbpf__load(s->skel);
 	if (r < 0) {
 		destroy(s->skel);
+		s->skel = NULL;
 		note_verifier_log(anon_inode_mnt_id);
+		umh_bpf_describe_error(r, "the BPF scan", why, size);
+		return r;
+	}
+	s->prog_fd[UMH_SCAN_UNIX] = s->skel->progs.scan_unix.prog_fd;
+	s->prog_fd[UMH_SCAN_TASKS] = s->skel->progs.scan_tasks.prog_fd;
+	s->prog_fd[UMH_SCAN_VMAS] = s->skel->progs.scan_vmas.prog_fd;
+	s->mounts_fd = s->skel->maps.mounts.map_fd;
+	s->scm_socks_fd = s->skel->maps.scm_socks.map_fd;
+	s->scm_found_fd = s->skel->maps.scm_found.map_fd;
+	s->bss = s->skel->bss;
+	if ((r = umh_scan_skel_reset(s)) < 0) {
 		umh_bpf_describe_error(r, "the BPF scan", why, size);
 		return r;
 	}
@@ -80,8 +94,40 @@ void umh_scan_skel_free(struct umh_scan_skel *s)
 {
 	if (!s)
 		return;
-	destroy(s->skel);
+	if (s->skel) {
+		destroy(s->skel);
+	} else {
+		if (s->bss_map)
+			munmap(s->bss_map, s->bss_map_size);
+		int fds[] = { s->link_fd[0], s->link_fd[1], s->link_fd[2], s->prog_fd[0], s->prog_fd[1], s->prog_fd[2],
+			      s->mounts_fd,  s->scm_socks_fd, s->scm_found_fd, s->bss_fd, s->rodata_fd, s->dir_fd };
+		for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+	}
 	free(s);
+}
+
+/* Every key of the hash map FD deleted. */
+static int clear_map(int fd)
+{
+	uint64_t key; /* the largest key of the scan's hash maps */
+	while (bpf_map_get_next_key(fd, NULL, &key) == 0)
+		if (bpf_map_delete_elem(fd, &key) < 0)
+			return -errno;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int umh_scan_skel_reset(struct umh_scan_skel *s)
+{
+	memset(s->bss, 0, sizeof(*s->bss));
+	/* The key that turns kernel addresses into cookies (iter.bpf.c). */
+	uint64_t key;
+	if (getrandom(&key, sizeof(key), GRND_NONBLOCK) != sizeof(key))
+		key = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&key;
+	s->bss->cookie_key = key;
+	int r = clear_map(s->mounts_fd);
+	return r < 0 ? r : clear_map(s->scm_socks_fd);
 }
 
 int umh_scan_skel_set_mounts(struct umh_scan_skel *s, const uint32_t *ids, size_t n)
@@ -90,27 +136,17 @@ int umh_scan_skel_set_mounts(struct umh_scan_skel *s, const uint32_t *ids, size_
 		return -E2BIG;
 	if (n <= UMH_ITER_FAST_MOUNTS) {
 		for (size_t i = 0; i < UMH_ITER_FAST_MOUNTS; i++)
-			s->skel->bss->fast_ids[i] = i < n ? ids[i] : 0;
-		s->skel->bss->use_map = 0;
+			s->bss->fast_ids[i] = i < n ? ids[i] : 0;
+		s->bss->use_map = 0;
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint8_t one = 1;
-		if (bpf_map_update_elem(s->skel->maps.mounts.map_fd, &ids[i], &one, BPF_ANY) < 0)
+		if (bpf_map_update_elem(s->mounts_fd, &ids[i], &one, BPF_ANY) < 0)
 			return -errno;
 	}
-	s->skel->bss->use_map = 1;
+	s->bss->use_map = 1;
 	return 0;
-}
-
-static int prog_fd(const struct umh_scan_skel *s, enum umh_scan_iter which)
-{
-	switch (which) {
-	case UMH_SCAN_UNIX: return s->skel->progs.scan_unix.prog_fd;
-	case UMH_SCAN_TASKS: return s->skel->progs.scan_tasks.prog_fd;
-	case UMH_SCAN_VMAS: return s->skel->progs.scan_vmas.prog_fd;
-	}
-	return -1;
 }
 
 const char *umh_scan_skel_name(enum umh_scan_iter which)
@@ -125,7 +161,11 @@ const char *umh_scan_skel_name(enum umh_scan_iter which)
 
 int umh_scan_skel_open(struct umh_scan_skel *s, enum umh_scan_iter which)
 {
-	_cleanup_close_ int link = bpf_link_create(prog_fd(s, which), 0, BPF_TRACE_ITER, NULL);
+	if (s->link_fd[which] >= 0) {
+		int fd = bpf_iter_create(s->link_fd[which]);
+		return fd < 0 ? -errno : fd;
+	}
+	_cleanup_close_ int link = bpf_link_create(s->prog_fd[which], 0, BPF_TRACE_ITER, NULL);
 	if (link < 0)
 		return -errno;
 	/* The iterator keeps the link. */
@@ -136,14 +176,14 @@ int umh_scan_skel_open(struct umh_scan_skel *s, enum umh_scan_iter which)
 void umh_scan_skel_stats(const struct umh_scan_skel *s, struct umh_scan_stats *st)
 {
 	*st = (struct umh_scan_stats){
-		.n_scm = s->skel->bss->n_scm,
-		.scm_lost = s->skel->bss->scm_lost,
-		.files_seen = s->skel->bss->files_seen,
-		.tasks_seen = s->skel->bss->tasks_seen,
+		.n_scm = s->bss->n_scm,
+		.scm_lost = s->bss->scm_lost,
+		.files_seen = s->bss->files_seen,
+		.tasks_seen = s->bss->tasks_seen,
 	};
 }
 
 int umh_scan_skel_scm(const struct umh_scan_skel *s, uint32_t i, struct umh_scm_rec *r)
 {
-	return bpf_map_lookup_elem(s->skel->maps.scm_found.map_fd, &i, r) < 0 ? -errno : 0;
+	return bpf_map_lookup_elem(s->scm_found_fd, &i, r) < 0 ? -errno : 0;
 }
