@@ -2,7 +2,8 @@
 # The benchmark (bench/bench.sh, `make bench`) in its quick mode, so that it
 # cannot rot: 50 processes x 20 descriptors, one round, a scale series of
 # 20 and 50, helper mode.  What it checks is what the numbers rest on, not
-# the numbers: umount-helper names every holder (the procfs scan all but the
+# the numbers: umount-helper names every holder, with the watcher's pinned
+# programs and with its own (the procfs scan all but the
 # descriptor in flight, which no /proc file shows) and nothing else, the
 # other tools' counts are what they are, every table prints, and nothing
 # the benchmark started is left behind.  No timing ratio is asserted: that
@@ -27,6 +28,13 @@ check "the scenario has holders of several kinds (K=$k)" test "${k:-0}" -ge 8
 check_eq "BPF scan: every holder found" "$k" "$(field "main bpf" found)"
 check_eq "BPF scan: no process named that holds nothing" 0 "$(field "main bpf" wrong)"
 check_eq "BPF scan: exit 32 (held)" 32 "$(field "main bpf" status)"
+# The same with the watcher running (its pinned programs): the run said it
+# used them, and they find what a scan that loads its own finds.
+check_eq "with the watcher: explain used its pinned programs" "the_watcher's_pinned_programs" "$(field "pinned" used)"
+check_eq "with the watcher: every holder found" "$k" "$(field "main pinned" found)"
+check_eq "with the watcher: no process named that holds nothing" 0 "$(field "main pinned" wrong)"
+check_eq "with the watcher: exit 32 (held)" 32 "$(field "main pinned" status)"
+check "the ratio to fuser is printed" grep -q "^versus fuser_over_explain=[0-9.]*x fuser_over_procfs=[0-9.]*x" "$res"
 check_eq "procfs scan: every holder but the descriptor in flight" "$((k - 1))|scm" \
 	"$(field "main procfs" found)|$(field "main procfs" missed)"
 check_eq "procfs scan: no process named that holds nothing" 0 "$(field "main procfs" wrong)"
