@@ -150,7 +150,7 @@ mkdir -p "$B2"
 (cd "$TOP" && git ls-files -z 2>/dev/null | xargs -0 cp --parents -t "$B2" 2>/dev/null) || cp -a "$TOP/." "$B2/"
 rm -rf "$B2/build"
 sed -i '1a // another build, for tests/t-bpf-pinned.sh' "$B2/lib/bpf/scan/iter.bpf.c"
-if ! make -C "$B2" -j2 build/umount-helper >"$SCRATCH/b2.log" 2>&1; then
+if ! make -C "$B2" -j2 BUILD=build SANITIZE= build/umount-helper >"$SCRATCH/b2.log" 2>&1; then
 	not_ok "a second build of the tree"
 	diag "$(tail -n 20 "$SCRATCH/b2.log")"
 	finish

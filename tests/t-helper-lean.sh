@@ -14,12 +14,23 @@ make_conf
 command -v strace >/dev/null || { not_ok "strace is installed (tools/packages/bench.txt)"; finish; }
 HELPER=$(link_as umount.tmpfs)
 
-check "the lean helper loads no shared library" sh -c "! ldd '$LEAN' 2>&1 | grep -q '=>'"
+# no_library DESC COUNT: COUNT libraries opened is 0 -- in the real build;
+# the sanitizers' build links the C library dynamically (lean.mk).
+no_library() {
+	if [ -n "${UMH_UNDER_ASAN:-}" ]; then
+		ok "$1 # SKIP the sanitizers' build of the lean helper is dynamic"
+	else
+		check_eq "$1" 0 "$2"
+	fi
+}
+no_library "the lean helper loads no shared library" "$(ldd "$LEAN" 2>&1 | grep -c '=>')"
 
 # trace LOG COMMAND...: COMMAND under strace, children included.
+# (LeakSanitizer cannot run under ptrace.)
 trace() {
 	local log=$1; shift
-	strace -f -qq -o "$log" -e trace=execve,openat,umount2,clone,clone3,fork,vfork "$@" >"$log.out" 2>"$log.err"
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -o "$log" -e trace=execve,openat,umount2,clone,clone3,fork,vfork "$@" >"$log.out" 2>"$log.err"
 }
 execs() { grep -c ' execve(' "$1"; }
 umounts() { grep -c ' umount2(' "$1"; }
@@ -30,7 +41,7 @@ trace "$SCRATCH/free.log" "$HELPER" "$F"; rc=$?
 check_eq "free: unmounted, exit 0, silent" "0|" "$rc|$(cat "$SCRATCH/free.log.err")"
 check "free: gone" is_unmounted "$F"
 check_eq "free: no program run but the lean helper itself" 1 "$(execs "$SCRATCH/free.log")"
-check_eq "free: no library opened" 0 "$(grep -c '\.so' "$SCRATCH/free.log")"
+no_library "free: no library opened" "$(grep -c '\.so' "$SCRATCH/free.log")"
 check_eq "free: no mount table read" 0 "$(grep -c 'mountinfo\|/proc/mounts' "$SCRATCH/free.log")"
 check_eq "free: one umount(2)" 1 "$(umounts "$SCRATCH/free.log")"
 check_eq "free: no process started" 0 "$(grep -c ' clone\| fork\| vfork' "$SCRATCH/free.log")"
@@ -43,7 +54,7 @@ trace "$SCRATCH/ul.log" umount "$F"; rc=$?
 check_eq "util-linux umount, free: exit 0, gone" "0|yes" "$rc|$(is_unmounted "$F" && echo yes)"
 check_eq "util-linux umount, free: umount(8) and the lean helper, nothing else" 2 "$(execs "$SCRATCH/ul.log")"
 lean_pid=$(awk '/execve\("\/sbin\/umount.tmpfs"/ { print $1 }' "$SCRATCH/ul.log")
-check_eq "util-linux umount, free: the helper opened no library" 0 \
+no_library "util-linux umount, free: the helper opened no library" \
 	"$(awk -v p="$lean_pid" '$1 == p && /\.so/' "$SCRATCH/ul.log" | wc -l)"
 rm "$SBIN/umount.tmpfs"
 

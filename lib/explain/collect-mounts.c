@@ -64,12 +64,15 @@ int umh_collect_child_mounts(struct umh_scan *s)
  * are listed, as not blocking, because fuser -m and lsof would name them. */
 static int add_same_fs_mounts(struct umh_scan *s)
 {
+	/* Copied: adding mounts to the report may move its array. */
 	const struct umh_mount *t = umh_report_target(s->report);
+	const uint64_t id = t->id;
+	const unsigned int maj = t->major, min = t->minor;
 	struct libmnt_fs *fs;
 
 	foreach_fs(s->table, fs) {
 		dev_t dev = mnt_fs_get_devno(fs);
-		if ((uint64_t)mnt_fs_get_id(fs) == t->id || major(dev) != t->major || minor(dev) != t->minor)
+		if ((uint64_t)mnt_fs_get_id(fs) == id || major(dev) != maj || minor(dev) != min)
 			continue;
 		struct umh_mount m;
 		umh_mount_from_fs(fs, UMH_ROLE_SAME_FS, &m);
