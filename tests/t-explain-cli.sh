@@ -85,4 +85,19 @@ mount_tmpfs "$S/c"
 run env UMOUNT_HELPER_FAULT=hang-start "$UMH" explain --timeout 1 "$S/c"
 check_eq "hang with nothing found yet: exit 2, not 'free'" 2 "$RC"
 check_contains "hang with nothing found yet: says the scan did not finish" "$OUT" "no holder found so far, but the scan did not finish"
+
+# --timeout is for the whole run, not for each target: ten targets whose
+# analyses all hang take the budget once.
+T=()
+for i in 0 1 2 3 4 5 6 7 8 9; do
+	mount_tmpfs "$S/t$i"
+	T+=("$S/t$i")
+done
+t0=$(date +%s%N)
+run env UMOUNT_HELPER_FAULT=hang-start "$UMH" explain --timeout 0.5 --json "${T[@]}"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "ten hanging targets, --timeout 0.5: the whole run keeps the budget (${ms} ms)" test "$ms" -lt 1500
+check_eq "... exit 2: none could be examined to its end" 2 "$RC"
+check_json "... a report for every target, none complete" "$OUT" 'length == 10 and all(.[]; .complete == false)'
+check_json "... each says why" "$OUT" 'all(.[]; (.incomplete // .error) | test("time budget"))'
 finish

@@ -32,6 +32,8 @@ check_json "loop: JSON names the device and its backing file" "$json" \
 check_contains "loop: text names it" "$text" "loop device $LOOP, backed by $M/dir/disk.img"
 check_contains "loop: what is mounted from it" "$text" "mounted at $SCRATCH/media"
 check_contains "loop: remedy" "$text" "unmount what is mounted from it, then losetup -d $LOOP"
+check_json "loop: remedy in JSON" "$json" \
+	"[.holders[] | select(.kind == \"loop\")][0].remedy == \"unmount what is mounted from it, then losetup -d $LOOP\""
 
 # Paths lie: cover the backing file's directory with another mount.  Its
 # path now leads elsewhere; the device and inode the loop driver reports
@@ -43,6 +45,8 @@ check_json "loop: found by device when its path leads to another mount" "$json" 
 check_json "child mount: the covering mount is a child mount" "$json" \
 	"[.holders[] | select(.kind == \"child-mount\" and .object == \"$M/dir\")] | length == 1"
 check_contains "child mount: remedy" "$("$UMH" explain "$M")" "umount $M/dir first, or the whole tree: umount -R $M"
+check_json "child mount: remedy in JSON" "$json" \
+	"[.holders[] | select(.kind == \"child-mount\")][0].remedy == \"umount $M/dir first, or the whole tree: umount -R $M\""
 umount "$M/dir"
 busy_then_free loop "$M" "umount '$SCRATCH/media'; losetup -d $LOOP"
 
@@ -62,6 +66,8 @@ if swapon "$E/swap file"; then
 	check_json "swap: JSON names the swap file" "$json" \
 		"[.holders[] | select(.kind == \"swap\" and .path == \"$E/swap file\")] | length == 1"
 	check_contains "swap: text and remedy" "$text" "swapoff $E/swap file"
+	check_json "swap: remedy in JSON" "$json" \
+		"[.holders[] | select(.kind == \"swap\")][0].remedy == \"swapoff $E/swap file\""
 	busy_then_free swap "$E" "swapoff '$E/swap file'"
 else
 	not_ok "swap: swapon failed here, so the swap holder cannot be tested"
@@ -83,6 +89,8 @@ json=$("$UMH" explain --json "$M"); text=$("$UMH" explain "$M")
 check_json "binfmt: JSON names the entry and the interpreter" "$json" \
 	"[.holders[] | select(.kind == \"binfmt\" and .object == \"$NAME\" and .path == \"$M/interpreter\")] | length == 1"
 check_contains "binfmt: text and remedy" "$text" "echo -1 > /proc/sys/fs/binfmt_misc/$NAME"
+check_json "binfmt: remedy in JSON" "$json" \
+	"[.holders[] | select(.kind == \"binfmt\")][0].remedy == \"remove the entry: echo -1 > /proc/sys/fs/binfmt_misc/$NAME\""
 # With binfmt_misc mounted nowhere in this namespace, it is read through a
 # detached mount that changes no mount table.
 umount /proc/sys/fs/binfmt_misc

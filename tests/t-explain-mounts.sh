@@ -26,6 +26,10 @@ check_json "copy: the copy is listed among other mounts" "$json" \
 	"[.other_mounts[] | select(.role == \"propagated-copy\" and .namespace_pid > 0)] | length >= 1"
 check_contains "copy: text says the copy goes with it" "$text" "goes with it, and is held"
 check_contains "copy: remedy via nsenter" "$text" "nsenter -t"
+check_json "copy: the same remedy in JSON" "$json" \
+	"[.holders[] | select(.kind == \"namespace-copy\")][0].remedy | test(\"^unmount the copy first: nsenter -t [0-9]+ -m umount $S/p/t\$\")"
+check_json "copy: its holder's remedy names the copy" "$json" \
+	"[.holders[] | select(.kind == \"cwd\" and .pid == $COPY_PID)][0].remedy | endswith(\"kill $COPY_PID\")"
 out=$(umount "$S/p/t" 2>&1); rc=$?
 check_eq "copy: umount really fails" 32 "$rc"
 kill "$HOLDER_PID" "$COPY_PID" 2>/dev/null; wait "$HOLDER_PID" 2>/dev/null
@@ -49,6 +53,7 @@ json=$("$UMH" explain --json "$M"); rc=$?; text=$("$UMH" explain "$M")
 check_eq "bind: explain exits 0" 0 "$rc"
 check_json "bind: the bind mount's user is listed as not blocking" "$json" \
 	"([.not_blocking[] | select(.pid == $BIND_PID and .kind == \"cwd\")] | length == 1) and (.holders | length == 0)"
+check_json "bind: what does not block comes with no remedy" "$json" '[.not_blocking[] | select(.remedy)] | length == 0'
 check_json "bind: the bind mount is a same-filesystem mount" "$json" \
 	"[.other_mounts[] | select(.role == \"same-filesystem\" and .target == \"$S/bind\")] | length == 1"
 check_contains "bind: text says not blocking" "$text" "Not blocking: the same filesystem is also mounted elsewhere"

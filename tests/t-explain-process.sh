@@ -67,6 +67,16 @@ check_contains "remedy for a process" "$text" "kill $P_FD"
 check_contains "remedy for a cwd" "$text" "make it leave $M, or end it: kill $P_CWD"
 check_contains "remedy for an executable" "$text" "it runs a program from $M"
 check_contains "umount -l is offered" "$text" "umount -l $M would detach it now"
+# JSON carries the same remedies, each holder its process's.
+check_json "remedy in JSON for a descriptor" "$json" \
+	"[.holders[] | select(.pid == $P_FD)] | all(.remedy == \"make it close what it holds, or end it: kill $P_FD\")"
+check_json "remedy in JSON for a cwd" "$json" \
+	"[.holders[] | select(.pid == $P_CWD)][0].remedy == \"make it leave $M, or end it: kill $P_CWD\""
+check_json "remedy in JSON for an executable" "$json" \
+	"[.holders[] | select(.pid == $P_EXE)][0].remedy == \"it runs a program from $M: end it: kill $P_EXE\""
+check_json "remedy in JSON for an io_uring" "$json" \
+	"[.holders[] | select(.pid == $P_URING)][0].remedy | startswith(\"its io_uring holds registered files\")"
+check_json "every blocking holder has a remedy in JSON" "$json" '[.holders[] | select(.remedy == null)] | length == 0'
 
 # Nothing else: not the holder of another filesystem, not ourselves.
 check_json "a holder of another filesystem is not listed" "$json" \

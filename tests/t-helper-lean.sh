@@ -107,6 +107,25 @@ trace "$SCRATCH/t.log" "${NOBODY[@]}" "$HELPER" "$F"; rc=$?
 check_eq "a user: the tool's words and status" "$user_tool_rc|$user_tool_err" "$rc|$(cat "$SCRATCH/t.log.err")"
 check_eq "a user: the tool does it" 0 "$(awk '/ execve\(/ { n++ } n == 1 && / umount2\(/' "$SCRATCH/t.log" | wc -l)"
 
+# --- installed set-user-ID by mistake: the tool never runs privileged ------
+# (It would otherwise run as root without the kernel's secure mode, and read
+# LD_PRELOAD.)  As nobody, a set-user-ID root copy becomes nobody before it
+# execs the tool.
+mkdir -p "$SCRATCH/suid"
+cp "$LEAN" "$SCRATCH/suid/umount.tmpfs" && cp "$UMH" "$SCRATCH/suid/umount-helper"
+chown root:root "$SCRATCH/suid/umount.tmpfs" && chmod 4755 "$SCRATCH/suid/umount.tmpfs"
+chmod 755 "$SCRATCH/suid"
+F=$(new_tmpfs f-suid)
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -o "$SCRATCH/suid.trace" \
+	-e trace=setresuid,execve "${NOBODY[@]}" "$SCRATCH/suid/umount.tmpfs" "$F" >/dev/null 2>&1
+# What the lean helper's process did, after its own execve, in order.
+lean_calls=$(awk '/execve\(".*suid\/umount.tmpfs"/ { p = $1 } p && $1 == p { print $2 }' "$SCRATCH/suid.trace" |
+	sed 's/(.*//' | tr '\n' ' ')
+check_eq "set-user-ID by mistake: it becomes nobody, then execs the tool" "execve setresuid execve " "$lean_calls"
+check "... nobody: setresuid(65534, 65534, 65534)" grep -qE 'setresuid\(65534, 65534, 65534\) += 0' "$SCRATCH/suid.trace"
+check "set-user-ID by mistake: the tool was run" grep -q 'execve(".*suid/umount-helper"' "$SCRATCH/suid.trace"
+check "set-user-ID by mistake: nobody unmounted nothing" is_mounted "$F"
+
 # --- no tool beside it or installed: a busy mount still gets umount's words -
 mkdir -p "$SCRATCH/alone"
 cp "$LEAN" "$SCRATCH/alone/umount.tmpfs"

@@ -15,13 +15,18 @@ USER_UID=65534 OTHER_UID=65533
 as_user() { setpriv --reuid=$USER_UID --regid=$USER_UID --clear-groups "$@"; }
 as_other() { setpriv --reuid=$OTHER_UID --regid=$OTHER_UID --clear-groups "$@"; }
 
-# Set-user-ID copies of our binary (a scratch tmpfs without nosuid).
+# Set-user-ID copies of our binary (a scratch tmpfs without nosuid), each
+# under the one name it is installed set-user-ID for: the helper's and the
+# front end's.  Never the tool's (t-setuid-tool.sh: what a user reaches
+# through any other name).
 SUID=$SCRATCH/suid
 mkdir -p "$SUID"
-install -m 4755 -o root -g root "$UMH" "$SUID/umount-helper"
+install -m 4755 -o root -g root "$UMH" "$SUID/umount.tmpfs"
 install -m 4755 -o root -g root "$UMH" "$SUID/umount"
 overlay_sbin
-ln -s "$SUID/umount-helper" "$SBIN/umount.tmpfs"
+ln -s "$SUID/umount.tmpfs" "$SBIN/umount.tmpfs"
+check_eq "set-user-ID: only the helper's and the front end's names" "umount umount.tmpfs" \
+	"$(find "$SUID" -perm -4000 -printf '%f\n' | sort | xargs)"
 
 # A "users" mount in this namespace's fstab.
 M=$SCRATCH/usermnt
@@ -74,6 +79,17 @@ check_eq "front end umount as the user: util-linux's words" "umount: $M: target 
 check_contains "front end umount as the user: own holder described" "$f_err" "pid $OWN_PID holder"
 check_not_contains "front end umount as the user: the other's path is not" "$f_err" "secret-dir-of-other"
 check_eq "front end umount as the user: explained once" 1 "$(grep -c 'is held by' <<<"$f_err")"
+
+# The testing aid that makes the analysis crash is not honoured set-user-ID
+# (secure_getenv): the user gets the whole explanation, through util-linux's
+# umount and our helper, and through the front end.
+run_capture fault as_user env UMOUNT_HELPER_FAULT=crash /usr/bin/umount "$M"
+check_eq "UMOUNT_HELPER_FAULT=crash, set-user-ID helper: exit 32" 32 "$fault_rc"
+check_contains "... the analysis ran to its end: the user's own holder" "$fault_err" "pid $OWN_PID holder"
+check_not_contains "... it was not made to crash" "$fault_err" "killed by signal"
+run_capture fault as_user env UMOUNT_HELPER_FAULT=crash "$SUID/umount" "$M"
+check_contains "UMOUNT_HELPER_FAULT=crash, set-user-ID front end: the whole explanation" "$fault_err" "pid $OWN_PID holder"
+check_not_contains "... it was not made to crash" "$fault_err" "killed by signal"
 
 # Once free, the user unmounts it, silently.
 kill "$OTHER_PID" "$OWN_PID"

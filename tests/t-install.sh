@@ -29,6 +29,8 @@ check "make install: the lean helper needs no shared library" sh -c "! ldd '$lea
 check "make install-umount" test $? = 0
 check_eq "install-umount: set-user-ID root, like util-linux's" "4755 root" "$(stat -c '%a %U' "$D/usr/local/sbin/umount")"
 check "install-umount: it is the front end" grep -q "^umount from umount-helper" <<<"$("$D/usr/local/sbin/umount" -V)"
+check_eq "install, install-umount: the only set-user-ID file is umount (never the tool's name)" "./usr/local/sbin/umount" \
+	"$(cd "$D" && find . -perm -4000)"
 check "install-umount: its completions" test -s "$D/usr/local/share/bash-completion/completions/umount" -a \
 	-s "$D/usr/local/share/zsh/site-functions/_umount-helper-umount"
 "${MAKE[@]}" uninstall-umount uninstall DESTDIR="$D" PREFIX=/usr/local >>"$SCRATCH/log" 2>&1

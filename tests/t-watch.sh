@@ -263,6 +263,16 @@ mount -t tmpfs tmpfs "$S/a" && umount "$S/a"
 check "stdout gone and no record: the watcher ends by itself (not at --duration)" wait_for "test -s '$S/w6.rc'" 100
 check_eq "... exit 0" 0 "$(cat "$S/w6.rc" 2>/dev/null)"
 
+# --- -N PATH as data: the record has it escaped, as the terminal does -----------------------
+WEIRD=$S/$'ns\nline\e[31mred'
+ln -s /proc/self/ns/mnt "$WEIRD"
+"$UMH" watch -N "$WEIRD" --no-bpf --no-journal --state-dir "$S/weird.state" --duration 0.2 >"$S/weird.out" 2>&1
+check_eq "-N a path with a newline and an escape: a start and a stop, one line each" 2 "$(wc -l <"$S/weird.state/events.jsonl")"
+check_eq "... no escape character in the record" 0 "$(grep -c $'\e' "$S/weird.state/events.jsonl")"
+check_json "... its namespace written as it is printed (\\n, \\x1b)" "$(head -n 1 "$S/weird.state/events.jsonl")" \
+	".namespace == \"the mount namespace $S/ns\\\\nline\\\\x1b[31mred\""
+check_contains "... and so on the terminal" "$(head -n 1 "$S/weird.out")" "the mount namespace $S/ns\\nline\\x1b[31mred"
+
 # --- explain on a mounted target, no systemd: as before -----------------------------------
 mount -t tmpfs tmpfs "$S/a"
 at_exit "umount -l '$S/a'"

@@ -1,6 +1,7 @@
 #include "explain-run.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,12 @@
 #include "vanished/print.h"
 #include "vanished/vanished.h"
 
-/* What asking systemd and the watcher's record may take, per target: what
- * the scan left of the budget, and at least this. */
-#define LOOKUP_MIN_NS (1LL * 1000000000)
+/* The budget is for the whole run (--timeout).  Each step (a target's
+ * scan, then what systemd and the watcher's record add) may take what is
+ * left, less what the targets after it are promised: the budget's share of
+ * each, at most this.  So a scan that hangs takes its share, not the others',
+ * and one that needs long gets what the quick ones before it left. */
+#define PROMISE_MAX_NS (1LL * 1000000000)
 
 /* Not mounted (or no such path: a mount point may be removed after its
  * unmount): where did it go?  Mounted: what does systemd plan for it?
@@ -33,7 +37,7 @@ static void look_further(const struct explain_args *a, const char *spec, const s
 					       .budget_ns = budget_ns };
 		umh_vanished_lookup(&o, &n);
 		x->vanished = n;
-	} else if (t && t->target && r->finished) {
+	} else if (t && t->target && r->finished && budget_ns > 0) {
 		umh_mount_risks(t->target, a->ns, budget_ns, &n);
 		x->warnings = n;
 	}
@@ -50,15 +54,30 @@ static int exit_status(const struct umh_report *r)
 	return r->finished && !r->incomplete ? EX_OK : EX_SYSERR;
 }
 
-static void explain_one(const struct explain_args *a, const char *spec, struct umh_report *r)
+/* What the step of target I (of N) may take, from DEADLINE; <= 0: nothing. */
+static int64_t step_budget(const struct explain_args *a, int64_t deadline, int i, int n)
+{
+	int64_t promise = a->budget_ns / n < PROMISE_MAX_NS ? a->budget_ns / n : PROMISE_MAX_NS;
+	return deadline - umh_now_ns() - (int64_t)(n - 1 - i) * promise;
+}
+
+static void explain_one(const struct explain_args *a, const char *spec, int64_t budget_ns, struct umh_report *r)
 {
 	struct umh_run_opts o = {
 		.explain = { .spec = spec, .ns = a->ns, .workers = a->workers, .no_bpf = a->no_bpf,
 			     .verbose = a->verbose },
-		.budget_ns = a->budget_ns,
+		.budget_ns = budget_ns,
 	};
 	umh_report_init(r);
-	umh_run_explain(&o, r);
+	if (budget_ns > 0) {
+		umh_run_explain(&o, r);
+		return;
+	}
+	char why[PATH_MAX + 128];
+	snprintf(why, sizeof(why), "%s: not examined: the time budget of %.1f s for the whole run ran out before it",
+		 spec, (double)a->budget_ns / 1e9);
+	struct umh_report s = { .error = why, .error_code = -ETIME, .unexplained_refs = -1 };
+	umh_report_set_summary(r, &s);
 }
 
 int explain_run(const struct explain_args *a, char *const *targets, int n)
@@ -72,15 +91,12 @@ int explain_run(const struct explain_args *a, char *const *targets, int n)
 		fprintf(stderr, "%s: %s\n", PROGRAM_NAME, strerror(ENOMEM));
 		return EX_SYSERR;
 	}
-	/* Every analysis first: each runs in a child that needs our
-	 * capabilities.  Then the printing, with none. */
-	int64_t start = umh_now_ns();
-	for (int i = 0; i < n; i++)
-		explain_one(a, targets[i], &reports[i]);
+	/* Every analysis and lookup first: each runs in a child that needs
+	 * our capabilities.  Then the printing, with none. */
+	int64_t deadline = umh_now_ns() + a->budget_ns;
 	for (int i = 0; i < n; i++) {
-		int64_t left = a->budget_ns - (umh_now_ns() - start);
-		left = left < LOOKUP_MIN_NS ? LOOKUP_MIN_NS : left;
-		look_further(a, targets[i], &reports[i], left, &extra[i]);
+		explain_one(a, targets[i], step_budget(a, deadline, i, n), &reports[i]);
+		look_further(a, targets[i], &reports[i], step_budget(a, deadline, i, n), &extra[i]);
 	}
 	umh_caps_enter(UMH_PHASE_REPORT);
 	umh_caps_debug("report");

@@ -59,7 +59,7 @@ int frontend_umount_one(struct frontend *fe, const char *spec)
 	    !mnt_context_syscall_called(cxt)) {
 		/* The mount point exists, but libmount refused something
 		 * else: retry as the plain user. */
-		frontend_suid_drop(fe);
+		umh_suid_drop(fe->cxt, &fe->envs_removed);
 		rc = mnt_context_umount(cxt);
 	}
 	rc = umh_umount_exit_code(cxt, rc, fe->quiet);

@@ -164,7 +164,7 @@ int frontend_main(int argc, char **argv)
 		if (mnt_context_is_restricted(fe.cxt) && (c > CHAR_MAX || !strchr("hdilqVv", c))) {
 			if (c == 'c')
 				continue;
-			frontend_suid_drop(&fe);
+			umh_suid_drop(fe.cxt, &fe.envs_removed);
 		}
 		check_exclusive(c, longopts, seen);
 		switch (c) {
@@ -250,7 +250,7 @@ int frontend_main(int argc, char **argv)
 		}
 		for (int i = 0; i < argc; i++) {
 			_cleanup_free_ char *path = mnt_context_is_restricted(fe.cxt)
-							    ? frontend_canonicalize_restricted(argv[i])
+							    ? umh_canonicalize_restricted(argv[i])
 							    : NULL;
 			rc += frontend_umount_one(&fe, path ? path : argv[i]);
 		}

@@ -21,7 +21,8 @@ void umh_handover_clear(void)
 
 bool umh_handover_take_busy(void)
 {
-	const char *v = getenv(UMH_HANDOVER_BUSY_ENV);
+	/* Not in a set-user-ID process: its caller chose its environment. */
+	const char *v = secure_getenv(UMH_HANDOVER_BUSY_ENV);
 	bool busy = v && umh_parse_pid(v) == getpid();
 	umh_handover_clear();
 	return busy;

@@ -20,7 +20,7 @@ char *umh_helper_find_original(const char *argv0, const char *type, const struct
 		return NULL;
 	if (c->helper)
 		return strdup(c->helper);
-	if (strchr(argv0, '/')) {
+	if (argv0 && strchr(argv0, '/')) {
 		if (asprintf(&path, "%s%s", argv0, DISTRIB_SUFFIX) >= 0 && access(path, X_OK) == 0)
 			return path;
 		free(path);

@@ -9,12 +9,14 @@
 
 /* The distribution's helper to wrap: helper.TYPE from the configuration,
  * else umount.TYPE.distrib beside ARGV0 (where `make install-nfs-wrapper`
- * and dpkg-divert put it), else in libmount's search path.  NULL: none (or
+ * and dpkg-divert put it), else in libmount's search path.  ARGV0 NULL: not
+ * beside it (set-user-ID: the name is the caller's choice).  NULL: none (or
  * no memory): unmount natively. */
 char *umh_helper_find_original(const char *argv0, const char *type, const struct umh_config *c);
 
 /* Whether PATH is one of our own programs (this one, the tool, the lean
- * helper): wrapping it would run us again, without end. */
+ * helper): wrapping it would run us again, without end.  ARGV0 as for
+ * umh_tool_path(); NULL when set-user-ID. */
 bool umh_helper_is_ours(const char *path, const char *argv0);
 
 /* The tool, and the lean helper: beside the running program (the build

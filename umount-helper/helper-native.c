@@ -17,8 +17,9 @@
 
 #include "after-failure.h"
 #include "base/cleanup.h"
-#include "config.h"
 #include "cli.h"
+#include "config.h"
+#include "suid.h"
 #include "umount-helper.h"
 #include "umount-message.h"
 
@@ -61,7 +62,8 @@ static int umount_already_busy(struct libmnt_context *cxt)
 	return EBUSY; /* what mnt_context_umount() returns for a umount(2) error */
 }
 
-int helper_native(int argc, char **argv, const struct umh_config *c, bool umount_said_busy)
+int helper_native(int argc, char **argv, const struct umh_config *c, struct umh_env_list **envs,
+		  bool umount_said_busy)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -76,10 +78,17 @@ int helper_native(int argc, char **argv, const struct umh_config *c, bool umount
 	}
 
 	const char *ns = NULL;
-	bool verbose = false;
+	bool verbose = false, suid = umh_suid_run();
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "nlfvrt:N:hV", longopts, NULL)) != -1) {
+		/* Set-user-ID for a user: privileged only for what util-linux's
+		 * umount keeps its privileges for (-l, -v), and -t, the
+		 * type.subtype libmount names; -n, -f, -r, and -N (a namespace
+		 * file: opened and entered as root otherwise) make it the user
+		 * first, as they make util-linux's umount before it runs us. */
+		if (suid && mnt_context_is_restricted(cxt) && strchr("nfrN", ch))
+			umh_suid_drop(cxt, envs);
 		switch (ch) {
 		case 'h':
 			usage(stdout, prog);
@@ -107,6 +116,17 @@ int helper_native(int argc, char **argv, const struct umh_config *c, bool umount
 		return try_help(prog, NULL);
 	}
 	const char *target = argv[optind];
+	_cleanup_free_ char *canonical = NULL;
+	if (suid && mnt_context_is_restricted(cxt)) {
+		/* As util-linux's umount: a user names a mount point, resolved
+		 * as that user. */
+		if (mnt_tag_is_valid(target)) {
+			fprintf(stderr, "%s: %s: tags are not allowed for non-root users\n", prog, target);
+			return EX_USAGE;
+		}
+		target = canonical = umh_canonicalize_restricted(target);
+		mnt_context_disable_swapmatch(cxt, 1);
+	}
 	if (mnt_context_set_target(cxt, target) < 0) {
 		fprintf(stderr, "%s: failed to set umount target\n", prog);
 		return EX_SYSERR;

@@ -26,9 +26,10 @@
 #include "base/caps.h"
 #include "base/cleanup.h"
 #include "config.h"
-#include "helper-args.h"
 #include "handover.h"
+#include "helper-args.h"
 #include "helper-find.h"
+#include "suid.h"
 #include "umount-helper.h"
 
 static inline void mnt_free_contextp(struct libmnt_context **c) { mnt_free_context(*c); }
@@ -98,18 +99,28 @@ static int wrap(const char *prog, const char *original, int argc, char **argv, c
 int helper_main(int argc, char **argv, const char *type)
 {
 	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	/* Set-user-ID like nfs-utils' mount.nfs, for the "user" mounts of
+	 * /etc/fstab: what util-linux's umount does about its caller
+	 * (suid.h), before anything else. */
+	bool suid = umh_suid_run();
+	struct umh_env_list *envs = suid ? umh_sanitize_env() : NULL;
 	/* Taken now, so that no process we start inherits it. */
 	bool umount_said_busy = umh_handover_take_busy();
 	struct umh_config c;
 	if (umh_config_load(prog, type, &c) < 0) {
 		fprintf(stderr, "%s: out of memory\n", prog);
+		umh_env_list_free(envs);
 		return EX_SYSERR;
 	}
 	int status;
-	_cleanup_free_ char *original = umh_helper_find_original(argv[0], type, &c);
+	_cleanup_free_ char *original = umh_helper_find_original(suid ? NULL : argv[0], type, &c);
+	/* Wrapping needs no privilege: the original runs as the user (set-
+	 * user-ID itself if it needs to be), and so does the explanation. */
+	if (original && suid)
+		umh_suid_drop(NULL, &envs);
 	if (!original) {
-		status = helper_native(argc, argv, &c, umount_said_busy);
-	} else if (umh_helper_is_ours(original, argv[0])) {
+		status = helper_native(argc, argv, &c, &envs, umount_said_busy);
+	} else if (umh_helper_is_ours(original, suid ? NULL : argv[0])) {
 		fprintf(stderr, "%s: %s is this program itself, not the helper to wrap (see %s)\n", prog, original,
 			c.path);
 		status = EX_EXEC;
@@ -117,5 +128,6 @@ int helper_main(int argc, char **argv, const char *type)
 		status = wrap(prog, original, argc, argv, &c);
 	}
 	umh_config_free(&c);
+	umh_env_list_free(envs);
 	return status;
 }

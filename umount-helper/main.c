@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/caps.h"
 #include "cli.h"
+#include "suid.h"
 #include "umount-helper.h"
 
 struct command {
@@ -84,5 +86,17 @@ int main(int argc, char **argv)
 	 * umount.fuse (for fuse.sshfs too: it passes -t). */
 	if (strncmp(base, "umount.", 7) == 0 && base[7])
 		return helper_main(argc, argv, base + 7);
+	/* Set-user-ID (or given file capabilities), the program is privileged
+	 * only as umount and as its helpers, which ask what the user may
+	 * unmount as util-linux's umount does.  Any other name is the
+	 * caller's choice (exec -a, a symlink of their own): the tool is then
+	 * theirs, with their own privileges, before it reads an option. */
+	if (umh_suid_run()) {
+		int r = umh_become_real_user();
+		if (r < 0) {
+			fprintf(stderr, "%s: cannot drop the privileges it runs with: %s\n", PROGRAM_NAME, strerror(-r));
+			return EX_SYSERR;
+		}
+	}
 	return tool_main(argc, argv);
 }

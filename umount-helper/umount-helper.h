@@ -41,5 +41,9 @@ struct umh_config;
  * UMOUNT_SAID_BUSY: the lean helper that was this process already called
  * umount(2), which said EBUSY (handover.h). */
 int helper_main(int argc, char **argv, const char *type);
-int helper_native(int argc, char **argv, const struct umh_config *c, bool umount_said_busy);
+struct umh_env_list;
+/* ENVS: the environment a set-user-ID helper put aside (suid.h), put back
+ * if it becomes the user. */
+int helper_native(int argc, char **argv, const struct umh_config *c, struct umh_env_list **envs,
+		  bool umount_said_busy);
 

@@ -27,8 +27,7 @@ static bool named_elsewhere(const struct umh_report *r, const struct umh_ledger_
 {
 	for (size_t i = 0; i < r->n_holders; i++) {
 		const struct umh_holder *h = &r->holders[i];
-		if ((h->kind == UMH_KIND_SWAP || h->kind == UMH_KIND_BINFMT || h->kind == UMH_KIND_IO_URING) &&
-		    h->mnt_id == e->mnt_id && h->path &&
+		if (umh_kind_info(h->kind)->ledger_twin && h->mnt_id == e->mnt_id && h->path &&
 		    strcmp(h->path, e->path) == 0)
 			return true;
 	}

@@ -94,21 +94,6 @@ static int64_t distinct_objects(const struct umh_refs *r)
 	return n;
 }
 
-/* A holder whose struct file the BPF scan named by cookie. */
-static bool has_cookie(enum umh_kind kind)
-{
-	switch (kind) {
-	case UMH_KIND_FD:
-	case UMH_KIND_THREAD_FD:
-	case UMH_KIND_EXE:
-	case UMH_KIND_MMAP:
-	case UMH_KIND_SCM_INFLIGHT:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* A loop device's backing file, or a file registered with an io_uring, is
  * the very struct file a process handed over (LOOP_CONFIGURE and
  * IORING_REGISTER_FILES take a descriptor).  One struct file has one path,
@@ -120,7 +105,8 @@ static const struct umh_holder *same_path(const struct umh_report *rep, const st
 		const struct umh_holder *o = &rep->holders[i];
 		if (o == h || o->mnt_id != h->mnt_id || !o->path || !h->path || strcmp(o->path, h->path) != 0)
 			continue;
-		if (has_cookie(o->kind) || o->kind == UMH_KIND_LOOP || o->kind == UMH_KIND_IO_URING)
+		enum umh_kind_refs refs = umh_kind_info(o->kind)->refs;
+		if (refs == UMH_KREFS_FILE || refs == UMH_KREFS_HANDED_FILE)
 			return o;
 	}
 	return NULL;
@@ -167,29 +153,29 @@ int64_t umh_refs_tally(const struct umh_refs *r, const struct umh_report *rep, s
 		const struct umh_holder *h = &rep->holders[i];
 		if (h->mnt_id != r->target)
 			continue;
+		const struct umh_kind_info *kind = umh_kind_info(h->kind);
 		const struct umh_holder *twin;
-		switch (h->kind) {
-		case UMH_KIND_LOOP:
-		case UMH_KIND_IO_URING:
+		switch (kind->refs) {
+		case UMH_KREFS_HANDED_FILE:
 			if ((twin = same_path(rep, h)))
 				return unknown(out, "%s %s and %s %s are the same path, and may be one open file",
 					       umh_kind_name(h->kind), h->object ? h->object : h->path,
 					       umh_kind_name(twin->kind), twin->object ? twin->object : twin->path);
 			explained++;
 			break;
-		case UMH_KIND_SWAP:
-		case UMH_KIND_BINFMT:
-		case UMH_KIND_KERNEL_OPEN:
-			/* Files the kernel opened for itself: one each. */
+		case UMH_KREFS_ONE:
 			explained++;
 			break;
-		case UMH_KIND_NFSD_EXPORT:
-			return unknown(out, "the NFS server's export caches hold references to it, as many as they have "
-					    "entries for it, which cannot be counted from here");
-		default:
-			/* Counted by cookie (processes, files in flight) or
-			 * by the kernel's own list (child mounts); a copy in
-			 * another namespace is another mount. */
+		case UMH_KREFS_UNCOUNTABLE:
+			return unknown(out, "%s", kind->refs_why);
+		case UMH_KREFS_FILE:
+		case UMH_KREFS_FS:
+		case UMH_KREFS_CHILD_MOUNT:
+		case UMH_KREFS_NONE:
+			/* Counted by cookie above (processes, files in
+			 * flight), or by the kernel's own list (child
+			 * mounts); a copy in another namespace is another
+			 * mount. */
 			break;
 		}
 	}

@@ -33,8 +33,10 @@ static void send_item(struct umh_report *r, enum umh_item type, const void *item
 		*(int *)userdata = -1; /* the reader is gone: stop writing */
 	/* A testing aid, to prove that the caller survives a failing
 	 * analysis: UMOUNT_HELPER_FAULT=crash|hang makes it crash or hang
-	 * after its first holder, hang-start right after it found the target. */
-	const char *fault = getenv("UMOUNT_HELPER_FAULT");
+	 * after its first holder, hang-start right after it found the target.
+	 * Not in a set-user-ID run (secure_getenv): the user's analysis is
+	 * not theirs to break. */
+	const char *fault = secure_getenv("UMOUNT_HELPER_FAULT");
 	if (!fault)
 		return;
 	bool first_holder = type == UMH_ITEM_HOLDER, target = type == UMH_ITEM_MOUNT;

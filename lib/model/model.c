@@ -4,59 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const kind_names[_UMH_KIND_MAX] = {
-	[UMH_KIND_FD] = "fd",
-	[UMH_KIND_CWD] = "cwd",
-	[UMH_KIND_ROOT] = "root",
-	[UMH_KIND_EXE] = "exe",
-	[UMH_KIND_MMAP] = "mmap",
-	[UMH_KIND_THREAD_CWD] = "thread-cwd",
-	[UMH_KIND_THREAD_ROOT] = "thread-root",
-	[UMH_KIND_THREAD_FD] = "thread-fd",
-	[UMH_KIND_CHILD_MOUNT] = "child-mount",
-	[UMH_KIND_NAMESPACE_COPY] = "namespace-copy",
-	[UMH_KIND_LOOP] = "loop",
-	[UMH_KIND_SWAP] = "swap",
-	[UMH_KIND_BINFMT] = "binfmt",
-	[UMH_KIND_IO_URING] = "io_uring",
-	[UMH_KIND_SCM_INFLIGHT] = "scm-inflight",
-	[UMH_KIND_NFSD_EXPORT] = "nfsd-export",
-	[UMH_KIND_KERNEL_OPEN] = "kernel-open",
-};
-
-const char *umh_kind_name(enum umh_kind kind)
-{
-	if ((unsigned)kind >= _UMH_KIND_MAX)
-		return "unknown";
-	return kind_names[kind];
-}
-
-int umh_kind_from_name(const char *name)
-{
-	for (int k = 0; k < _UMH_KIND_MAX; k++)
-		if (strcmp(kind_names[k], name) == 0)
-			return k;
-	return -EINVAL;
-}
-
-bool umh_kind_is_process(enum umh_kind kind)
-{
-	switch (kind) {
-	case UMH_KIND_FD:
-	case UMH_KIND_CWD:
-	case UMH_KIND_ROOT:
-	case UMH_KIND_EXE:
-	case UMH_KIND_MMAP:
-	case UMH_KIND_THREAD_CWD:
-	case UMH_KIND_THREAD_ROOT:
-	case UMH_KIND_THREAD_FD:
-	case UMH_KIND_IO_URING:
-		return true;
-	default:
-		return false;
-	}
-}
-
 void umh_report_init(struct umh_report *r)
 {
 	*r = (struct umh_report){ .unexplained_refs = -1, .refs = { .count = -1 } };
@@ -335,6 +282,8 @@ const struct umh_process *umh_report_process(const struct umh_report *r, int32_t
 
 bool umh_holder_blocks(const struct umh_report *r, const struct umh_holder *h)
 {
+	if (!umh_kind_info(h->kind)->blocks)
+		return false;
 	const struct umh_mount *m = umh_report_mount(r, h->mnt_id);
 	/* A holder of a mount the report does not know cannot be judged:
 	 * count it, rather than hide it. */

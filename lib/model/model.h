@@ -11,32 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Kinds of holder.  Their names are part of the JSON output: add kinds,
- * never rename one. */
-enum umh_kind {
-	UMH_KIND_FD,
-	UMH_KIND_CWD,
-	UMH_KIND_ROOT,
-	UMH_KIND_EXE,
-	UMH_KIND_MMAP,
-	UMH_KIND_THREAD_CWD,
-	UMH_KIND_THREAD_ROOT,
-	UMH_KIND_THREAD_FD,
-	UMH_KIND_CHILD_MOUNT,
-	UMH_KIND_NAMESPACE_COPY,
-	UMH_KIND_LOOP,
-	UMH_KIND_SWAP,
-	UMH_KIND_BINFMT,
-	UMH_KIND_IO_URING,
-	UMH_KIND_SCM_INFLIGHT,
-	UMH_KIND_NFSD_EXPORT,
-	UMH_KIND_KERNEL_OPEN,
-	_UMH_KIND_MAX
-};
-
-const char *umh_kind_name(enum umh_kind kind);
-int umh_kind_from_name(const char *name); /* -EINVAL if unknown */
-bool umh_kind_is_process(enum umh_kind kind);
+#include "model/kinds.h"
 
 /* How a mount that the scan looks at relates to the target. */
 enum umh_mount_role {
@@ -170,8 +145,9 @@ void umh_report_sort(struct umh_report *r);
 const struct umh_mount *umh_report_target(const struct umh_report *r);
 const struct umh_mount *umh_report_mount(const struct umh_report *r, uint64_t id);
 const struct umh_process *umh_report_process(const struct umh_report *r, int32_t pid);
-/* Whether a holder keeps the target from being unmounted (it pins the target
- * or a copy umount takes along), as opposed to a mount of the same fs. */
+/* Whether a holder keeps the target from being unmounted: its kind blocks
+ * (kinds.h), and it pins the target or a copy umount takes along, as
+ * opposed to another mount of the same filesystem. */
 bool umh_holder_blocks(const struct umh_report *r, const struct umh_holder *h);
 size_t umh_report_count_blocking(const struct umh_report *r);
 bool umh_report_is_held(const struct umh_report *r);

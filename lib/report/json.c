@@ -1,4 +1,5 @@
 /* The report for programs: DESIGN.md's JSON, extended, never renamed. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/report.h"
@@ -16,7 +17,8 @@ static const char *role_name(enum umh_mount_role role)
 	return "unknown";
 }
 
-static void write_holder(struct umh_json *j, const struct umh_report *r, const struct umh_holder *h)
+static void write_holder(struct umh_json *j, const struct umh_report *r, const struct umh_holder *h,
+			 const char *remedy)
 {
 	umh_json_open_object(j, NULL, true);
 	umh_json_str(j, "kind", umh_kind_name(h->kind));
@@ -41,15 +43,106 @@ static void write_holder(struct umh_json *j, const struct umh_report *r, const s
 		umh_json_str(j, "detail", h->detail);
 	umh_json_uint(j, "mount_id", h->mnt_id);
 	umh_json_str(j, "matched_by", h->by_path ? "path" : "mount-id");
+	if (remedy)
+		umh_json_str(j, "remedy", remedy);
 	umh_json_close_object(j);
+}
+
+/* The remedies of one process, one for each mount it holds (the target,
+ * copies): the same words the text report gives under the process, for
+ * what it holds there as a whole. */
+struct process_remedies {
+	int32_t pid;
+	size_t n, cap;
+	struct mount_remedy {
+		uint64_t mnt_id;
+		struct umh_holds holds;
+		char *remedy;
+	} *v;
+};
+
+static void remedies_clear(struct process_remedies *pr)
+{
+	for (size_t i = 0; i < pr->n; i++)
+		free(pr->v[i].remedy);
+	pr->n = 0;
+}
+
+static void remedies_free(struct process_remedies *pr)
+{
+	remedies_clear(pr);
+	free(pr->v);
+}
+
+/* Sums up how the process of holder FIRST holds each mount: its holders are
+ * one run in a sorted report. */
+static void remedies_collect(struct process_remedies *pr, const struct umh_report *r, size_t first)
+{
+	remedies_clear(pr);
+	pr->pid = r->holders[first].pid;
+	for (size_t i = first; i < r->n_holders && r->holders[i].pid == pr->pid; i++) {
+		const struct umh_holder *h = &r->holders[i];
+		if (!umh_holder_blocks(r, h))
+			continue;
+		size_t g = 0;
+		while (g < pr->n && pr->v[g].mnt_id != h->mnt_id)
+			g++;
+		if (g == pr->n) {
+			if (pr->n == pr->cap) {
+				size_t cap = pr->cap ? 2 * pr->cap : 2;
+				struct mount_remedy *v = reallocarray(pr->v, cap, sizeof(*v));
+				if (!v)
+					continue; /* no memory: no remedy for this mount */
+				pr->v = v;
+				pr->cap = cap;
+			}
+			pr->v[g].mnt_id = h->mnt_id;
+			pr->v[g].holds = UMH_HOLDS_INIT;
+			pr->v[g].remedy = NULL;
+			pr->n++;
+		}
+		umh_holds_add(&pr->v[g].holds, h->kind);
+	}
+}
+
+static const char *process_remedy(struct process_remedies *pr, const struct umh_report *r,
+				  const struct umh_holder *h)
+{
+	const struct umh_mount *m = umh_report_mount(r, h->mnt_id);
+	for (size_t g = 0; m && g < pr->n; g++) {
+		if (pr->v[g].mnt_id != h->mnt_id)
+			continue;
+		if (!pr->v[g].remedy)
+			pr->v[g].remedy = umh_process_remedy(&pr->v[g].holds, umh_report_process(r, h->pid), h->pid,
+							     m->target);
+		return pr->v[g].remedy;
+	}
+	return NULL;
 }
 
 static void write_holders(struct umh_json *j, const struct umh_report *r, const char *key, bool blocking)
 {
+	struct process_remedies pr = { .pid = 0 };
 	umh_json_open_array(j, key, false);
-	for (size_t i = 0; i < r->n_holders; i++)
-		if (umh_holder_blocks(r, &r->holders[i]) == blocking)
-			write_holder(j, r, &r->holders[i]);
+	for (size_t i = 0; i < r->n_holders; i++) {
+		const struct umh_holder *h = &r->holders[i];
+		if (umh_holder_blocks(r, h) != blocking)
+			continue;
+		/* What blocks comes with what to do about it. */
+		if (!blocking) {
+			write_holder(j, r, h, NULL);
+		} else if (h->pid) {
+			if (h->pid != pr.pid || !pr.n)
+				remedies_collect(&pr, r, i);
+			write_holder(j, r, h, process_remedy(&pr, r, h));
+		} else {
+			const struct umh_mount *m = umh_report_mount(r, h->mnt_id);
+			char *remedy = m ? umh_kind_remedy(m, h, m->target) : NULL;
+			write_holder(j, r, h, remedy);
+			free(remedy);
+		}
+	}
+	remedies_free(&pr);
 	umh_json_close_array(j);
 }
 

@@ -75,46 +75,16 @@ static size_t count_processes(const struct umh_report *r, bool blocking, uint64_
 	return n;
 }
 
-static bool is_shell(const char *comm)
-{
-	static const char *const shells[] = { "bash", "sh", "dash", "zsh", "fish", "ksh", "mksh",
-					      "tcsh", "csh", "ash", "busybox" };
-	for (size_t i = 0; comm && i < sizeof(shells) / sizeof(shells[0]); i++)
-		if (strcmp(comm, shells[i]) == 0)
-			return true;
-	return false;
-}
-
 /* ---- one reference ------------------------------------------------------------- */
 
 static void print_reference(FILE *out, const struct umh_holder *h)
 {
+	const struct umh_kind_info *k = umh_kind_info(h->kind);
 	char label[64];
-	switch (h->kind) {
-	case UMH_KIND_FD:
-		snprintf(label, sizeof(label), "fd %d%s%s%s", h->fd, *h->access ? " (" : "", h->access,
-			 *h->access ? ")" : "");
-		break;
-	case UMH_KIND_THREAD_FD:
-		snprintf(label, sizeof(label), "thread %d fd %d%s%s%s", h->tid, h->fd, *h->access ? " (" : "",
-			 h->access, *h->access ? ")" : "");
-		break;
-	case UMH_KIND_THREAD_CWD:
-		snprintf(label, sizeof(label), "thread %d cwd", h->tid);
-		break;
-	case UMH_KIND_THREAD_ROOT:
-		snprintf(label, sizeof(label), "thread %d root", h->tid);
-		break;
-	case UMH_KIND_MMAP:
-		snprintf(label, sizeof(label), "mmap%s%s%s", *h->access ? " (" : "", h->access, *h->access ? ")" : "");
-		break;
-	case UMH_KIND_IO_URING:
-		snprintf(label, sizeof(label), "io_uring fd %d", h->fd);
-		break;
-	default:
-		snprintf(label, sizeof(label), "%s", umh_kind_name(h->kind));
-		break;
-	}
+	if (k->label)
+		k->label(label, sizeof(label), h);
+	else
+		snprintf(label, sizeof(label), "%s", k->name);
 	fprintf(out, "      %-16s ", label);
 	if (h->path && *h->path)
 		esc(out, h->path);
@@ -122,11 +92,23 @@ static void print_reference(FILE *out, const struct umh_holder *h)
 		fputs("(a path too long for /proc to show)", out);
 	if (h->deleted)
 		fputs(" (deleted)", out);
-	if (h->kind == UMH_KIND_IO_URING && h->detail) {
+	if (k->detail_after_path && h->detail) {
 		fputs(", ", out);
 		esc(out, h->detail);
 	}
 	fputc('\n', out);
+}
+
+/* "    → REMEDY", REMEDY (raw, from kinds.h) escaped; nothing without one. */
+static void print_remedy(FILE *out, const char *prefix, char *remedy)
+{
+	if (!remedy)
+		return;
+	fputs("    → ", out);
+	fputs(prefix, out);
+	esc(out, remedy);
+	fputc('\n', out);
+	free(remedy);
 }
 
 /* ---- processes ------------------------------------------------------------------- */
@@ -155,17 +137,13 @@ static void print_process(FILE *out, const struct umh_report *r, size_t first, s
 	}
 	fputc('\n', out);
 
-	bool only_cwd = true, only_fs = true, uring = false, only_exe = true;
+	struct umh_holds holds = UMH_HOLDS_INIT;
 	size_t shown = 0, hidden = 0;
 	for (size_t i = first; i < end; i++) {
 		const struct umh_holder *h = &r->holders[i];
 		if (!holder_matches(r, h, blocking, mnt_id))
 			continue;
-		only_cwd &= h->kind == UMH_KIND_CWD || h->kind == UMH_KIND_THREAD_CWD;
-		only_fs &= h->kind == UMH_KIND_CWD || h->kind == UMH_KIND_THREAD_CWD || h->kind == UMH_KIND_ROOT ||
-			   h->kind == UMH_KIND_THREAD_ROOT;
-		uring |= h->kind == UMH_KIND_IO_URING;
-		only_exe &= h->kind == UMH_KIND_EXE;
+		umh_holds_add(&holds, h->kind);
 		if (shown < UMH_TEXT_MAX_REFS) {
 			print_reference(out, h);
 			shown++;
@@ -178,24 +156,7 @@ static void print_process(FILE *out, const struct umh_report *r, size_t first, s
 	if (!blocking)
 		return;
 
-	fputs("    → ", out);
-	if (only_cwd && p && is_shell(p->comm)) {
-		fputs("cd out of ", out);
-		esc(out, target);
-		fprintf(out, " in that shell, or end it: kill %d\n", pid);
-	} else if (only_fs) {
-		fputs("make it leave ", out);
-		esc(out, target);
-		fprintf(out, ", or end it: kill %d\n", pid);
-	} else if (only_exe) {
-		fputs("it runs a program from ", out);
-		esc(out, target);
-		fprintf(out, ": end it: kill %d\n", pid);
-	} else if (uring) {
-		fprintf(out, "its io_uring holds registered files until the ring is closed: kill %d\n", pid);
-	} else {
-		fprintf(out, "make it close what it holds, or end it: kill %d\n", pid);
-	}
+	print_remedy(out, "", umh_process_remedy(&holds, p, pid, target));
 }
 
 static void print_processes(FILE *out, const struct umh_report *r, bool blocking, uint64_t mnt_id,
@@ -212,105 +173,25 @@ static void print_processes(FILE *out, const struct umh_report *r, bool blocking
 
 static void print_kernel_holder(FILE *out, const struct umh_report *r, const struct umh_holder *h, const char *target)
 {
-	switch (h->kind) {
-	case UMH_KIND_CHILD_MOUNT:
-		fputs("  child mount ", out);
-		esc(out, h->object);
-		fputs(" (", out);
+	const struct umh_kind_info *k = umh_kind_info(h->kind);
+	char *line = umh_kind_describe(h);
+	fputs("  ", out);
+	esc(out, line);
+	fputc('\n', out);
+	free(line);
+	if (k->detail_line && h->detail) {
+		fputs("      ", out);
 		esc(out, h->detail);
-		fputs(")\n    → umount ", out);
-		esc(out, h->object);
-		fputs(" first, or the whole tree: umount -R ", out);
-		esc(out, target);
 		fputc('\n', out);
-		break;
-	case UMH_KIND_LOOP:
-		fputs("  loop device ", out);
-		esc(out, h->object);
-		fputs(", backed by ", out);
-		esc(out, h->path);
-		if (h->deleted)
-			fputs(" (deleted)", out);
-		if (h->detail && *h->detail) {
-			fputs(" (", out);
-			esc(out, h->detail);
-			fputc(')', out);
-		}
-		fputs("\n    → ", out);
-		if (h->detail && strstr(h->detail, "mounted at "))
-			fputs("unmount what is mounted from it, then ", out);
-		else if (h->detail && strstr(h->detail, "used as swap"))
-			fputs("swapoff it, then ", out);
-		fputs("losetup -d ", out);
-		esc(out, h->object);
-		fputc('\n', out);
-		break;
-	case UMH_KIND_SWAP:
-		fputs("  swap file ", out);
-		esc(out, h->path);
-		fputs(" is in use\n    → swapoff ", out);
-		esc(out, h->path);
-		fputc('\n', out);
-		break;
-	case UMH_KIND_BINFMT:
-		fputs("  binfmt_misc entry ", out);
-		esc(out, h->object);
-		fputs(" keeps its interpreter ", out);
-		esc(out, h->path);
-		fputs(" open (flag F)\n    → remove the entry: echo -1 > /proc/sys/fs/binfmt_misc/", out);
-		esc(out, h->object);
-		fputc('\n', out);
-		break;
-	case UMH_KIND_NFSD_EXPORT:
-		fputs("  the NFS server exports ", out);
-		esc(out, h->path);
-		fputs(" to ", out);
-		esc(out, h->object);
-		fputs("\n    → exportfs -u ", out);
-		esc(out, h->object);
-		fputc(':', out);
-		esc(out, h->path);
-		fputs(", then flush the kernel's export cache: exportfs -f\n", out);
-		break;
-	case UMH_KIND_KERNEL_OPEN:
-		fputs("  opened inside the kernel, by no process: ", out);
-		esc(out, h->path);
-		fputc('\n', out);
-		if (h->detail) {
-			fputs("      ", out);
-			esc(out, h->detail);
-			fputc('\n', out);
-		}
-		fputs("    → release it in the kernel: unload the module or stop the subsystem that opened it\n", out);
-		break;
-	case UMH_KIND_SCM_INFLIGHT:
-		fputs("  a descriptor in flight in a unix socket: ", out);
-		esc(out, h->path);
-		if (h->object) {
-			fputs(" (", out);
-			esc(out, h->object);
-			fputc(')', out);
-		}
-		fputc('\n', out);
-		if (h->detail) {
-			fputs("      ", out);
-			esc(out, h->detail);
-			fputc('\n', out);
-		}
-		fputs("    → the receiving side must read or close the socket\n", out);
-		break;
-	default:
-		fprintf(out, "  %s ", umh_kind_name(h->kind));
-		esc(out, h->path ? h->path : h->object);
-		fputc('\n', out);
-		break;
 	}
-	(void)r;
+	print_remedy(out, "", umh_kind_remedy(umh_report_mount(r, h->mnt_id), h, target));
 }
 
+/* Holders listed one by one: not a process's, not a copy (whose section
+ * lists what holds it). */
 static bool is_kernel_kind(const struct umh_holder *h)
 {
-	return !h->pid && h->kind != UMH_KIND_NAMESPACE_COPY;
+	return !h->pid && !umh_kind_info(h->kind)->is_copy;
 }
 
 /* ---- the summary line ------------------------------------------------------------ */
@@ -333,20 +214,19 @@ static void print_headline(FILE *out, const struct umh_report *r, const struct u
 		if (!r->holders[i].pid && umh_holder_blocks(r, &r->holders[i]))
 			nkind[r->holders[i].kind]++;
 
+	/* Processes first, then the other kinds in their headline order. */
 	struct {
 		size_t n;
 		const char *one, *many;
-	} parts[] = {
-		{ nproc, "process", "processes" },
-		{ nkind[UMH_KIND_CHILD_MOUNT], "child mount", "child mounts" },
-		{ nkind[UMH_KIND_NAMESPACE_COPY], "busy copy in another namespace", "busy copies in other namespaces" },
-		{ nkind[UMH_KIND_LOOP], "loop device", "loop devices" },
-		{ nkind[UMH_KIND_SWAP], "swap file", "swap files" },
-		{ nkind[UMH_KIND_BINFMT], "binfmt_misc interpreter", "binfmt_misc interpreters" },
-		{ nkind[UMH_KIND_NFSD_EXPORT], "nfsd export", "nfsd exports" },
-		{ nkind[UMH_KIND_KERNEL_OPEN], "file opened inside the kernel", "files opened inside the kernel" },
-		{ nkind[UMH_KIND_SCM_INFLIGHT], "descriptor in flight", "descriptors in flight" },
-	};
+	} parts[1 + _UMH_KIND_MAX] = { { nproc, "process", "processes" } };
+	for (int k = 0; k < _UMH_KIND_MAX; k++) {
+		const struct umh_kind_info *info = umh_kind_info(k);
+		if (info->headline_rank && info->headline_rank <= _UMH_KIND_MAX) {
+			parts[info->headline_rank].n = nkind[k];
+			parts[info->headline_rank].one = info->one;
+			parts[info->headline_rank].many = info->many;
+		}
+	}
 	size_t last = 0;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (parts[i].n)
@@ -512,11 +392,7 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 		for (size_t i = 0; i < r->n_holders; i++)
 			if (r->holders[i].mnt_id == c->id && is_kernel_kind(&r->holders[i]))
 				print_kernel_holder(out, r, &r->holders[i], c->target);
-		if (c->ns_pid) {
-			fprintf(out, "    → or unmount the copy first: nsenter -t %d -m umount ", c->ns_pid);
-			esc(out, c->target);
-			fputc('\n', out);
-		}
+		print_remedy(out, "or ", umh_copy_remedy(c));
 	}
 
 	bool busy = blocking || r->known_busy || r->unexplained_refs > 0;

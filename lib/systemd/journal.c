@@ -2,11 +2,13 @@
 #include "systemd/journal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -77,9 +79,33 @@ int umh_journal_send(int fd, const char *const *fields, size_t n)
 	return 0;
 }
 
-static int open_journal(const char *dir, sd_journal **ret)
+/* The journal in DIR, read through *DIRFD (closed by the caller after the
+ * journal): only a directory that root (or the reader) owns and nobody
+ * else may write, as journald keeps it.  A container's journal reached
+ * through /proc/PID/root may belong to a user who runs a systemd of their
+ * own in a user namespace: its trusted fields are that user's to write. */
+static int open_journal(const char *dir, int *dirfd, sd_journal **ret)
 {
-	return dir ? sd_journal_open_directory(ret, dir, 0) : sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
+	if (!dir)
+		return sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
+	struct stat st;
+	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0 || fstat(*dirfd, &st) < 0)
+		return -errno;
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & S_IWOTH))
+		return -EPERM;
+	return sd_journal_open_directory_fd(ret, *dirfd, 0);
+}
+
+/* Adds the matches every entry must have: NAME=VALUE, each. */
+static int add_matches(sd_journal *j, const char *const *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = sd_journal_add_match(j, m[i], 0);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 /* The value of FIELD in the current entry, allocated, or NULL. */
@@ -126,17 +152,21 @@ static bool is_reason_line(const char *msg)
 
 int umh_journal_find_stop(const char *dir, const char *unit, struct umh_sdj_stop *ret)
 {
+	_cleanup_close_ int dirfd = -1;
 	_cleanup_(sd_journal_closep) sd_journal *j = NULL;
 	_cleanup_free_ char *m1 = NULL;
 	int r;
 
 	*ret = (struct umh_sdj_stop){ 0 };
-	if ((r = open_journal(dir, &j)) < 0)
+	if ((r = open_journal(dir, &dirfd, &j)) < 0)
 		return r;
 	if (asprintf(&m1, "UNIT=%s", unit) < 0)
 		return -ENOMEM;
-	/* systemd tags its lines about a unit with UNIT=. */
-	if ((r = sd_journal_add_match(j, m1, 0)) < 0 || (r = sd_journal_seek_tail(j)) < 0)
+	/* systemd tags its lines about a unit with UNIT=; anyone may write
+	 * that field, not the ones journald fills in: only PID 1's lines
+	 * are systemd's (its reason lines at debug level too). */
+	const char *const m[] = { m1, "_PID=1", "_UID=0" };
+	if ((r = add_matches(j, m, ARRAY_SIZE(m))) < 0 || (r = sd_journal_seek_tail(j)) < 0)
 		return r;
 
 	struct umh_sdj_stop s = { 0 };
@@ -198,18 +228,19 @@ int umh_journal_find_stop(const char *dir, const char *unit, struct umh_sdj_stop
 
 int umh_journal_find_ours(const char *dir, const char *target, uint64_t mntns, char **event_json)
 {
+	_cleanup_close_ int dirfd = -1;
 	_cleanup_(sd_journal_closep) sd_journal *j = NULL;
-	_cleanup_free_ char *m1 = NULL, *m2 = NULL;
+	_cleanup_free_ char *m2 = NULL;
 	int r;
 
 	*event_json = NULL;
-	if ((r = open_journal(dir, &j)) < 0)
+	if ((r = open_journal(dir, &dirfd, &j)) < 0)
 		return r;
-	if (asprintf(&m1, "MESSAGE_ID=%s", UMH_MESSAGE_UNMOUNT) < 0 ||
-	    asprintf(&m2, "UMOUNT_HELPER_TARGET=%s", target) < 0)
+	if (asprintf(&m2, "UMOUNT_HELPER_TARGET=%s", target) < 0)
 		return -ENOMEM;
-	if ((r = sd_journal_add_match(j, m1, 0)) < 0 || (r = sd_journal_add_match(j, m2, 0)) < 0 ||
-	    (r = sd_journal_seek_tail(j)) < 0)
+	/* Anyone can send these fields; journald itself says who did. */
+	const char *const m[] = { "MESSAGE_ID=" UMH_MESSAGE_UNMOUNT, m2, "_UID=0", "_SYSTEMD_UNIT=" UMH_WATCH_SERVICE };
+	if ((r = add_matches(j, m, ARRAY_SIZE(m))) < 0 || (r = sd_journal_seek_tail(j)) < 0)
 		return r;
 	for (int i = 0; i < SDJ_MAX_ENTRIES; i++) {
 		r = sd_journal_previous(j);

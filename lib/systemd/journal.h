@@ -44,14 +44,24 @@ struct umh_sdj_stop {
 	bool stopped;         /* the stop finished ("Unmounted ...") */
 };
 
+/* The unit the shipped watcher runs as: the only one whose entries explain
+ * believes (with _UID=0). */
+#define UMH_WATCH_SERVICE "umount-helper-watch.service"
+
+/* A journal in a directory (DIR below) is read only when root or the
+ * reader owns the directory and others may not write it: -EPERM else. */
+
 /* Looks in the journal in DIR (NULL: this machine's) for the newest
- * UNIT_STOPPING / UNIT_STOPPED entries about UNIT, and a line just before
- * them that gives the reason.  Returns 1 when found, 0 when not, or a
- * negative errno (no journal, no permission). */
+ * UNIT_STOPPING / UNIT_STOPPED entries about UNIT that systemd itself
+ * wrote (_PID=1, _UID=0), and a line of its just before them that gives
+ * the reason.  Returns 1 when found, 0 when not, or a negative errno (no
+ * journal, no permission). */
 int umh_journal_find_stop(const char *dir, const char *unit, struct umh_sdj_stop *ret);
 void umh_sdj_stop_done(struct umh_sdj_stop *s);
 
-/* The newest unmount of TARGET the watcher wrote to the journal in DIR:
- * its event as JSON (the record line, allocated).  Returns 1, 0 when none,
- * or a negative errno. */
+/* The newest unmount of TARGET the watcher wrote to the journal in DIR, as
+ * root's service (_UID=0, _SYSTEMD_UNIT=UMH_WATCH_SERVICE): its event as
+ * JSON (the record line, allocated).  A watcher run any other way (by
+ * hand, from outside a container's pid namespace: no _UID) is not read
+ * here; its record is.  Returns 1, 0 when none, or a negative errno. */
 int umh_journal_find_ours(const char *dir, const char *target, uint64_t mntns, char **event_json);

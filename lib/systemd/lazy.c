@@ -172,6 +172,10 @@ int sd_journal_open_directory(sd_journal **ret, const char *path, int flags)
 {
 	FORWARD(sd_journal_open_directory, -EOPNOTSUPP, ret, path, flags);
 }
+int sd_journal_open_directory_fd(sd_journal **ret, int fd, int flags)
+{
+	FORWARD(sd_journal_open_directory_fd, -EOPNOTSUPP, ret, fd, flags);
+}
 void sd_journal_close(sd_journal *j) { FORWARD_VOID(sd_journal_close, j); }
 int sd_journal_add_match(sd_journal *j, const void *data, size_t size)
 {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "model/mounttab.h"
 #include "base/run-json.h"
@@ -37,6 +38,8 @@ struct lookup {
 	uint64_t mntns;
 	const char *record_dir;
 	int record_err;      /* reading the record failed */
+	char record_why[160]; /* ... because it is not one to believe */
+	int64_t now_us;      /* events stamped later are not believed */
 	bool record_seen;    /* the record directory had something for this boot */
 	struct umh_jnode *event;       /* the newest event about the target */
 	const char *event_source;      /* "watcher" or "journal" */
@@ -49,11 +52,12 @@ static int on_record(const struct umh_jnode *ev, void *userdata)
 	struct lookup *l = userdata;
 	const char *type = umh_jstr(ev, "event"), *boot = umh_jstr(ev, "boot_id");
 	uint64_t ns = 0;
-	if (!type || !boot || strcmp(boot, umh_boot_id()) != 0 || !umh_juint(ev, "mntns", &ns) || ns != l->mntns)
+	int64_t pid = 0, t = 0;
+	if (!type || !boot || strcmp(boot, umh_boot_id()) != 0 || !umh_juint(ev, "mntns", &ns) || ns != l->mntns ||
+	    !umh_jint(ev, "t_us", &t) || t > l->now_us)
 		return 0;
 	l->record_seen = true;
-	int64_t pid = 0, t = 0;
-	if (strcmp(type, "watch-start") == 0 && umh_jint(ev, "pid", &pid) && umh_jint(ev, "t_us", &t)) {
+	if (strcmp(type, "watch-start") == 0 && umh_jint(ev, "pid", &pid)) {
 		l->watcher_pid = pid;
 		l->watcher_since_us = t;
 		l->watcher_running = true;
@@ -214,6 +218,8 @@ static void watcher_words(const struct lookup *l, char **s)
 		append(s, "umount-helper watch ran since %s (pid %" PRId64 ", %s) and recorded no unmount of it",
 		       umh_format_time(l->watcher_since_us, when, sizeof(when)), l->watcher_pid,
 		       l->watcher_running ? "it ended without saying so" : "now stopped");
+	else if (l->record_err < 0 && l->record_why[0])
+		append(s, "the record of umount-helper watch in %s was not read: %s", l->record_dir, l->record_why);
 	else if (l->record_err < 0)
 		append(s, "the record of umount-helper watch in %s could not be read (%s)", l->record_dir,
 		       strerror(-l->record_err));
@@ -273,7 +279,8 @@ static void vanished_child(FILE *out, const void *arg)
 		l.path = umh_path_normalize(o->spec);
 	l.mntns = ns_inode(l.procfd, o->ns);
 	l.record_dir = o->state_dir ? o->state_dir : umh_wrecord_dir();
-	l.record_err = umh_wrecord_read(l.record_dir, on_record, &l);
+	l.now_us = umh_wall_us();
+	l.record_err = umh_wrecord_read(l.record_dir, on_record, &l, l.record_why, sizeof(l.record_why));
 
 	umh_sd_locate(l.procfd, o->ns, &where);
 	const char *jdir = where.journal_dir[0] ? where.journal_dir : NULL;
@@ -284,7 +291,8 @@ static void vanished_child(FILE *out, const void *arg)
 		struct umh_jnode *jev = NULL;
 		if (umh_journal_find_ours(jdir, l.path, l.mntns, &json) > 0 &&
 		    umh_jparse(json, strlen(json), &jev) == 0) {
-			if (!l.event || event_time(jev) > event_time(l.event) + SAME_EVENT_US) {
+			if (event_time(jev) <= l.now_us &&
+			    (!l.event || event_time(jev) > event_time(l.event) + SAME_EVENT_US)) {
 				umh_jfree(l.event);
 				l.event = jev;
 				l.event_source = "journal";
@@ -294,6 +302,9 @@ static void vanished_child(FILE *out, const void *arg)
 		}
 		if (umh_sd_mount_unit_name(l.path, &unit) >= 0)
 			jr = umh_journal_find_stop(jdir, unit, &st);
+		/* A stop stamped later than now is not believed either. */
+		if (st.found && (int64_t)st.realtime_us > l.now_us)
+			umh_sdj_stop_done(&st);
 	}
 	/* What the watcher saw, unless systemd stopped the unit again later,
 	 * while no watcher was there to see it. */
@@ -407,7 +418,8 @@ static int failed(const char *spec, int r, struct umh_jnode **ret)
 
 int umh_vanished_lookup(const struct umh_vanished_opts *o, struct umh_jnode **ret)
 {
-	int r = umh_run_json(vanished_child, o, o->budget_ns, ret);
+	/* No time left in the caller's budget: said, not tried. */
+	int r = o->budget_ns > 0 ? umh_run_json(vanished_child, o, o->budget_ns, ret) : -ETIME;
 	if (r < 0) {
 		int f = failed(o->spec, r, ret);
 		return f < 0 ? f : r;

@@ -23,7 +23,7 @@ struct umh_vanished_opts {
 	const char *spec;      /* the target as the user gave it */
 	const char *ns;        /* -N, or NULL */
 	const char *state_dir; /* NULL: umh_wrecord_dir() */
-	int64_t budget_ns;
+	int64_t budget_ns;     /* <= 0: none left: the lookup fails with -ETIME, untried */
 };
 
 /* The "vanished" object (see umount-helper(8), "EXPLAIN A TARGET THAT IS NOT

@@ -179,16 +179,49 @@ int umh_wrecord_parse(const char *buf, size_t len, umh_wrecord_fn fn, void *user
 	return 0;
 }
 
-static int read_file(int dirfd, const char *name, umh_wrecord_fn fn, void *userdata)
+/* Whether what ST describes may be believed as a watcher's record: root's,
+ * or the reader's own (they fool nobody but themselves), and writable by
+ * nobody else.  WHAT names it in WHY. */
+static int trusted(const struct stat *st, const char *what, char *why, size_t size)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		snprintf(why, size, "%s is owned by uid %u (only a record of root's, or of one's own, is believed)", what,
+			 (unsigned)st->st_uid);
+		return -EPERM;
+	}
+	if (st->st_mode & S_IWOTH) {
+		snprintf(why, size, "%s is writable by others", what);
+		return -EPERM;
+	}
+	if ((st->st_mode & S_IWGRP) && st->st_gid != 0) {
+		snprintf(why, size, "%s is writable by group %u", what, (unsigned)st->st_gid);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* NAME in DIRFD, opened for reading once it is known to be a record to
+ * believe: -1 in *FD when there is none. */
+static int open_file(int dirfd, const char *name, int *fd, char *why, size_t size)
+{
+	*fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (*fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	struct stat st;
-	if (fstat(fd, &st) < 0)
+	if (fstat(*fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode) || st.st_size > UMH_WRECORD_FILE_MAX)
 		return -EINVAL;
+	return trusted(&st, name, why, size);
+}
+
+static int read_file(int fd, umh_wrecord_fn fn, void *userdata)
+{
+	struct stat st;
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0)
+		return -errno;
 	size_t size = (size_t)st.st_size, len = 0;
 	_cleanup_free_ char *buf = malloc(size + 1);
 	if (!buf)
@@ -206,13 +239,26 @@ static int read_file(int dirfd, const char *name, umh_wrecord_fn fn, void *userd
 	return umh_wrecord_parse(buf, len, fn, userdata);
 }
 
-int umh_wrecord_read(const char *dir, umh_wrecord_fn fn, void *userdata)
+int umh_wrecord_read(const char *dir, umh_wrecord_fn fn, void *userdata, char *why, size_t size)
 {
+	snprintf(why, size, "%s", "");
 	_cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	int r = read_file(dirfd, PREVIOUS, fn, userdata);
-	if (r < 0)
-		return r;
-	return read_file(dirfd, CURRENT, fn, userdata);
+	struct stat st;
+	if (fstat(dirfd, &st) < 0)
+		return -errno;
+	int r = trusted(&st, "the directory", why, size);
+	/* Both files judged before either is read: nothing of a record not
+	 * to believe reaches FN. */
+	_cleanup_close_ int previous = -1, current = -1;
+	if (r >= 0)
+		r = open_file(dirfd, PREVIOUS, &previous, why, size);
+	if (r >= 0)
+		r = open_file(dirfd, CURRENT, &current, why, size);
+	if (r >= 0)
+		r = read_file(previous, fn, userdata);
+	if (r >= 0)
+		r = read_file(current, fn, userdata);
+	return r;
 }

@@ -52,10 +52,14 @@ void umh_wrecord_close(struct umh_wrecord *r);
 
 /* Calls FN for every event in DIR, oldest first, with the parsed line;
  * FN returning < 0 stops the walk with that value, 1 keeps the line (FN
- * frees it with umh_jfree()).  A missing directory
- * or file is no error (nothing is called).  Returns 0 or a negative errno. */
+ * frees it with umh_jfree()).  A missing directory or file is no error
+ * (nothing is called).  The record is the watcher's word on who unmounted
+ * what: it is read only when the directory and its files belong to root
+ * or to the reader (the effective uid) and nobody else may write them
+ * (others, or a group other than root's); else -EPERM, nothing is called,
+ * and WHY (SIZE bytes) says why.  Returns 0 or a negative errno. */
 typedef int (*umh_wrecord_fn)(const struct umh_jnode *ev, void *userdata);
-int umh_wrecord_read(const char *dir, umh_wrecord_fn fn, void *userdata);
+int umh_wrecord_read(const char *dir, umh_wrecord_fn fn, void *userdata, char *why, size_t size);
 
 /* The same over a buffer of JSON lines (for tests and the fuzzer). */
 int umh_wrecord_parse(const char *buf, size_t len, umh_wrecord_fn fn, void *userdata);

@@ -54,7 +54,7 @@ struct umh_watch {
 	int procfd, mi_fd, pidfd, sigfd, jfd;
 	pid_t ns_pid;           /* -N PID */
 	uint64_t mntns;
-	char ns_desc[128];
+	char ns_desc[PATH_MAX]; /* what is watched, for people: escaped */
 
 	struct umh_wtable table;
 
@@ -547,17 +547,23 @@ static int open_namespace(struct umh_watch *w, char *err, size_t size)
 	}
 	/* A namespace file: enter it just long enough to open our own
 	 * mountinfo there (through our /proc: it shows the namespace we are
-	 * in), then come back. */
+	 * in), then come back.  Its path is the caller's: shown escaped, on
+	 * the terminal as in the record and the journal. */
+	_cleanup_free_ char *shown = umh_escape(ns);
+	if (!shown) {
+		snprintf(err, size, "out of memory");
+		return -ENOMEM;
+	}
 	_cleanup_close_ int nsfd = open(ns, O_RDONLY | O_CLOEXEC);
 	_cleanup_close_ int back = openat(w->procfd, "self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0 || back < 0 || fstat(nsfd, &st) < 0) {
 		int r = -errno;
-		snprintf(err, size, "cannot open %s: %s", ns, strerror(-r));
+		snprintf(err, size, "cannot open %s: %s", shown, strerror(-r));
 		return r;
 	}
 	if (setns(nsfd, CLONE_NEWNS) < 0) {
 		int r = -errno;
-		snprintf(err, size, "cannot enter the mount namespace %s: %s", ns, strerror(-r));
+		snprintf(err, size, "cannot enter the mount namespace %s: %s", shown, strerror(-r));
 		return r;
 	}
 	w->mi_fd = openat(w->procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
@@ -568,11 +574,11 @@ static int open_namespace(struct umh_watch *w, char *err, size_t size)
 		return r;
 	}
 	if (w->mi_fd < 0) {
-		snprintf(err, size, "cannot open the mount table of %s: %s", ns, strerror(e));
+		snprintf(err, size, "cannot open the mount table of %s: %s", shown, strerror(e));
 		return -e;
 	}
 	w->mntns = st.st_ino;
-	snprintf(w->ns_desc, sizeof(w->ns_desc), "the mount namespace %s", ns);
+	snprintf(w->ns_desc, sizeof(w->ns_desc), "the mount namespace %s", shown);
 	return 0;
 }
 
@@ -705,10 +711,7 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 		umh_scan_pin((uint32_t)umh_anon_inode_mnt_id(w->procfd), &w->pins, w->pins_why, sizeof(w->pins_why));
 
 	/* The first line: what is watched, and with what. */
-	char *desc = umh_escape(w->ns_desc);
-	note_line(w, "Watching %s (mnt:[%" PRIu64 "], %zu mounts) for unmounts.\n", desc ? desc : "", w->mntns,
-		 w->table.n);
-	free(desc);
+	note_line(w, "Watching %s (mnt:[%" PRIu64 "], %zu mounts) for unmounts.\n", w->ns_desc, w->mntns, w->table.n);
 	note_line(w, "  callers: %s\n", w->bpf ? "traced (umount system call tracepoints)" : w->bpf_why);
 	if (w->pins)
 		note_line(w, "  explain: its BPF scan kept loaded, in %s\n", umh_scan_pins_where(w->pins));

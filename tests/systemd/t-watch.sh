@@ -347,6 +347,53 @@ sd_exec systemctl stop umount-helper-watch.service
 check_json_of "the service stops cleanly: watch-stop in its record, which stays" "$(tail -n 1 "$SD_ROOT/run/umount-helper/events.jsonl")" \
 	'.event == "watch-stop" and .reason == "TERM"'
 
+# === forged entries: a user's lines in the journal are not the watcher's, nor systemd's ===========
+# Anyone may write any field but the trusted ones (_UID, _PID, _SYSTEMD_UNIT:
+# journald sets those).  explain believes the watcher's entries only from
+# root's service (_UID=0, _SYSTEMD_UNIT=umount-helper-watch.service), and
+# systemd's only from PID 1 (_PID=1, _UID=0); an event stamped later than
+# now is never believed.
+MNTNS_IN=$(sd_exec stat -L -c %i /proc/1/ns/mnt)
+BOOT_ID=$(cat /proc/sys/kernel/random/boot_id)
+forge() { sd_exec setpriv --reuid=65534 --regid=65534 --clear-groups logger --journald; }
+forge <<FORGED
+MESSAGE=At 2100-01-01: /mnt/b unmounted by systemd via alice-backup.service: FORGED
+MESSAGE_ID=82f7ee45fc0b465a974ec916ff902b0a
+UMOUNT_HELPER_TARGET=/mnt/b
+UMOUNT_HELPER_MNTNS=$MNTNS_IN
+UMOUNT_HELPER_BY=systemd
+UMOUNT_HELPER_EVENT={"v":1,"event":"unmount","t_us":4102444800000000,"boot_id":"$BOOT_ID","mntns":$MNTNS_IN,"mount":{"target":"/mnt/b","source":"tmpfs","fstype":"tmpfs","id":1},"by":"systemd","sentence":"/mnt/b unmounted by systemd via alice-backup.service: FORGED","systemd":{"unit":"alice-backup.service"}}
+FORGED
+forge <<FORGED
+MESSAGE=Unmounting mnt-forged.mount - /mnt/forged...
+MESSAGE_ID=de5b426a63be47a7b6ac3eaac82e2f6f
+UNIT=mnt-forged.mount
+JOB_TYPE=stop
+JOB_ID=4242
+FORGED
+wait_for "[ -n \"\$(journal _UID=65534 UNIT=mnt-forged.mount)\" ]" 30
+check_json_of "the forged watcher entry is in the container's journal, as uid 65534's" \
+	"$(journal _UID=65534 MESSAGE_ID=82f7ee45fc0b465a974ec916ff902b0a | tail -n 1)" '.UMOUNT_HELPER_TARGET == "/mnt/b"'
+check_json_of "explain inside: the service's record, not the forged entry stamped 2100" \
+	"$(sd_exec "$IN_UMH" explain --json /mnt/b)" \
+	'.vanished.source == "watcher" and .vanished.unit == "mnt-b.mount" and (.vanished.sentence | test("FORGED") | not)'
+sd_exec mkdir -p -m 0755 /run/umh-empty
+check_json_of "explain inside, no record: the service's journal entry (root's, its unit), not the forged one" \
+	"$(sd_exec env UMOUNT_HELPER_STATE_DIR=/run/umh-empty "$IN_UMH" explain --json /mnt/b)" \
+	'.vanished.source == "journal" and .vanished.by == "systemd" and .vanished.unit == "mnt-b.mount" and .vanished.cause == "binds-to-inactive" and (.vanished.sentence | test("FORGED|alice") | not)'
+check_json_of "explain inside: a user's line dressed as systemd's stop is not believed" \
+	"$(sd_exec "$IN_UMH" explain --json /mnt/forged)" \
+	'.vanished.known == false and .vanished.source == "none" and (.vanished.sentence | test("journal has no unmount of mnt-forged.mount"))'
+check_json_of "... nor from the host (-N)" "$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/forged)" \
+	'.vanished.known == false and .vanished.source == "none"'
+# The host-side watcher's entries arrive without _UID (README): explain
+# does not take them from the journal.  Without a record, /mnt/e (unmounted
+# by a process: systemd's journal has nothing) is then not known.
+mkdir -m 0755 "$WORK/empty"
+check_json_of "from the host, no record: the host-side watcher's journal entry (no _UID) is not believed" \
+	"$("$UMH" explain --json -N "$SD_PID" --state-dir "$WORK/empty" /mnt/e)" \
+	'.vanished.known == false and .vanished.source == "none"'
+
 check_eq "systemd in the container is still running" running "$(sd_state)"
 # The watcher's own words for the scenarios above (VERBOSE=1 shows them).
 diag "watch's stdout, all scenarios:"

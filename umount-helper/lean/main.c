@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -119,9 +120,23 @@ static bool bare_umount_will_do(int argc, char **argv, const char *type, const c
 	return !original && !tables_to_update(no_mtab);
 }
 
-/* Becomes the tool, with our arguments.  Returns only when it cannot. */
+/* Becomes the tool, with our arguments.  Returns only when it cannot.
+ *
+ * This program is never installed set-user-ID (libmount runs helpers as
+ * the real user; the tool is set-user-ID itself where that is wanted).
+ * Were it, the tool exec'd from it would keep the privileges without the
+ * kernel's secure-execution mode (AT_SECURE): it would read LD_PRELOAD and
+ * the rest of the caller's environment as root.  So a process whose real
+ * and effective ids differ becomes the real user first, or stops. */
 static int exec_tool(char **argv)
 {
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	if ((uid != geteuid() || gid != getegid()) &&
+	    (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)) {
+		fprintf(stderr, "%s: cannot become the real user: %s\n", program_invocation_short_name, strerror(errno));
+		return -EPERM;
+	}
 	_cleanup_free_ char *tool = umh_tool_path(argv[0]);
 	if (!tool)
 		return -ENOMEM;

@@ -58,7 +58,7 @@ const char *umh_bpf_last_message(void)
 
 int umh_bpf_precheck(char *why, size_t size)
 {
-	const char *fault = getenv("UMOUNT_HELPER_FAULT");
+	const char *fault = secure_getenv("UMOUNT_HELPER_FAULT");
 	if (fault && strcmp(fault, "bpf") == 0) {
 		snprintf(why, size, "UMOUNT_HELPER_FAULT=bpf asked the BPF loader to fail");
 		return -ECANCELED;

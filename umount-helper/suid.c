@@ -1,3 +1,5 @@
+#include "suid.h"
+
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -5,12 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/caps.h"
 #include "base/cleanup.h"
-#include "frontend.h"
 #include "umount-helper.h"
 
 extern char **environ;
@@ -73,7 +75,12 @@ void umh_env_list_free(struct umh_env_list *l)
 	}
 }
 
-void frontend_suid_drop(struct frontend *fe)
+bool umh_suid_run(void)
+{
+	return getauxval(AT_SECURE) != 0;
+}
+
+void umh_suid_drop(struct libmnt_context *cxt, struct umh_env_list **envs)
 {
 	uid_t ruid = getuid();
 	if (ruid != 0 && geteuid() == 0 && umh_become_real_user() < 0)
@@ -81,13 +88,14 @@ void frontend_suid_drop(struct frontend *fe)
 	/* Be paranoid, as util-linux is: setuid(0) has to fail now. */
 	if (ruid != 0 && setuid(0) == 0)
 		errx(MNT_EX_FAIL, "drop permissions failed.");
-	mnt_context_force_unrestricted(fe->cxt);
-	env_restore(fe->envs_removed);
-	umh_env_list_free(fe->envs_removed);
-	fe->envs_removed = NULL;
+	if (cxt)
+		mnt_context_force_unrestricted(cxt);
+	env_restore(*envs);
+	umh_env_list_free(*envs);
+	*envs = NULL;
 }
 
-char *frontend_canonicalize_restricted(const char *path)
+char *umh_canonicalize_restricted(const char *path)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0)

@@ -1,0 +1,359 @@
+#include "model/kinds.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model.h"
+
+/* A name that may be absent prints as nothing, as the escaping printer
+ * does with NULL. */
+static const char *s(const char *name) { return name ? name : ""; }
+
+/* ---- labels of what a process holds --------------------------------------------- */
+
+/* " (rw)" after a descriptor or a mapping, when the access is known. */
+static const char *open_paren(const struct umh_holder *h) { return *h->access ? " (" : ""; }
+static const char *close_paren(const struct umh_holder *h) { return *h->access ? ")" : ""; }
+
+static void label_fd(char *buf, size_t size, const struct umh_holder *h)
+{
+	snprintf(buf, size, "fd %d%s%s%s", h->fd, open_paren(h), h->access, close_paren(h));
+}
+
+static void label_thread_fd(char *buf, size_t size, const struct umh_holder *h)
+{
+	snprintf(buf, size, "thread %d fd %d%s%s%s", h->tid, h->fd, open_paren(h), h->access, close_paren(h));
+}
+
+static void label_thread_cwd(char *buf, size_t size, const struct umh_holder *h)
+{
+	snprintf(buf, size, "thread %d cwd", h->tid);
+}
+
+static void label_thread_root(char *buf, size_t size, const struct umh_holder *h)
+{
+	snprintf(buf, size, "thread %d root", h->tid);
+}
+
+static void label_mmap(char *buf, size_t size, const struct umh_holder *h)
+{
+	snprintf(buf, size, "mmap%s%s%s", open_paren(h), h->access, close_paren(h));
+}
+
+static void label_io_uring(char *buf, size_t size, const struct umh_holder *h)
+{
+	snprintf(buf, size, "io_uring fd %d", h->fd);
+}
+
+/* ---- holders that are not processes: what they are, what to do ------------------ */
+
+static void describe_child_mount(FILE *out, const struct umh_holder *h)
+{
+	fprintf(out, "child mount %s (%s)", s(h->object), s(h->detail));
+}
+
+static void remedy_child_mount(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h, const char *target)
+{
+	(void)pinned;
+	fprintf(out, "umount %s first, or the whole tree: umount -R %s", s(h->object), s(target));
+}
+
+/* A copy in another namespace can be unmounted there first; one in this
+ * namespace is freed by what frees its holders. */
+static void copy_remedy(FILE *out, const struct umh_mount *copy)
+{
+	if (copy && copy->ns_pid)
+		fprintf(out, "unmount the copy first: nsenter -t %d -m umount %s", copy->ns_pid, s(copy->target));
+}
+
+static void remedy_namespace_copy(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h,
+				  const char *target)
+{
+	(void)h, (void)target;
+	copy_remedy(out, pinned);
+}
+
+static void describe_loop(FILE *out, const struct umh_holder *h)
+{
+	fprintf(out, "loop device %s, backed by %s", s(h->object), s(h->path));
+	if (h->deleted)
+		fputs(" (deleted)", out);
+	if (h->detail && *h->detail)
+		fprintf(out, " (%s)", h->detail);
+}
+
+static void remedy_loop(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h, const char *target)
+{
+	(void)pinned, (void)target;
+	/* The loop collector says what uses the device in its detail. */
+	if (h->detail && strstr(h->detail, "mounted at "))
+		fputs("unmount what is mounted from it, then ", out);
+	else if (h->detail && strstr(h->detail, "used as swap"))
+		fputs("swapoff it, then ", out);
+	fprintf(out, "losetup -d %s", s(h->object));
+}
+
+static void describe_swap(FILE *out, const struct umh_holder *h)
+{
+	fprintf(out, "swap file %s is in use", s(h->path));
+}
+
+static void remedy_swap(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h, const char *target)
+{
+	(void)pinned, (void)target;
+	fprintf(out, "swapoff %s", s(h->path));
+}
+
+static void describe_binfmt(FILE *out, const struct umh_holder *h)
+{
+	fprintf(out, "binfmt_misc entry %s keeps its interpreter %s open (flag F)", s(h->object), s(h->path));
+}
+
+static void remedy_binfmt(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h, const char *target)
+{
+	(void)pinned, (void)target;
+	fprintf(out, "remove the entry: echo -1 > /proc/sys/fs/binfmt_misc/%s", s(h->object));
+}
+
+static void describe_scm_inflight(FILE *out, const struct umh_holder *h)
+{
+	fprintf(out, "a descriptor in flight in a unix socket: %s", s(h->path));
+	if (h->object)
+		fprintf(out, " (%s)", h->object);
+}
+
+static void remedy_scm_inflight(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h,
+				const char *target)
+{
+	(void)pinned, (void)h, (void)target;
+	fputs("the receiving side must read or close the socket", out);
+}
+
+/* PATH is the exported directory, OBJECT the client as exportfs -u takes it. */
+static void describe_nfsd_export(FILE *out, const struct umh_holder *h)
+{
+	fprintf(out, "the NFS server exports %s to %s", s(h->path), s(h->object));
+}
+
+static void remedy_nfsd_export(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h,
+			       const char *target)
+{
+	(void)pinned, (void)target;
+	fprintf(out, "exportfs -u %s:%s, then flush the kernel's export cache: exportfs -f", s(h->object), s(h->path));
+}
+
+static void describe_kernel_open(FILE *out, const struct umh_holder *h)
+{
+	fprintf(out, "opened inside the kernel, by no process: %s", s(h->path));
+}
+
+static void remedy_kernel_open(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h,
+			       const char *target)
+{
+	(void)pinned, (void)h, (void)target;
+	fputs("release it in the kernel: unload the module or stop the subsystem that opened it", out);
+}
+
+/* ---- the table ------------------------------------------------------------------- */
+
+static const struct umh_kind_info kinds[_UMH_KIND_MAX] = {
+	[UMH_KIND_FD] = {
+		.name = "fd", .blocks = true, .refs = UMH_KREFS_FILE,
+		.hold = UMH_HOLD_FILE, .label = label_fd,
+	},
+	[UMH_KIND_CWD] = {
+		.name = "cwd", .blocks = true, .refs = UMH_KREFS_FS,
+		.hold = UMH_HOLD_CWD,
+	},
+	[UMH_KIND_ROOT] = {
+		.name = "root", .blocks = true, .refs = UMH_KREFS_FS,
+		.hold = UMH_HOLD_ROOT,
+	},
+	[UMH_KIND_EXE] = {
+		.name = "exe", .blocks = true, .refs = UMH_KREFS_FILE,
+		.hold = UMH_HOLD_EXE,
+	},
+	[UMH_KIND_MMAP] = {
+		.name = "mmap", .blocks = true, .refs = UMH_KREFS_FILE,
+		.hold = UMH_HOLD_FILE, .label = label_mmap,
+	},
+	[UMH_KIND_THREAD_CWD] = {
+		.name = "thread-cwd", .blocks = true, .refs = UMH_KREFS_FS,
+		.hold = UMH_HOLD_CWD, .label = label_thread_cwd,
+	},
+	[UMH_KIND_THREAD_ROOT] = {
+		.name = "thread-root", .blocks = true, .refs = UMH_KREFS_FS,
+		.hold = UMH_HOLD_ROOT, .label = label_thread_root,
+	},
+	[UMH_KIND_THREAD_FD] = {
+		.name = "thread-fd", .blocks = true, .refs = UMH_KREFS_FILE,
+		.hold = UMH_HOLD_FILE, .label = label_thread_fd,
+	},
+	[UMH_KIND_IO_URING] = {
+		.name = "io_uring", .blocks = true, .refs = UMH_KREFS_HANDED_FILE, .ledger_twin = true,
+		.hold = UMH_HOLD_RING, .label = label_io_uring, .detail_after_path = true,
+	},
+	[UMH_KIND_CHILD_MOUNT] = {
+		.name = "child-mount", .blocks = true, .refs = UMH_KREFS_CHILD_MOUNT,
+		.describe = describe_child_mount, .remedy = remedy_child_mount,
+		.one = "child mount", .many = "child mounts", .headline_rank = 1,
+	},
+	[UMH_KIND_NAMESPACE_COPY] = {
+		.name = "namespace-copy", .blocks = true, .refs = UMH_KREFS_NONE,
+		.remedy = remedy_namespace_copy, .is_copy = true,
+		.one = "busy copy in another namespace", .many = "busy copies in other namespaces",
+		.headline_rank = 2,
+	},
+	[UMH_KIND_LOOP] = {
+		.name = "loop", .blocks = true, .refs = UMH_KREFS_HANDED_FILE,
+		.describe = describe_loop, .remedy = remedy_loop,
+		.one = "loop device", .many = "loop devices", .headline_rank = 3,
+	},
+	[UMH_KIND_SWAP] = {
+		.name = "swap", .blocks = true, .refs = UMH_KREFS_ONE, .ledger_twin = true,
+		.describe = describe_swap, .remedy = remedy_swap,
+		.one = "swap file", .many = "swap files", .headline_rank = 4,
+	},
+	[UMH_KIND_BINFMT] = {
+		.name = "binfmt", .blocks = true, .refs = UMH_KREFS_ONE, .ledger_twin = true,
+		.describe = describe_binfmt, .remedy = remedy_binfmt,
+		.one = "binfmt_misc interpreter", .many = "binfmt_misc interpreters", .headline_rank = 5,
+	},
+	[UMH_KIND_NFSD_EXPORT] = {
+		.name = "nfsd-export", .blocks = true, .refs = UMH_KREFS_UNCOUNTABLE,
+		.refs_why = "the NFS server's export caches hold references to it, as many as they have entries "
+			    "for it, which cannot be counted from here",
+		.describe = describe_nfsd_export, .remedy = remedy_nfsd_export,
+		.one = "nfsd export", .many = "nfsd exports", .headline_rank = 6,
+	},
+	[UMH_KIND_KERNEL_OPEN] = {
+		.name = "kernel-open", .blocks = true, .refs = UMH_KREFS_ONE,
+		.describe = describe_kernel_open, .detail_line = true, .remedy = remedy_kernel_open,
+		.one = "file opened inside the kernel", .many = "files opened inside the kernel", .headline_rank = 7,
+	},
+	[UMH_KIND_SCM_INFLIGHT] = {
+		/* The BPF scan names the struct file in flight by its address. */
+		.name = "scm-inflight", .blocks = true, .refs = UMH_KREFS_FILE,
+		.describe = describe_scm_inflight, .detail_line = true, .remedy = remedy_scm_inflight,
+		.one = "descriptor in flight", .many = "descriptors in flight", .headline_rank = 8,
+	},
+};
+
+/* A value out of range (a bug, or memory gone bad): shown by its name,
+ * counted as blocking rather than hidden, and accounting for nothing. */
+static const struct umh_kind_info unknown_kind = { .name = "unknown", .blocks = true };
+
+const struct umh_kind_info *umh_kind_info(enum umh_kind kind)
+{
+	if ((unsigned)kind >= _UMH_KIND_MAX || !kinds[kind].name)
+		return &unknown_kind;
+	return &kinds[kind];
+}
+
+const char *umh_kind_name(enum umh_kind kind) { return umh_kind_info(kind)->name; }
+
+int umh_kind_from_name(const char *name)
+{
+	for (int k = 0; k < _UMH_KIND_MAX; k++)
+		if (kinds[k].name && strcmp(kinds[k].name, name) == 0)
+			return k;
+	return -EINVAL;
+}
+
+bool umh_kind_is_process(enum umh_kind kind) { return umh_kind_info(kind)->hold != UMH_HOLD_NONE; }
+
+/* ---- words as strings ---------------------------------------------------------------- */
+
+struct words {
+	char *buf;
+	size_t size;
+	FILE *f;
+};
+
+static FILE *words_open(struct words *w)
+{
+	*w = (struct words){ 0 };
+	return w->f = open_memstream(&w->buf, &w->size);
+}
+
+/* The string written, or NULL when there was none or memory ran out. */
+static char *words_close(struct words *w)
+{
+	if (fclose(w->f) != 0 || !w->size) {
+		free(w->buf);
+		return NULL;
+	}
+	return w->buf;
+}
+
+char *umh_kind_describe(const struct umh_holder *h)
+{
+	const struct umh_kind_info *k = umh_kind_info(h->kind);
+	struct words w;
+	if (!words_open(&w))
+		return NULL;
+	if (k->describe)
+		k->describe(w.f, h);
+	else
+		fprintf(w.f, "%s %s", k->name, s(h->path ? h->path : h->object));
+	return words_close(&w);
+}
+
+char *umh_kind_remedy(const struct umh_mount *pinned, const struct umh_holder *h, const char *target)
+{
+	const struct umh_kind_info *k = umh_kind_info(h->kind);
+	struct words w;
+	if (!k->remedy || !words_open(&w))
+		return NULL;
+	k->remedy(w.f, pinned, h, target);
+	return words_close(&w);
+}
+
+char *umh_copy_remedy(const struct umh_mount *copy)
+{
+	struct words w;
+	if (!words_open(&w))
+		return NULL;
+	copy_remedy(w.f, copy);
+	return words_close(&w);
+}
+
+/* ---- what a process should do ---------------------------------------------------------- */
+
+void umh_holds_add(struct umh_holds *s, enum umh_kind kind)
+{
+	enum umh_kind_hold hold = umh_kind_info(kind)->hold;
+	s->only_cwd &= hold == UMH_HOLD_CWD;
+	s->only_fs &= hold == UMH_HOLD_CWD || hold == UMH_HOLD_ROOT;
+	s->only_exe &= hold == UMH_HOLD_EXE;
+	s->ring |= hold == UMH_HOLD_RING;
+}
+
+static bool is_shell(const char *comm)
+{
+	static const char *const shells[] = { "bash", "sh", "dash", "zsh", "fish", "ksh", "mksh",
+					      "tcsh", "csh", "ash", "busybox" };
+	for (size_t i = 0; comm && i < sizeof(shells) / sizeof(shells[0]); i++)
+		if (strcmp(comm, shells[i]) == 0)
+			return true;
+	return false;
+}
+
+char *umh_process_remedy(const struct umh_holds *hs, const struct umh_process *p, int32_t pid, const char *target)
+{
+	struct words w;
+	if (!words_open(&w))
+		return NULL;
+	if (hs->only_cwd && p && is_shell(p->comm))
+		fprintf(w.f, "cd out of %s in that shell, or end it: kill %d", s(target), pid);
+	else if (hs->only_fs)
+		fprintf(w.f, "make it leave %s, or end it: kill %d", s(target), pid);
+	else if (hs->only_exe)
+		fprintf(w.f, "it runs a program from %s: end it: kill %d", s(target), pid);
+	else if (hs->ring)
+		fprintf(w.f, "its io_uring holds registered files until the ring is closed: kill %d", pid);
+	else
+		fprintf(w.f, "make it close what it holds, or end it: kill %d", pid);
+	return words_close(&w);
+}
