@@ -47,7 +47,7 @@ traced_explain() { # NAME: explain --json "$M" under strace (bpf calls), into NA
 traced_explain loaded
 loaded=$(cat "$SCRATCH/loaded.json")
 check_json "without a watcher: the BPF scan, every holder" "$loaded" '.scan.method == "bpf" and (.holders | length) == 5'
-check_contains "without a watcher: the scan loads its programs" "$(cat "$SCRATCH/loaded.err")" "bpf scan: load (not pinned"
+check_contains "without a watcher: the scan loads its programs" "$(cat "$SCRATCH/loaded.err")" "not pinned: $PIN_ROOT: No such file"
 
 # --- the watcher pins them ---------------------------------------------------------
 start_watch() {
@@ -124,7 +124,7 @@ check_eq "the watcher's end removes them" "" "$(ls -A "$PIN_ROOT" 2>/dev/null)"
 not_used() {
 	local out
 	out=$(explain_debug "$SCRATCH/nu.err" "$M")
-	check_contains "$1: not used, said why" "$(cat "$SCRATCH/nu.err")" "load (not pinned: $2"
+	check_contains "$1: not used, said why" "$(cat "$SCRATCH/nu.err")" "; not pinned: $2"
 	check_eq "$1: the holders all the same" "$(holders "$loaded")" "$(holders "$out")"
 }
 start_watch

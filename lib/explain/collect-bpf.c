@@ -405,8 +405,11 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 		      umh_scan_skel_pinned((uint32_t)s->anon_inode_mnt_id, &skel, pin_why, sizeof(pin_why)) == 0;
 	if (!pinned && (r = umh_scan_skel_load((uint32_t)s->anon_inode_mnt_id, &skel, why, size)) < 0)
 		return r;
-	char what[320];
-	snprintf(what, sizeof(what), pinned ? "the watcher's pinned programs" : "load (not pinned: %s)", pin_why);
+	char what[384];
+	if (pinned)
+		snprintf(what, sizeof(what), "the watcher's pinned programs");
+	else
+		snprintf(what, sizeof(what), "load (%s; not pinned: %s)", umh_scan_skel_build(skel), pin_why);
 	debug_time(what, &t);
 	uint32_t ids[UMH_ITER_MAX_MOUNTS];
 	for (size_t i = 0; i < s->n_mounts; i++)

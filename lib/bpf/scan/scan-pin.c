@@ -285,21 +285,20 @@ static int load_and_pin(uint32_t anon_inode_mnt_id, const char *tmp_path, char *
 	int r = umh_scan_skel_load(anon_inode_mnt_id, &s, why, size);
 	if (r < 0)
 		return r;
-	struct umh_iter_lbpf *k = s->skel;
-	if ((r = umh_iter_lbpf__attach(k)) < 0) {
+	int links[UMH_SCAN_N_ITERS];
+	if ((r = umh_scan_skel_attach(s, links)) < 0) {
 		umh_bpf_describe_error(r, "the BPF scan's iterators", why, size);
 		return r;
 	}
-	const int links[UMH_SCAN_N_ITERS] = { k->links.scan_unix_fd, k->links.scan_tasks_fd, k->links.scan_vmas_fd };
 	struct {
 		int fd;
 		const char *name;
 	} pins[] = {
-		{ k->maps.bss.map_fd, "map_bss" },
-		{ k->maps.rodata.map_fd, "map_rodata" },
-		{ k->maps.mounts.map_fd, "map_mounts" },
-		{ k->maps.scm_socks.map_fd, "map_scm_socks" },
-		{ k->maps.scm_found.map_fd, "map_scm_found" },
+		{ s->bss_fd, "map_bss" },
+		{ s->rodata_fd, "map_rodata" },
+		{ s->mounts_fd, "map_mounts" },
+		{ s->scm_socks_fd, "map_scm_socks" },
+		{ s->scm_found_fd, "map_scm_found" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(pins) && r >= 0; i++)
 		r = pin_fd(pins[i].fd, tmp_path, pins[i].name);

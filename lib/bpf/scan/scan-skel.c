@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,36 +15,7 @@
 #include "bpf/scan/scan-skel-internal.h"
 #include "base/cleanup.h"
 
-static void destroy(struct umh_iter_lbpf *skel)
-{
-	if (skel)
-		umh_iter_lbpf__destroy(skel);
-}
-
-static void set_rodata(struct umh_iter_lbpf *skel, uint32_t anon_inode_mnt_id)
-{
-	skel->rodata->anon_inode_mnt_id = anon_inode_mnt_id;
-	_Static_assert(sizeof(skel->rodata->build_id) >= sizeof(UMH_ITER_BUILD_ID), "the build id's size");
-	memcpy(skel->rodata->build_id, UMH_ITER_BUILD_ID, sizeof(UMH_ITER_BUILD_ID));
-}
-
-/* A load that failed, once more with the verifier's log, for its last
- * line: the kernel's reason, which doctor and --verbose show. */
-static void note_verifier_log(uint32_t anon_inode_mnt_id)
-{
-	const size_t size = 1 << 20;
-	_cleanup_free_ char *log = calloc(1, size);
-	struct umh_iter_lbpf *skel = log ? umh_iter_lbpf__open() : NULL;
-	if (!skel)
-		return;
-	skel->ctx.log_level = 1;
-	skel->ctx.log_size = (__u32)size;
-	skel->ctx.log_buf = (__u64)(uintptr_t)log;
-	set_rodata(skel, anon_inode_mnt_id);
-	if (umh_iter_lbpf__load(skel) < 0)
-		umh_bpf_note_log(log);
-	destroy(skel);
-}
+#define LOG_SIZE (1 << 20)
 
 struct umh_scan_skel *umh_scan_skel_new(void)
 {
@@ -56,6 +28,91 @@ struct umh_scan_skel *umh_scan_skel_new(void)
 	return s;
 }
 
+/* The read-only data both builds share: where io_uring files live, and
+ * the build id (scan-pin.h). */
+static void set_rodata(umh_iter_rodata *ro, uint32_t anon_inode_mnt_id)
+{
+	_Static_assert(sizeof(ro->build_id) >= sizeof(UMH_ITER_BUILD_ID), "the build id's size");
+	ro->anon_inode_mnt_id = anon_inode_mnt_id;
+	memcpy((char *)ro->build_id, UMH_ITER_BUILD_ID, sizeof(UMH_ITER_BUILD_ID));
+}
+
+/* The descriptors and the globals of what was loaded (either build: their
+ * skeletons name the same things alike). */
+#define TAKE_BUILD(s, k)                                                       \
+	do {                                                                  \
+		(s)->prog_fd[UMH_SCAN_UNIX] = (k)->progs.scan_unix.prog_fd;   \
+		(s)->prog_fd[UMH_SCAN_TASKS] = (k)->progs.scan_tasks.prog_fd; \
+		(s)->prog_fd[UMH_SCAN_VMAS] = (k)->progs.scan_vmas.prog_fd;   \
+		(s)->mounts_fd = (k)->maps.mounts.map_fd;                     \
+		(s)->scm_socks_fd = (k)->maps.scm_socks.map_fd;               \
+		(s)->scm_found_fd = (k)->maps.scm_found.map_fd;               \
+		(s)->bss_fd = (k)->maps.bss.map_fd;                           \
+		(s)->rodata_fd = (k)->maps.rodata.map_fd;                     \
+		(s)->bss = (umh_iter_bss *)(k)->bss;                          \
+	} while (0)
+
+/* The build for every kernel, into S; LOG (LOG_SIZE bytes) for the
+ * verifier's log, or NULL. */
+static int load_build(struct umh_scan_skel *s, uint32_t anon_inode_mnt_id, char *log)
+{
+	struct umh_iter_lbpf *k = umh_iter_lbpf__open();
+	if (!k)
+		return -ENOMEM;
+	if (log) {
+		k->ctx.log_level = 1;
+		k->ctx.log_size = (__u32)LOG_SIZE;
+		k->ctx.log_buf = (__u64)(uintptr_t)log;
+	}
+	set_rodata(k->rodata, anon_inode_mnt_id);
+	int r = umh_iter_lbpf__load(k);
+	if (r < 0) {
+		umh_iter_lbpf__destroy(k);
+		return r;
+	}
+	s->skel = k;
+	TAKE_BUILD(s, k);
+	return 0;
+}
+
+/* The fast build (iter.bpf.c, UMH_ITER_FAST), into S. */
+static int load_fast_build(struct umh_scan_skel *s, uint32_t anon_inode_mnt_id)
+{
+	struct umh_iter_fast_lbpf *k = umh_iter_fast_lbpf__open();
+	if (!k)
+		return -ENOMEM;
+	set_rodata((umh_iter_rodata *)k->rodata, anon_inode_mnt_id);
+	int r = umh_iter_fast_lbpf__load(k);
+	if (r < 0) {
+		umh_iter_fast_lbpf__destroy(k);
+		return r;
+	}
+	s->fast = k;
+	TAKE_BUILD(s, k);
+	return 0;
+}
+
+/* The fast build needs bpf_rdonly_cast, which Linux 6.2 brought: older
+ * kernels are not asked to load it (a load that fails costs time).  A
+ * kernel that says 6.2 or later and still refuses it gets the other. */
+static bool fast_build_possible(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+	return uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+	       (major > 6 || (major == 6 && minor >= 2));
+}
+
+/* A load that failed, once more with the verifier's log, for its last
+ * line: the kernel's reason, which doctor and --verbose show. */
+static void note_verifier_log(uint32_t anon_inode_mnt_id)
+{
+	_cleanup_free_ char *log = calloc(1, LOG_SIZE);
+	_cleanup_(umh_scan_skel_freep) struct umh_scan_skel *s = umh_scan_skel_new();
+	if (log && s && load_build(s, anon_inode_mnt_id, log) < 0)
+		umh_bpf_note_log(log);
+}
+
 int umh_scan_skel_load(uint32_t anon_inode_mnt_id, struct umh_scan_skel **out, char *why, size_t size)
 {
 	*out = NULL;
@@ -63,25 +120,14 @@ int umh_scan_skel_load(uint32_t anon_inode_mnt_id, struct umh_scan_skel **out, c
 	if (!s)
 		return -ENOMEM;
 	umh_bpf_init();
-	s->skel = umh_iter_lbpf__open();
-	if (!s->skel)
-		return -ENOMEM;
-	set_rodata(s->skel, anon_inode_mnt_id);
-	int r = umh_iter_lbpf__load(s->skel);
+	int r = fast_build_possible() ? load_fast_build(s, anon_inode_mnt_id) : -ENOTSUP;
+	if (r < 0)
+		r = load_build(s, anon_inode_mnt_id, NULL);
 	if (r < 0) {
-		destroy(s->skel);
-		s->skel = NULL;
 		note_verifier_log(anon_inode_mnt_id);
 		umh_bpf_describe_error(r, "the BPF scan", why, size);
 		return r;
 	}
-	s->prog_fd[UMH_SCAN_UNIX] = s->skel->progs.scan_unix.prog_fd;
-	s->prog_fd[UMH_SCAN_TASKS] = s->skel->progs.scan_tasks.prog_fd;
-	s->prog_fd[UMH_SCAN_VMAS] = s->skel->progs.scan_vmas.prog_fd;
-	s->mounts_fd = s->skel->maps.mounts.map_fd;
-	s->scm_socks_fd = s->skel->maps.scm_socks.map_fd;
-	s->scm_found_fd = s->skel->maps.scm_found.map_fd;
-	s->bss = s->skel->bss;
 	if ((r = umh_scan_skel_reset(s)) < 0) {
 		umh_bpf_describe_error(r, "the BPF scan", why, size);
 		return r;
@@ -90,12 +136,41 @@ int umh_scan_skel_load(uint32_t anon_inode_mnt_id, struct umh_scan_skel **out, c
 	return 0;
 }
 
+int umh_scan_skel_attach(struct umh_scan_skel *s, int links[UMH_SCAN_N_ITERS])
+{
+	if (s->fast) {
+		int r = umh_iter_fast_lbpf__attach(s->fast);
+		if (r < 0)
+			return r;
+		links[UMH_SCAN_UNIX] = s->fast->links.scan_unix_fd;
+		links[UMH_SCAN_TASKS] = s->fast->links.scan_tasks_fd;
+		links[UMH_SCAN_VMAS] = s->fast->links.scan_vmas_fd;
+		return 0;
+	}
+	if (!s->skel)
+		return -EINVAL;
+	int r = umh_iter_lbpf__attach(s->skel);
+	if (r < 0)
+		return r;
+	links[UMH_SCAN_UNIX] = s->skel->links.scan_unix_fd;
+	links[UMH_SCAN_TASKS] = s->skel->links.scan_tasks_fd;
+	links[UMH_SCAN_VMAS] = s->skel->links.scan_vmas_fd;
+	return 0;
+}
+
+const char *umh_scan_skel_build(const struct umh_scan_skel *s)
+{
+	return s->fast ? "the fast build" : s->skel ? "the build for every kernel" : "pinned";
+}
+
 void umh_scan_skel_free(struct umh_scan_skel *s)
 {
 	if (!s)
 		return;
 	if (s->skel) {
-		destroy(s->skel);
+		umh_iter_lbpf__destroy(s->skel);
+	} else if (s->fast) {
+		umh_iter_fast_lbpf__destroy(s->fast);
 	} else {
 		if (s->bss_map)
 			munmap(s->bss_map, s->bss_map_size);
