@@ -201,6 +201,9 @@ int umh_scan_skel_reset(struct umh_scan_skel *s)
 	if (getrandom(&key, sizeof(key), GRND_NONBLOCK) != sizeof(key))
 		key = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&key;
 	s->bss->cookie_key = key;
+	/* Maps just created are empty; pinned ones hold the last scan's. */
+	if (umh_scan_skel_loaded(s))
+		return 0;
 	int r = clear_map(s->mounts_fd);
 	return r < 0 ? r : clear_map(s->scm_socks_fd);
 }
