@@ -31,13 +31,24 @@
 # of each 1,000 more descriptors between sizes: equal slopes, linear growth.
 # Then helper mode on unmounts that succeed, against util-linux alone, in
 # --helper-reps paired rounds (50).
+# Then mount namespaces (--ns): a host with NS-MOUNTS mounts and NS-COUNT
+# more mount namespaces that hold copies of them (bench/nsfarm; one copy of
+# the target held by a process in its namespace, and the target by one in
+# ours): explain of the held mount, of its filesystem (--fs), and what
+# people do today to find the namespaces that keep a filesystem (grep -l
+# over every /proc/PID/mountinfo, findmnt -N in each namespace lsns lists,
+# fuser -m), each with how many of the namespaces and holders it found;
+# and explain's time against its time on a mount no other namespace has a
+# copy of, measured in the same rounds.
 #
 #   bench/bench.sh [--quick] [--procs N] [--fds M] [--reps R] [--each H]
 #                  [--scale "N1 N2 ..."] [--scale-reps R] [--slow SECONDS]
-#                  [--no-helper] [--helper-reps R] [--results FILE]
+#                  [--no-helper] [--helper-reps R] [--ns-mounts M]
+#                  [--ns-count N] [--no-ns] [--only-ns] [--results FILE]
 #
-# --quick: 50 x 20, one round, scale 20 and 50, 3 helper rounds (make check
-# runs it).
+# --quick: 50 x 20, one round, scale 20 and 50, 3 helper rounds, 50 mounts
+# x 10 namespaces (make check runs it).  --only-ns: the mount namespaces
+# alone.
 # --each H: every process also holds H descriptors on the target.
 # --results FILE: the numbers, one line each (tests/bench/t-bench-quick.sh).
 # Runs as root, in a private mount namespace; kills what it started, by pid,
@@ -49,17 +60,19 @@ case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 UMH=${UMH:-$BUILD/umount-helper}
 LEAN=${LEAN:-$BUILD/umount-helper-lean}
 FARM=$BUILD/bench/farm
+NSFARM=$BUILD/bench/nsfarm
 MEASURE=$BUILD/bench/measure
 FLOOR=$BUILD/bench/floor-helper
 export LC_ALL=C
 
 PROCS=2000 FDS=100 REPS=5 EACH=0 SCALE="200 2000 20000" SCALE_REPS=3 SLOW=10 RESULTS= HELPER=1 HELPER_REPS=50
+NS=1 NS_MOUNTS=2000 NS_COUNT=300 ONLY_NS=0
 KINDS=fd,cwd,mmap,exe,thread-cwd,thread-fd,uring,scm
 usage() { sed -n 's/^#   //p; s/^# --/--/p' "$0"; }
 ARGS=("$@")
 while [ $# -gt 0 ]; do
 	case $1 in
-	--quick) PROCS=50 FDS=20 REPS=1 SCALE="20 50" SCALE_REPS=1 HELPER_REPS=3; shift ;;
+	--quick) PROCS=50 FDS=20 REPS=1 SCALE="20 50" SCALE_REPS=1 HELPER_REPS=3 NS_MOUNTS=50 NS_COUNT=10; shift ;;
 	--procs) PROCS=$2; shift 2 ;;
 	--fds) FDS=$2; shift 2 ;;
 	--reps) REPS=$2; shift 2 ;;
@@ -69,6 +82,10 @@ while [ $# -gt 0 ]; do
 	--slow) SLOW=$2; shift 2 ;;
 	--no-helper) HELPER=0; shift ;;
 	--helper-reps) HELPER_REPS=$2; shift 2 ;;
+	--ns-mounts) NS_MOUNTS=$2; shift 2 ;;
+	--ns-count) NS_COUNT=$2; shift 2 ;;
+	--no-ns) NS=0; shift ;;
+	--only-ns) ONLY_NS=1 SCALE= HELPER=0; shift ;;
 	--results) RESULTS=$(realpath -m "$2"); shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 1 ;;
@@ -78,7 +95,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "bench: it mounts, starts thousands of processes and attaches a loop device: run as root" >&2
 	exit 1
 fi
-for f in "$UMH" "$LEAN" "$FARM" "$MEASURE" "$FLOOR"; do
+for f in "$UMH" "$LEAN" "$FARM" "$NSFARM" "$MEASURE" "$FLOOR"; do
 	[ -x "$f" ] || { echo "bench: $f is missing: make test-programs" >&2; exit 1; }
 done
 if [ -z "${UMH_BENCH_NS:-}" ]; then
@@ -87,12 +104,18 @@ if [ -z "${UMH_BENCH_NS:-}" ]; then
 fi
 
 # --- cleanup, by pid ------------------------------------------------------------
-FARM_PID= LOOP= W= WATCH_PID=
+FARM_PID= NSFARM_PIDS= LOOP= W= WATCH_PID=
 stop_watch() {
 	[ -n "$WATCH_PID" ] || return 0
 	kill -TERM "$WATCH_PID" 2>/dev/null # it removes its pins, then exits
 	wait "$WATCH_PID" 2>/dev/null
 	WATCH_PID=
+}
+stop_nsfarm() {
+	local p
+	for p in $NSFARM_PIDS; do kill -TERM "$p" 2>/dev/null; done # each kills its processes by pid, then exits
+	for p in $NSFARM_PIDS; do wait "$p" 2>/dev/null; done
+	NSFARM_PIDS=
 }
 stop_farm() {
 	[ -n "$FARM_PID" ] || return 0
@@ -104,6 +127,7 @@ cleanup() {
 	trap - EXIT INT TERM HUP
 	stop_watch
 	stop_farm
+	stop_nsfarm
 	[ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null
 	if [ -n "$W" ]; then
 		umount -l "$W/bind" "$W/target" "$W/other" 2>/dev/null
@@ -210,7 +234,7 @@ done
 # pins or removes them.  Stopped before the helper table: it traces every
 # unmount.
 PINS_WHERE=
-if mount -t bpf -o mode=0700 bench-bpf /sys/fs/bpf 2>/dev/null; then
+if [ "$ONLY_NS" = 0 ] && mount -t bpf -o mode=0700 bench-bpf /sys/fs/bpf 2>/dev/null; then
 	"$UMH" watch --no-record --no-journal >"$W/watch.out" 2>&1 &
 	WATCH_PID=$!
 	for ((i = 0; i < 200; i++)); do
@@ -219,7 +243,7 @@ if mount -t bpf -o mode=0700 bench-bpf /sys/fs/bpf 2>/dev/null; then
 	done
 	PINS_WHERE=$(sed -n 's/.*explain: its BPF scan kept loaded, in //p' "$W/watch.out")
 fi
-if [ -z "$PINS_WHERE" ]; then
+if [ "$ONLY_NS" = 0 ] && [ -z "$PINS_WHERE" ]; then
 	echo "bench: the watcher did not keep explain's BPF scan loaded ($(grep 'explain:' "$W/watch.out" 2>/dev/null)):" \
 		"the watcher's row is left out" >&2
 	kept=()
@@ -313,51 +337,53 @@ measure_all() {
 }
 
 # --- 1. side by side ---------------------------------------------------------------
-kinds_text=$(tr ',' ' ' <<<"$ALL_KINDS" | sed 's/uring/io_uring/; s/scm/fd-in-flight/')
-start_farm "$PROCS" || exit 1
-echo "umount-helper benchmark: what holds $M (tmpfs, mount id $MNT_ID)?"
-echo "  $(fmt_int "$PROCS") processes x $(fmt_int "$FDS") descriptors on another tmpfs" \
-	"($(fmt_int $((PROCS * FDS))) in all)$([ "$EACH" -gt 0 ] && echo ", each also $EACH on the target")"
-echo "  K=$K holders of the target: $kinds_text"
-echo "  a decoy: a process with a file open on a bind mount of the same tmpfs (holds nothing umount needs)"
-echo "  setup: $(fmt_int "$PROCS") processes started in $(ms $((SETUP_MS * 1000))) ms (not part of any timing)"
-echo "  $(plural "$REPS" "timed run") of each tool after one untimed warm-up run, tools taking turns;" \
-	"$(nproc) CPUs, load average $(loadavg)"
-if [ -n "$PINS_WHERE" ]; then
-	# Which programs a scan used, as it says itself.
-	used=$(UMOUNT_HELPER_DEBUG=time "$UMH" "${UMH_ARGS[@]}" "$M" 2>&1 >/dev/null | sed -n 's/.*bpf scan: \(the watcher.s pinned programs\|load\).*/\1/p')
-	echo "  umount-helper watch runs, keeping explain's programs loaded in $PINS_WHERE;" \
-		"explain uses $used"
-	result "pinned where=$PINS_WHERE used=$(tr ' ' _ <<<"$used")"
-fi
-echo
-measure_all "$REPS" 0
-base=$(median_of "${WALLS[pinned]:-}") pbase=$(median_of "${WALLS[procfs]:-}")
-printf '%-31s %9s %9s %9s %8s %9s %9s %6s %5s\n' "" "wall ms" "wall ms" "CPU ms" "max RSS" "ratio to" "ratio to" "" ""
-printf '%-31s %9s %9s %9s %8s %9s %9s %6s %5s\n' tool min median median MB "explain" "procfs" found wrong
-for t in "${AVAILABLE[@]}"; do
-	med=$(median_of "${WALLS[$t]}") min=$(min_of "${WALLS[$t]}") cpu=$(median_of "${CPUS[$t]}")
-	found=$(min_of "${FOUNDS[$t]}") wrong=$(max_of "${WRONGS[$t]}")
-	printf '%-31s %9s %9s %9s %8s %9s %9s %6s %5s\n' "${NAME[$t]}" "$(ms "$min")" "$(ms "$med")" "$(ms "$cpu")" \
-		"$(awk -v k="${RSS[$t]}" 'BEGIN { printf "%.1f", k / 1024 }')" "$(ratio "$med" "$base")" \
-		"$(ratio "$med" "$pbase")" "$found/$K" "$wrong"
-	result "main $t procs=$PROCS fds=$FDS min_us=$min median_us=$med cpu_us=$cpu maxrss_kb=${RSS[$t]} found=$found k=$K wrong=$wrong missed=${MISS[$t]:-none} status=${STATUS[$t]}"
-done
-if [ -n "$base" ] && [ -n "${WALLS[fuser]:-}" ]; then
+if [ "$ONLY_NS" = 0 ]; then
+	kinds_text=$(tr ',' ' ' <<<"$ALL_KINDS" | sed 's/uring/io_uring/; s/scm/fd-in-flight/')
+	start_farm "$PROCS" || exit 1
+	echo "umount-helper benchmark: what holds $M (tmpfs, mount id $MNT_ID)?"
+	echo "  $(fmt_int "$PROCS") processes x $(fmt_int "$FDS") descriptors on another tmpfs" \
+		"($(fmt_int $((PROCS * FDS))) in all)$([ "$EACH" -gt 0 ] && echo ", each also $EACH on the target")"
+	echo "  K=$K holders of the target: $kinds_text"
+	echo "  a decoy: a process with a file open on a bind mount of the same tmpfs (holds nothing umount needs)"
+	echo "  setup: $(fmt_int "$PROCS") processes started in $(ms $((SETUP_MS * 1000))) ms (not part of any timing)"
+	echo "  $(plural "$REPS" "timed run") of each tool after one untimed warm-up run, tools taking turns;" \
+		"$(nproc) CPUs, load average $(loadavg)"
+	if [ -n "$PINS_WHERE" ]; then
+		# Which programs a scan used, as it says itself.
+		used=$(UMOUNT_HELPER_DEBUG=time "$UMH" "${UMH_ARGS[@]}" "$M" 2>&1 >/dev/null | sed -n 's/.*bpf scan: \(the watcher.s pinned programs\|load\).*/\1/p')
+		echo "  umount-helper watch runs, keeping explain's programs loaded in $PINS_WHERE;" \
+			"explain uses $used"
+		result "pinned where=$PINS_WHERE used=$(tr ' ' _ <<<"$used")"
+	fi
 	echo
-	echo "fuser -m took $(ratio "$(median_of "${WALLS[fuser]}")" "$base") the time of umount-helper explain," \
-		"$(ratio "$(median_of "${WALLS[fuser]}")" "$pbase") that of the procfs scan (medians)."
-	result "versus fuser_over_explain=$(ratio "$(median_of "${WALLS[fuser]}")" "$base") fuser_over_procfs=$(ratio "$(median_of "${WALLS[fuser]}")" "$pbase")"
+	measure_all "$REPS" 0
+	base=$(median_of "${WALLS[pinned]:-}") pbase=$(median_of "${WALLS[procfs]:-}")
+	printf '%-31s %9s %9s %9s %8s %9s %9s %6s %5s\n' "" "wall ms" "wall ms" "CPU ms" "max RSS" "ratio to" "ratio to" "" ""
+	printf '%-31s %9s %9s %9s %8s %9s %9s %6s %5s\n' tool min median median MB "explain" "procfs" found wrong
+	for t in "${AVAILABLE[@]}"; do
+		med=$(median_of "${WALLS[$t]}") min=$(min_of "${WALLS[$t]}") cpu=$(median_of "${CPUS[$t]}")
+		found=$(min_of "${FOUNDS[$t]}") wrong=$(max_of "${WRONGS[$t]}")
+		printf '%-31s %9s %9s %9s %8s %9s %9s %6s %5s\n' "${NAME[$t]}" "$(ms "$min")" "$(ms "$med")" "$(ms "$cpu")" \
+			"$(awk -v k="${RSS[$t]}" 'BEGIN { printf "%.1f", k / 1024 }')" "$(ratio "$med" "$base")" \
+			"$(ratio "$med" "$pbase")" "$found/$K" "$wrong"
+		result "main $t procs=$PROCS fds=$FDS min_us=$min median_us=$med cpu_us=$cpu maxrss_kb=${RSS[$t]} found=$found k=$K wrong=$wrong missed=${MISS[$t]:-none} status=${STATUS[$t]}"
+	done
+	if [ -n "$base" ] && [ -n "${WALLS[fuser]:-}" ]; then
+		echo
+		echo "fuser -m took $(ratio "$(median_of "${WALLS[fuser]}")" "$base") the time of umount-helper explain," \
+			"$(ratio "$(median_of "${WALLS[fuser]}")" "$pbase") that of the procfs scan (medians)."
+		result "versus fuser_over_explain=$(ratio "$(median_of "${WALLS[fuser]}")" "$base") fuser_over_procfs=$(ratio "$(median_of "${WALLS[fuser]}")" "$pbase")"
+	fi
+	echo
+	echo "load average after: $(loadavg).  found: holders named, of K (the least of all runs);"
+	echo "wrong: processes named that hold nothing on the target (the most of all runs)."
+	echo "Who found what:"
+	for t in "${AVAILABLE[@]}"; do
+		got=$(tr ',' '\n' <<<"$ALL_KINDS" | grep -vxF -f <(tr ',' '\n' <<<"${MISS[$t]:-}" | grep .) | tr '\n' ' ')
+		printf '  %-31s found: %s%s\n' "${NAME[$t]}" "${got:-none }" "${MISS[$t]:+; missed: ${MISS[$t]//,/ }}"
+	done
+	stop_farm
 fi
-echo
-echo "load average after: $(loadavg).  found: holders named, of K (the least of all runs);"
-echo "wrong: processes named that hold nothing on the target (the most of all runs)."
-echo "Who found what:"
-for t in "${AVAILABLE[@]}"; do
-	got=$(tr ',' '\n' <<<"$ALL_KINDS" | grep -vxF -f <(tr ',' '\n' <<<"${MISS[$t]:-}" | grep .) | tr '\n' ' ')
-	printf '  %-31s found: %s%s\n' "${NAME[$t]}" "${got:-none }" "${MISS[$t]:+; missed: ${MISS[$t]//,/ }}"
-done
-stop_farm
 
 # --- 2. the scale series -------------------------------------------------------------
 if [ -n "$SCALE" ]; then
@@ -488,4 +514,137 @@ if [ "$HELPER" = 1 ]; then
 		result "helper $k min_us=$min median_us=$med cpu_us=$cpu ratio_paired=${paired%x} label=$(tr ' ' _ <<<"${HLABEL[$k]}")"
 	done
 	stop_farm
+fi
+
+# --- 4. mount namespaces -----------------------------------------------------------------
+# start_nsfarm NAME MOUNTS NAMESPACES: a scenario (bench/nsfarm) in $W/NAME;
+# sets NS_T (the target), NS_HOLDERS (" PID PID "), NS_WANT (the namespaces
+# with a mount of the target: ours and every other) and SETUP_MS.
+start_nsfarm() {
+	local t0=$(date +%s%N) dir=$W/$1 pid
+	rm -rf "$dir" && mkdir -p "$dir" || return 1
+	"$NSFARM" "$dir/manifest" "$dir/top" "$2" "$3" &
+	pid=$!
+	NSFARM_PIDS+=" $pid"
+	while [ ! -e "$dir/manifest" ]; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null
+			echo "bench: the namespace farm ($2 mounts, $3 namespaces) did not start" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	SETUP_MS=$((($(date +%s%N) - t0) / 1000000))
+	NS_T=$(sed -n 's/^target //p' "$dir/manifest")
+	NS_HOLDERS=" $(awk '$1 == "holder" || $1 == "copy-holder" { printf "%s ", $2 }' "$dir/manifest")"
+	NS_WANT=$(($3 + 1))
+}
+NS_TOOLS=(nsbpf nsprocfs nsfs grep findmnt fuser)
+declare -A NS_NAME=(
+	[base]="umount-helper explain, no namespace"
+	[nsbpf]="umount-helper explain"
+	[nsprocfs]="umount-helper explain --no-bpf"
+	[nsfs]="umount-helper explain --fs"
+	[grep]="grep -l ' T ' /proc/*/mountinfo"
+	[findmnt]="lsns + findmnt -N per namespace"
+	[fuser]="fuser -m"
+)
+ns_command() { # KEY: sets CMD
+	case $1 in
+	base) CMD=("$UMH" "${UMH_ARGS[@]}" "$NS_BASE_T") ;;
+	nsbpf) CMD=("$UMH" "${UMH_ARGS[@]}" "$NS_T") ;;
+	nsprocfs) CMD=("$UMH" "${UMH_ARGS[@]}" --no-bpf "$NS_T") ;;
+	nsfs) CMD=("$UMH" "${UMH_ARGS[@]}" --fs "$NS_T") ;;
+	grep) CMD=(bash -c 'grep -l -F " $1 " /proc/[0-9]*/mountinfo 2>/dev/null; exit 0' _ "$NS_T") ;;
+	findmnt) CMD=(bash -c 'lsns -t mnt -n -o PID | while read -r p; do
+		findmnt -N "$p" -n -o TARGET --mountpoint "$1" >/dev/null && echo "ns $p"; done; exit 0' _ "$NS_T") ;;
+	fuser) CMD=(fuser -m "$NS_T") ;;
+	esac
+}
+# ns_count KEY OUTPUT-FILE: sets NS_FOUND (namespaces with a mount of the
+# target the tool named, or -) and NS_HELD (holders it named, of 2, or -).
+ns_count() {
+	local key=$1 out=$2 p
+	NS_FOUND=- NS_HELD=-
+	case $key in
+	nsbpf | nsprocfs | base)
+		NS_FOUND=$((1 + $(jq '[.other_mounts[] | select(.role == "propagated-copy")] | length' "$out" 2>/dev/null || echo -1)))
+		;;
+	nsfs)
+		NS_FOUND=$(jq '[.other_mounts[] | select(.role == "mount") | .mount_namespace] | unique | length' "$out" 2>/dev/null)
+		;;
+	grep)
+		NS_FOUND=$(sed -n 's#^/proc/\([0-9]*\)/mountinfo$#\1#p' "$out" | while read -r p; do
+			readlink "/proc/$p/ns/mnt"; done | sort -u | grep -c .)
+		;;
+	findmnt) NS_FOUND=$(grep -c '^ns ' "$out") ;;
+	esac
+	case $key in
+	nsbpf | nsprocfs | nsfs | fuser)
+		local pids
+		if [ "$key" = fuser ]; then pids=$(grep -o '[0-9]\+' "$out"); else pids=$(jq -r '.holders[].pid // empty' "$out" 2>/dev/null); fi
+		NS_HELD=0
+		for p in $(sort -u <<<"$pids"); do [[ $NS_HOLDERS == *" $p "* ]] && NS_HELD=$((NS_HELD + 1)); done
+		;;
+	esac
+}
+# ns_measure KEY: one run; appends to NS_WALLS[KEY] etc.
+declare -A NS_WALLS NS_CPUS NS_FOUNDS NS_HELDS NS_ST
+ns_measure() {
+	local key=$1 line wall rss st cpu
+	ns_command "$key"
+	line=$("$MEASURE" "$OUT/$key" "${CMD[@]}") || return 1
+	read -r wall rss st cpu <<<"$line"
+	ns_count "$key" "$OUT/$key"
+	NS_WALLS[$key]+="$wall " NS_CPUS[$key]+="$cpu " NS_FOUNDS[$key]+="$NS_FOUND " NS_HELDS[$key]+="$NS_HELD "
+	NS_ST[$key]=$st
+}
+ns_reset() { NS_WALLS=() NS_CPUS=() NS_FOUNDS=() NS_HELDS=() NS_ST=(); }
+if [ "$NS" = 1 ]; then
+	echo
+	# Both scenarios at once, taking turns, so that a change of load hits
+	# both alike: the namespaces first, then the baseline's mounts, which
+	# those namespaces (made before them) do not have a copy of.
+	start_nsfarm ns "$NS_MOUNTS" "$NS_COUNT" || exit 1
+	ns_setup=$SETUP_MS
+	start_nsfarm base "$NS_MOUNTS" 0 || exit 1
+	NS_BASE_T=$NS_T
+	NS_T=$(sed -n 's/^target //p' "$W/ns/manifest")
+	NS_HOLDERS=" $(awk '$1 == "holder" || $1 == "copy-holder" { printf "%s ", $2 }' "$W/ns/manifest")"
+	NS_WANT=$((NS_COUNT + 1))
+	echo "Mount namespaces: $(fmt_int "$NS_MOUNTS") mounts, and $(fmt_int "$NS_COUNT") more mount namespaces that each hold a copy"
+	echo "  of them ($(fmt_int $((NS_MOUNTS * (NS_COUNT + 1)))) mounts in all; set up in $(ms $((ns_setup * 1000))) ms, not timed)."
+	echo "  The target is held by a process here, and its copy by one in another namespace.  Beside it, the"
+	echo "  baseline: as many mounts again, made after the namespaces, so that none has a copy of them."
+	echo "  $(plural "$REPS" "timed run") of each after a warm-up, all taking turns; load average $(loadavg)"
+	echo
+	ns_reset
+	for t in base "${NS_TOOLS[@]}"; do ns_measure "$t"; done # warm-up
+	ns_reset
+	for ((r = 1; r <= REPS; r++)); do
+		for t in base "${NS_TOOLS[@]}"; do ns_measure "$t"; done
+	done
+	printf '%-38s %9s %9s %9s %11s %8s\n' "" "wall ms" "wall ms" "CPU ms" "namespaces" "holders"
+	printf '%-38s %9s %9s %9s %11s %8s\n' tool min median median "found" "found"
+	for t in base "${NS_TOOLS[@]}"; do
+		med=$(median_of "${NS_WALLS[$t]}") min=$(min_of "${NS_WALLS[$t]}") cpu=$(median_of "${NS_CPUS[$t]}")
+		f=$(tr ' ' '\n' <<<"${NS_FOUNDS[$t]}" | grep . | sort -n | head -n 1)
+		h=$(tr ' ' '\n' <<<"${NS_HELDS[$t]}" | grep . | sort -n | head -n 1)
+		want=$NS_WANT
+		[ "$t" = base ] && want=1
+		printf '%-38s %9s %9s %9s %11s %8s\n' "${NS_NAME[$t]}" "$(ms "$min")" "$(ms "$med")" "$(ms "$cpu")" \
+			"$([ "$f" = - ] && echo - || echo "$f/$want")" "$([ "$h" = - ] && echo - || echo "$h/2")"
+		[ "$t" = base ] && result "ns base mounts=$NS_MOUNTS namespaces=0 min_us=$min median_us=$med cpu_us=$cpu found_ns=$f want_ns=1 status=${NS_ST[$t]}"
+		[ "$t" = base ] || result "ns $t mounts=$NS_MOUNTS namespaces=$NS_COUNT min_us=$min median_us=$med cpu_us=$cpu found_ns=$f want_ns=$NS_WANT found_holders=$h want_holders=2 status=${NS_ST[$t]}"
+	done
+	ns_base=$(median_of "${NS_WALLS[base]}") ns_base_cpu=$(median_of "${NS_CPUS[base]}")
+	ns_now=$(median_of "${NS_WALLS[nsbpf]}") ns_now_cpu=$(median_of "${NS_CPUS[nsbpf]}")
+	echo
+	echo "umount-helper explain of the held mount, with $(fmt_int "$NS_COUNT") more namespaces against none: wall" \
+		"$(ratio "$ns_now" "$ns_base") ($(ms "$ns_now") ms, $(ms "$ns_base") ms), CPU $(ratio "$ns_now_cpu" "$ns_base_cpu")" \
+		"($(ms "$ns_now_cpu") ms, $(ms "$ns_base_cpu") ms)."
+	echo "namespaces found: of those with a mount of the target (a copy, or ours); holders: the process here and"
+	echo "the one in the copy's namespace (the least of all runs).  load average after: $(loadavg)"
+	result "ns ratio base_us=$ns_base now_us=$ns_now base_cpu_us=$ns_base_cpu now_cpu_us=$ns_now_cpu"
+	stop_nsfarm
 fi

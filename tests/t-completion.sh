@@ -18,6 +18,12 @@ mkdir -p "$SPACED" "$SLASHED"
 mount -t tmpfs spaced "$SPACED"
 mount -t tmpfs slashed "$SLASHED"
 check "the mount table escapes the names" grep -qF 'with\040space' /proc/self/mountinfo
+# A filesystem with a label, on a loop device, mounted nowhere: explain
+# takes it by device or tag.
+LABEL=umhc-$$ # (ext4 keeps 16 bytes of a label)
+truncate -s 8M "$SCRATCH/fs.img" && mkfs.ext4 -q -L "$LABEL" "$SCRATCH/fs.img"
+DEV=$(losetup -f --show "$SCRATCH/fs.img")
+at_exit "losetup -d $DEV"
 
 # --- bash -------------------------------------------------------------------------
 BC=/usr/share/bash-completion/bash_completion
@@ -46,6 +52,11 @@ check_eq "bash: a mount point with a space" "$SPACED" "$(complete_bash "$B/umoun
 check_eq "bash: ... typed with its escape" "$SPACED" "$(complete_bash "$B/umount-helper" umount-helper explain "$SCRATCH/with\\ s")"
 check_eq "bash: a mount point with a backslash" "$SLASHED" "$(complete_bash "$B/umount-helper" umount-helper explain "$SCRATCH/back")"
 check_contains "bash: targets come from the mount table" "$(complete_bash "$B/umount-helper" umount-helper explain /pr)" "/proc"
+check_eq "bash: a filesystem label" "LABEL=$LABEL" "$(complete_bash "$B/umount-helper" umount-helper explain LABEL=umhc)"
+check_contains "bash: a block device" "$(complete_bash "$B/umount-helper" umount-helper explain /dev/loo)" "$DEV"
+check_contains "bash: the tags offered from L" "$(complete_bash "$B/umount-helper" umount-helper explain L)" "LABEL=$LABEL"
+check_contains "bash: explain's --fs" "$(complete_bash "$B/umount-helper" umount-helper explain --f)" "--fs"
+check_eq "bash, umount: a filesystem label" "LABEL=$LABEL" "$(complete_bash "$B/umount" umount --explain LABEL=umhc)"
 check_contains "bash, umount: --explain" "$(complete_bash "$B/umount" umount --exp)" "--explain"
 check_contains "bash, umount: util-linux's options" "$(complete_bash "$B/umount" umount --)" "--all-targets"
 check_eq "bash, umount: mount points" "$SPACED" "$(complete_bash "$B/umount" umount --explain "$SCRATCH/wi")"
@@ -82,6 +93,8 @@ check_eq "zsh: a mount point with a space, quoted" "umount-helper explain $SCRAT
 	"$(complete_zsh "$Z" "umount-helper explain $SCRATCH/wi")"
 check_eq "zsh: a mount point with a backslash, quoted" "umount-helper explain $SCRATCH/back\\\\slash " \
 	"$(complete_zsh "$Z" "umount-helper explain $SCRATCH/bac")"
+check_eq "zsh: a filesystem label" "umount-helper explain LABEL=$LABEL " "$(complete_zsh "$Z" "umount-helper explain LABEL=umhc")"
+check_eq "zsh: explain's --fs" "umount-helper explain --fs " "$(complete_zsh "$Z" "umount-helper explain --f")"
 check_eq "zsh, umount: --explain" "umount --explain " "$(complete_zsh "$Z" "umount --expl")"
 check_eq "zsh, umount: mount points" "umount $SCRATCH/with\\ space " "$(complete_zsh "$Z" "umount $SCRATCH/wi")"
 finish

@@ -30,8 +30,30 @@ check_json "copy: the same remedy in JSON" "$json" \
 	"[.holders[] | select(.kind == \"namespace-copy\")][0].remedy | test(\"^unmount the copy first: nsenter -t [0-9]+ -m umount $S/p/t\$\")"
 check_json "copy: its holder's remedy names the copy" "$json" \
 	"[.holders[] | select(.kind == \"cwd\" and .pid == $COPY_PID)][0].remedy | endswith(\"kill $COPY_PID\")"
+COPY_NS=$(readlink "/proc/$COPY_PID/ns/mnt" | tr -dc 0-9)
+check_contains "copy: its namespace, described" "$text" "in mount namespace mnt:[$COPY_NS] of pid $COPY_PID (holder)"
+check_json "copy: the namespace in JSON, and the remedy" "$json" \
+	"([.namespaces[] | select(.mount_namespace == $COPY_NS and (.pids | index($COPY_PID)))] | length == 1) and ([.holders[] | select(.kind == \"namespace-copy\" and .remedies[0].command == \"nsenter -t $COPY_PID -m umount $S/p/t\")] | length == 1)"
+# The same found from every namespace's mountinfo, where BPF is not used.
+json=$("$UMH" explain --json --no-bpf "$S/p/t"); rc=$?
+check_eq "copy, --no-bpf: explain exits 32" 32 "$rc"
+check_json "copy, --no-bpf: the same copy, held, in the same namespace" "$json" \
+	"([.holders[] | select(.kind == \"namespace-copy\" and .object == \"$S/p/t\" and .mount_namespace == $COPY_NS)] | length == 1) and ([.namespaces[] | select(.mount_namespace == $COPY_NS)] | length == 1)"
 out=$(umount "$S/p/t" 2>&1); rc=$?
 check_eq "copy: umount really fails" 32 "$rc"
+# The front end (our umount): util-linux's message, then the copy, named
+# with its namespace.
+mkdir -p "$S/bin" && ln -sf "$UMH" "$S/bin/umount"
+out=$("$S/bin/umount" "$S/p/t" 2>&1); rc=$?
+check_eq "copy: umount through the front end fails the same" 32 "$rc"
+check_contains "copy: ... and names the busy copy" "$out" "its copy at $S/p/t"
+check_contains "copy: ... with its namespace" "$out" "in mount namespace mnt:[$COPY_NS] of pid $COPY_PID (holder)"
+# And our helper as umount.tmpfs, as util-linux's umount runs it.
+ln -sf "$UMH" "$S/bin/umount.tmpfs"
+out=$("$S/bin/umount.tmpfs" "$S/p/t" 2>&1); rc=$?
+check_eq "copy: the helper fails the same" 32 "$rc"
+check_contains "copy: ... and names the copy with its namespace" "$out" "in mount namespace mnt:[$COPY_NS] of pid $COPY_PID (holder)"
+check "copy: ... and the target is still mounted" findmnt -n --mountpoint "$S/p/t"
 kill "$HOLDER_PID" "$COPY_PID" 2>/dev/null; wait "$HOLDER_PID" 2>/dev/null
 
 # The same with a private namespace: no propagation, so nothing blocks.
@@ -97,7 +119,10 @@ start_holder "$READY/ns" unshare -m --propagation private bash -c \
 NS_PID=$(pgrep -P "$HOLDER_PID" -x sleep || echo "$HOLDER_PID")
 wait_for "[ \"\$(readlink /proc/$NS_PID/ns/mnt)\" != \"\$(readlink /proc/self/ns/mnt)\" ]"
 out=$("$UMH" explain "$S/nsonly" 2>&1); rc=$?
-check_eq "-N: not mounted in our namespace" 2 "$rc"
+# Not a mount point here, but one in that namespace: rmdir says EBUSY, and
+# explain says why (the filesystem view; t-explain-fs.sh has the rest).
+check_eq "-N: a mount point only in another namespace: busy" 32 "$rc"
+check_contains "-N: ... and said so" "$out" "is not a mount point here, but is one in another mount namespace"
 json=$("$UMH" explain --json -N "$NS_PID" "$S/nsonly"); rc=$?
 check_eq "-N PID: held in that namespace" 32 "$rc"
 check_json "-N PID: the holder is named" "$json" \

@@ -64,7 +64,18 @@ for mode in w n; do
 	hpid=$!
 	STARTED_PIDS+=("$hpid")
 	child=""
-	wait_for 'child=$(pgrep -P $hpid | head -n 1); [ -n "$child" ] && grep -q "^State:.*S" /proc/$child/status 2>/dev/null' 100
+	# The analysis is the helper's child that runs our program; the
+	# wrapped helper, its child before, runs the original's.
+	self_exe=$(readlink -f "$UMH")
+	analysis_child() {
+		local c
+		for c in $(pgrep -P "$hpid"); do
+			[ "$(readlink "/proc/$c/exe" 2>/dev/null)" = "$self_exe" ] &&
+				grep -q "^State:.*S" "/proc/$c/status" 2>/dev/null && { echo "$c"; return 0; }
+		done
+		return 1
+	}
+	wait_for 'child=$(analysis_child)' 100
 	sleep 0.3
 	t0=$(date +%s%N)
 	kill -KILL "$child" 2>/dev/null

@@ -8,15 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/cleanup.h"
+#include "base/cleanup-mount.h"
 #include "base/escape.h"
 #include "model/mounttab.h"
 #include "report/report.h"
 #include "explain/runner.h"
 #include "umount-helper.h"
 #include "vanished/vanished.h"
-
-static inline void mnt_unref_tablep(struct libmnt_table **t) { mnt_unref_table(*t); }
+#include "watch/attempts.h"
 
 int umh_mount_lookup(struct libmnt_context *cxt, const char *spec, uint64_t *mnt_id, char **target)
 {
@@ -72,6 +71,16 @@ void umh_explain_failure(const struct umh_failure *f, const struct umh_config *c
 		signal(SIGPIPE, SIG_IGN);
 		fflush(stdout);
 		umh_report_print_text(&r, stderr);
+		/* What the watcher saw before: who else tried, and what held it
+		 * then. */
+		struct umh_attempts_opts ao = { .target = umh_report_target(&r)->target, .ns = f->ns,
+						.budget_ns = c->budget_ns };
+		struct umh_jnode *attempts = NULL;
+		if (umh_attempts_lookup(&ao, &attempts) == 0 && attempts) {
+			fputc('\n', stderr);
+			umh_attempts_print_text(attempts, NULL, "", stderr);
+		}
+		umh_jfree(attempts);
 		fflush(stderr);
 	}
 	umh_report_free(&r);

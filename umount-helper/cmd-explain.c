@@ -24,8 +24,14 @@ static void usage(FILE *out)
 		"registered files, nfsd exports.  <target> is a mount point or a source\n"
 		"(device, LABEL=/UUID=, server:/path).\n"
 		"\n"
+		"A filesystem (--fs, or a target not mounted here: a device, LABEL=/UUID=,\n"
+		"MAJ:MIN, or a directory that is a mount point in another namespace): every\n"
+		"mount of it in every mount namespace, detached ones, overlays, loop devices\n"
+		"and swap files on it, each with its namespace and what to do.\n"
+		"\n"
 		"Options:\n"
 		" -J, --json                 use JSON output format\n"
+		"     --fs                   explain the filesystem the mount is of, not the mount\n"
 		" -N, --namespace <ns>       look in another mount namespace (a pid or a\n"
 		"                              namespace file such as /proc/PID/ns/mnt)\n"
 		"     --timeout <seconds>    time budget for the whole run (default 10)\n"
@@ -45,13 +51,14 @@ static void usage(FILE *out)
 		"also warns when systemd is about to unmount it, or would.\n"
 		"\n"
 		"Exit status: 0 nothing holds it, 32 held, 2 not mounted or not examined,\n"
-		"1 bad usage.\n",
+		"1 bad usage.  A filesystem: 32 while anything keeps it alive, 0 when it is\n"
+		"gone, 2 when nothing has that name.\n",
 		PROGRAM_NAME, UMH_WRECORD_ENV, UMH_WRECORD_DEFAULT_DIR);
 }
 
 int cmd_explain(int argc, char **argv)
 {
-	enum { OPT_TIMEOUT = 0x100, OPT_WORKERS, OPT_NO_BPF, OPT_STATE, OPT_NO_SD };
+	enum { OPT_TIMEOUT = 0x100, OPT_WORKERS, OPT_NO_BPF, OPT_STATE, OPT_NO_SD, OPT_FS };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
 		{ "namespace", required_argument, NULL, 'N' },
@@ -60,6 +67,7 @@ int cmd_explain(int argc, char **argv)
 		{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
 		{ "state-dir", required_argument, NULL, OPT_STATE },
 		{ "no-systemd", no_argument, NULL, OPT_NO_SD },
+		{ "fs", no_argument, NULL, OPT_FS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -95,6 +103,9 @@ int cmd_explain(int argc, char **argv)
 			break;
 		case OPT_STATE:
 			a.state_dir = optarg;
+			break;
+		case OPT_FS:
+			a.fs_view = true;
 			break;
 		case OPT_NO_SD:
 			/* Read wherever systemd would be looked for (systemd/locate.h). */

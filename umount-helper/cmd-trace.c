@@ -23,7 +23,8 @@
 #include "bpf/opens/opens.h"
 #include "bpf/opens.skel.h"
 #include "bpf/common/pathjoin.h"
-#include "base/cleanup.h"
+#include "base/cleanup-mount.h"
+#include "base/clock.h"
 #include "base/escape.h"
 #include "base/ksyms.h"
 #include "model/mounttab.h"
@@ -53,13 +54,6 @@ struct tracer {
 
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) { (void)sig; stop = 1; }
-
-static int64_t boot_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static void print_kernel_open(struct tracer *t, const struct umh_open_event *ev, const char *note)
 {
@@ -110,7 +104,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		}
 		if (t->n_w == MAX_WAITING)
 			expire(t, 0, true);
-		t->w[t->n_w++] = (struct waiting){ .ev = *ev, .since_ns = boot_now() };
+		t->w[t->n_w++] = (struct waiting){ .ev = *ev, .since_ns = umh_boot_ns() };
 		return 0;
 	case UMH_EV_INSTALL:
 		w = find_waiting(t, ev->file);
@@ -157,7 +151,6 @@ static void usage(FILE *out)
 		PROGRAM_NAME, PROGRAM_NAME);
 }
 
-static inline void mnt_unref_tablep(struct libmnt_table **t) { mnt_unref_table(*t); }
 static inline void ring_buffer_freep(struct ring_buffer **rb) { ring_buffer__free(*rb); }
 
 /* The mount id of TARGET, and its mount point for the header. */
@@ -257,14 +250,14 @@ int cmd_trace(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	int64_t end = duration_ns ? boot_now() + duration_ns : 0;
-	while (!stop && (!end || boot_now() < end)) {
+	int64_t end = duration_ns ? umh_boot_ns() + duration_ns : 0;
+	while (!stop && (!end || umh_boot_ns() < end)) {
 		int n = ring_buffer__poll(rb, 100);
 		if (n < 0 && n != -EINTR) {
 			fprintf(stderr, "%s: trace: reading events: %s\n", PROGRAM_NAME, strerror(-n));
 			break;
 		}
-		expire(&t, boot_now(), false);
+		expire(&t, umh_boot_ns(), false);
 		fflush(stdout);
 	}
 	ring_buffer__consume(rb);

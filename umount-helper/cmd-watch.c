@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "umount-helper.h"
+#include "watch/failed.h"
 #include "watch/record.h"
 #include "watch/watch.h"
 #include "base/parse.h"
@@ -24,8 +25,10 @@ static void usage(FILE *out)
 		"Watch a mount table and say, for every mount that goes away, who unmounted\n"
 		"it (pid, command, parents, cgroup, systemd unit) and, when systemd did, why\n"
 		"(bound to an inactive unit, StopWhenUnneeded=, an automount's idle timeout,\n"
-		"a conflict, ...).  Lines go to stdout, to the journal where there is one,\n"
-		"and to a record that 'explain' reads for a target that is no longer mounted.\n"
+		"a conflict, ...).  And for every umount that fails because the target is\n"
+		"busy, in any mount namespace, who tried, how often, and what held it then.\n"
+		"Lines go to stdout, to the journal where there is one, and to a record that\n"
+		"'explain' reads.\n"
 		"\n"
 		"Options:\n"
 		" -N, --namespace <ns>       watch another mount namespace (a pid or a\n"
@@ -42,20 +45,23 @@ static void usage(FILE *out)
 		"     --no-journal           do not write to the journal\n"
 		" -J, --json                 one JSON object per line on stdout\n"
 		"     --no-bpf               do not trace umount calls (callers are unknown)\n"
+		"     --no-explain           count failed unmounts, but do not examine them\n"
+		"     --explain-timeout <seconds>  time budget of one examination (default %d)\n"
 		"     --duration <seconds>   stop after this long\n"
 		" -v, --verbose              also show mounts that appear, and systemd's stop jobs\n"
 		" -h, --help                 display this help\n"
 		"\n"
 		"Needs root: BPF (CAP_BPF, CAP_PERFMON) to see callers, and systemd's\n"
 		"private socket.  Without them it still reports every unmount.\n",
-		PROGRAM_NAME, UMH_WRECORD_ENV, UMH_WRECORD_DEFAULT_DIR, UMH_WRECORD_DEFAULT_MAX);
+		PROGRAM_NAME, UMH_WRECORD_ENV, UMH_WRECORD_DEFAULT_DIR, UMH_WRECORD_DEFAULT_MAX,
+		(int)(UMH_WFAILED_BUDGET_NS / 1000000000));
 }
 
 int cmd_watch(int argc, char **argv)
 {
 	enum {
 		OPT_BUS = 0x100, OPT_SD_PID, OPT_NO_SD, OPT_STATE, OPT_MAX, OPT_NO_RECORD, OPT_JSOCK, OPT_NO_JOURNAL,
-		OPT_NO_BPF, OPT_DURATION,
+		OPT_NO_BPF, OPT_DURATION, OPT_NO_EXPLAIN, OPT_EXPLAIN_TIMEOUT,
 	};
 	static const struct option longopts[] = {
 		{ "namespace", required_argument, NULL, 'N' },
@@ -69,6 +75,8 @@ int cmd_watch(int argc, char **argv)
 		{ "no-journal", no_argument, NULL, OPT_NO_JOURNAL },
 		{ "json", no_argument, NULL, 'J' },
 		{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
+		{ "no-explain", no_argument, NULL, OPT_NO_EXPLAIN },
+		{ "explain-timeout", required_argument, NULL, OPT_EXPLAIN_TIMEOUT },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -103,6 +111,14 @@ int cmd_watch(int argc, char **argv)
 		case OPT_NO_JOURNAL: cfg.no_journal = true; break;
 		case 'J': cfg.json = true; break;
 		case OPT_NO_BPF: cfg.no_bpf = true; break;
+		case OPT_NO_EXPLAIN: cfg.no_explain = true; break;
+		case OPT_EXPLAIN_TIMEOUT:
+			if (umh_parse_seconds(optarg, &ns) < 0 || ns <= 0) {
+				fprintf(stderr, "%s: invalid timeout: '%s'\n", PROGRAM_NAME, optarg);
+				return EX_USAGE;
+			}
+			cfg.explain_budget_ns = ns;
+			break;
 		case OPT_DURATION:
 			if (umh_parse_seconds(optarg, &ns) < 0) {
 				fprintf(stderr, "%s: invalid duration: '%s'\n", PROGRAM_NAME, optarg);

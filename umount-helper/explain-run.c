@@ -7,14 +7,18 @@
 #include <string.h>
 
 #include "base/caps.h"
+#include "base/cleanup.h"
 #include "base/clock.h"
 #include "base/escape.h"
 #include "base/json.h"
 #include "explain/runner.h"
+#include "model/mounttab.h"
 #include "report/report.h"
 #include "umount-helper.h"
 #include "vanished/print.h"
 #include "vanished/vanished.h"
+#include "watch/attempts.h"
+#include "watch/record.h"
 
 /* The budget is for the whole run (--timeout).  Each step (a target's
  * scan, then what systemd and the watcher's record add) may take what is
@@ -32,21 +36,39 @@ static void look_further(const struct explain_args *a, const char *spec, const s
 {
 	const struct umh_mount *t = umh_report_target(r);
 	struct umh_jnode *n = NULL;
-	if (!t && (r->error_code == -EINVAL || r->error_code == -ENOENT)) {
+	bool gone = r->fs.view && !r->error && !r->fs.alive;
+	_cleanup_free_ char *path = NULL;
+	int64_t end = umh_now_ns() + budget_ns;
+	if ((!t && (r->error_code == -EINVAL || r->error_code == -ENOENT)) || gone) {
 		struct umh_vanished_opts o = { .spec = spec, .ns = a->ns, .state_dir = a->state_dir,
 					       .budget_ns = budget_ns };
 		umh_vanished_lookup(&o, &n);
 		x->vanished = n;
+		path = spec[0] == '/' ? umh_path_normalize(spec) : NULL;
 	} else if (t && t->target && r->finished && budget_ns > 0) {
 		umh_mount_risks(t->target, a->ns, budget_ns, &n);
 		x->warnings = n;
 	}
+	/* What the watcher saw of earlier attempts to unmount it, in what
+	 * is left of this step. */
+	struct umh_attempts_opts ao = { .target = t ? t->target : path, .ns = a->ns, .state_dir = a->state_dir,
+					.budget_ns = end - umh_now_ns() };
+	n = NULL;
+	if (ao.budget_ns > 0)
+		umh_attempts_lookup(&ao, &n);
+	x->failed_unmounts = n;
 }
 
 /* The exit status for one report: held wins; a scan that did not finish
  * cannot say "free". */
 static int exit_status(const struct umh_report *r)
 {
+	/* A filesystem: alive is held (a mount of it at least). */
+	if (r->fs.view && !r->error) {
+		if (r->fs.alive)
+			return EX_FAIL;
+		return r->finished && !r->incomplete && !r->fs.partial ? EX_OK : EX_SYSERR;
+	}
 	if (!umh_report_target(r))
 		return EX_SYSERR;
 	if (umh_report_is_held(r))
@@ -65,7 +87,7 @@ static void explain_one(const struct explain_args *a, const char *spec, int64_t 
 {
 	struct umh_run_opts o = {
 		.explain = { .spec = spec, .ns = a->ns, .workers = a->workers, .no_bpf = a->no_bpf,
-			     .verbose = a->verbose },
+			     .verbose = a->verbose, .fs_view = a->fs_view },
 		.budget_ns = budget_ns,
 	};
 	umh_report_init(r);
@@ -114,7 +136,11 @@ int explain_run(const struct explain_args *a, char *const *targets, int n)
 		} else {
 			if (i > 0)
 				fputc('\n', stdout);
-			if (!umh_report_target(r)) {
+			if (r->fs.view && !r->error) {
+				umh_report_print_text(r, stdout);
+				if (extra[i].vanished)
+					umh_vanished_print_text(extra[i].vanished, targets[i], stdout);
+			} else if (!umh_report_target(r)) {
 				fprintf(stderr, "%s: ", PROGRAM_NAME);
 				umh_fputs_escaped(r->error ? r->error : "cannot be examined", stderr);
 				fputc('\n', stderr);
@@ -124,9 +150,15 @@ int explain_run(const struct explain_args *a, char *const *targets, int n)
 				umh_report_print_text(r, stdout);
 				umh_risks_print_text(extra[i].warnings, stdout);
 			}
+			if (extra[i].failed_unmounts) {
+				fputc('\n', stdout);
+				umh_attempts_print_text(extra[i].failed_unmounts,
+							a->state_dir ? a->state_dir : umh_wrecord_dir(), "", stdout);
+			}
 		}
 		umh_jfree((struct umh_jnode *)extra[i].vanished);
 		umh_jfree((struct umh_jnode *)extra[i].warnings);
+		umh_jfree((struct umh_jnode *)extra[i].failed_unmounts);
 		any_held |= st == EX_FAIL;
 		any_error |= st == EX_SYSERR;
 		umh_report_free(r);

@@ -16,10 +16,12 @@ struct explain_args {
 	unsigned int workers;
 	bool no_bpf;
 	bool verbose;
+	bool fs_view; /* --fs */
 	const char *state_dir;
 };
 
 /* Explains TARGETS[0..N-1]; returns the exit status: 0 when nothing holds
  * any of them, 32 when one is held, 2 when one is not mounted or could not
- * be examined. */
+ * be examined.  A filesystem (explain/fs.h): 32 while anything keeps it
+ * alive, 0 when it is gone, 2 when nothing has that name. */
 int explain_run(const struct explain_args *a, char *const *targets, int n);

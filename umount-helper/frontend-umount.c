@@ -11,13 +11,10 @@
 #include <unistd.h>
 
 #include "after-failure.h"
-#include "base/cleanup.h"
+#include "base/cleanup-mount.h"
 #include "frontend.h"
 #include "umount-helper.h"
 #include "umount-message.h"
-
-static inline void mnt_unref_tablep(struct libmnt_table **t) { mnt_unref_table(*t); }
-static inline void mnt_free_iterp(struct libmnt_iter **i) { mnt_free_iter(*i); }
 
 static bool explaining(const struct frontend *fe)
 {

@@ -16,14 +16,12 @@
 #include <string.h>
 
 #include "after-failure.h"
-#include "base/cleanup.h"
+#include "base/cleanup-mount.h"
 #include "cli.h"
 #include "config.h"
 #include "suid.h"
 #include "umount-helper.h"
 #include "umount-message.h"
-
-static inline void mnt_free_contextp(struct libmnt_context **c) { mnt_free_context(*c); }
 
 static void usage(FILE *out, const char *prog)
 {

@@ -24,15 +24,13 @@
 
 #include "after-failure.h"
 #include "base/caps.h"
-#include "base/cleanup.h"
+#include "base/cleanup-mount.h"
 #include "config.h"
 #include "handover.h"
 #include "helper-args.h"
 #include "helper-find.h"
 #include "suid.h"
 #include "umount-helper.h"
-
-static inline void mnt_free_contextp(struct libmnt_context **c) { mnt_free_context(*c); }
 
 static void note_mount(const char *target, const char *ns, uint64_t *mnt_id, char **mount_point)
 {

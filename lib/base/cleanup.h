@@ -27,6 +27,17 @@ static inline void closedirp(DIR **d)
 		closedir(*d);
 }
 
+/* FUNCp(), a cleanup for _cleanup_() made of a library's own FUNC (TYPE
+ * p): FUNC(p) at the end of the scope, unless p is NULL.  One macro, as
+ * systemd's DEFINE_TRIVIAL_CLEANUP_FUNC, rather than a wrapper written out
+ * in each file (cleanup-mount.h has libmount's). */
+#define UMH_DEFINE_CLEANUP(type, func)                                                                       \
+	static inline void func##p(type *p)                                                                  \
+	{                                                                                                    \
+		if (*p)                                                                                      \
+			func(*p);                                                                            \
+	}
+
 #define _cleanup_free_     _cleanup_(freep)
 #define _cleanup_close_    _cleanup_(closep)
 #define _cleanup_fclose_   _cleanup_(fclosep)

@@ -2,7 +2,7 @@
  *
  * libsmartcols prints one table as one JSON array of rows; the report's JSON
  * is an object with scalar fields and several arrays of differently shaped
- * objects (see DESIGN.md), so the report writes it with this instead.  Names
+ * objects (docs/DESIGN.md), so the report writes it with this instead.  Names
  * go through umh_json_string(): the output is valid JSON whatever the bytes. */
 #pragma once
 

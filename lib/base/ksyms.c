@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "base/grow.h"
 
 int umh_parse_kallsyms_line(char *line, uint64_t *addr, char *type, char **name, char **module)
 {
@@ -40,14 +41,8 @@ int umh_parse_kallsyms_line(char *line, uint64_t *addr, char *type, char **name,
 static int push(struct umh_ksym **v, size_t *n, size_t *cap, uint64_t addr, uint64_t size, const char *name,
 		const char *module)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? 2 * *cap : 1024;
-		struct umh_ksym *nv = reallocarray(*v, c, sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = c;
-	}
+	if (UMH_GROW(*v, *cap, *n + 1, 1024) < 0)
+		return -ENOMEM;
 	struct umh_ksym *s = &(*v)[*n];
 	*s = (struct umh_ksym){ .addr = addr, .size = size, .name = strdup(name),
 				.module = module ? strdup(module) : NULL };

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/grow.h"
 
 /* Reads FD into BUF from LEN on, until the end of the file or SIZE-1
  * bytes; returns the new length or -errno.  With RETRY_EAGAIN, EAGAIN is
@@ -47,14 +48,8 @@ ssize_t umh_read_fd_all(int fd, char **buf, size_t *size, unsigned flags)
 	ssize_t len = 0;
 	for (;;) {
 		/* Grow while the buffer comes back full. */
-		if ((size_t)len + 1 >= *size) {
-			size_t nsize = *size ? *size * 2 : 16384;
-			char *nbuf = realloc(*buf, nsize);
-			if (!nbuf)
-				return -ENOMEM;
-			*buf = nbuf;
-			*size = nsize;
-		}
+		if (UMH_GROW(*buf, *size, (size_t)len + 2, 16384) < 0)
+			return -ENOMEM;
 		ssize_t n = read_into(fd, *buf, (size_t)len, *size, flags & UMH_READ_RETRY_EAGAIN);
 		if (n < 0)
 			return n;
@@ -86,20 +81,16 @@ int umh_list_pids(int procfd, int32_t **ret, size_t *n)
 	TAKE_FD(fd);
 
 	int32_t *pids = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	struct dirent *e;
 	int more;
 	while ((more = umh_readdir(d, &e)) > 0) {
 		int32_t pid = atoi(e->d_name);
 		if (pid <= 0)
 			continue;
-		if ((count & (count - 1)) == 0) {
-			int32_t *v = reallocarray(pids, count ? 2 * count : 1, sizeof(*v));
-			if (!v) {
-				free(pids);
-				return -ENOMEM;
-			}
-			pids = v;
+		if (UMH_GROW(pids, cap, count + 1, 64) < 0) {
+			free(pids);
+			return -ENOMEM;
 		}
 		pids[count++] = pid;
 	}

@@ -1,7 +1,6 @@
 #include "base/run-json.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -41,32 +40,18 @@ int umh_run_json(umh_json_child_fn fn, const void *arg, int64_t budget_ns, struc
 	_cleanup_free_ char *buf = malloc(MAX_OUTPUT);
 	size_t len = 0;
 	int r = buf ? 0 : -ENOMEM;
-	while (r == 0) {
-		int64_t left = deadline - umh_now_ns();
-		if (left <= 0) {
-			r = -ETIME;
+	while (r == 0 && len < MAX_OUTPUT) {
+		ssize_t k = umh_child_read(rd, deadline, buf + len, MAX_OUTPUT - len);
+		if (k <= 0) {
+			r = (int)k;
 			break;
 		}
-		struct pollfd p = { .fd = rd, .events = POLLIN };
-		int n = poll(&p, 1, (int)((left + 999999) / 1000000));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			continue;
-		ssize_t k = read(rd, buf + len, MAX_OUTPUT - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0 || (len += (size_t)k) == MAX_OUTPUT)
-			break;
+		len += (size_t)k;
 	}
 	if (r < 0)
 		kill(pid, SIGKILL);
 	int status = 0;
-	bool reaped = umh_child_reap(pid, &status) == 0;
+	bool reaped = umh_child_reap(pid, deadline, &status) == 0;
 	if (r < 0)
 		return r;
 	if (!reaped || !WIFEXITED(status) || WEXITSTATUS(status) != 0)

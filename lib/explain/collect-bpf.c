@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/grow.h"
 #include "bpf/common/loader.h"
 #include "bpf/common/pathjoin.h"
 #include "bpf/scan/scan-pin.h"
@@ -94,14 +95,8 @@ static int parse_records(const char *buf, size_t len, struct recs *out)
 		if (h.reclen < sizeof(h) || h.reclen > len - off || h.path_len != h.reclen - sizeof(h) ||
 		    (h.path_len && buf[off + h.reclen - 1] != '\0'))
 			return -EBADMSG;
-		if (out->n == out->cap) {
-			size_t cap = out->cap ? 2 * out->cap : 64;
-			struct rec *v = reallocarray(out->v, cap, sizeof(*v));
-			if (!v)
-				return -ENOMEM;
-			out->v = v;
-			out->cap = cap;
-		}
+		if (UMH_GROW(out->v, out->cap, out->n + 1, 64) < 0)
+			return -ENOMEM;
 		out->v[out->n] = (struct rec){ .h = h, .path = buf + off + sizeof(h), .seq = out->n };
 		out->n++;
 		off += h.reclen;
@@ -120,7 +115,7 @@ struct emitter {
 	/* Tables the programs handed over (UMH_REC_FD_OVERFLOW): read through
 	 * /proc, their records from BPF dropped. */
 	struct { int32_t pid, tid; } *over;
-	size_t n_over;
+	size_t n_over, cap_over;
 };
 
 static void describe(struct emitter *e, int32_t pid)
@@ -171,11 +166,9 @@ static int note_overflow(struct emitter *e, const struct recs *recs)
 		const struct umh_iter_rec *h = &recs->v[i].h;
 		if (h->kind != UMH_REC_FD_OVERFLOW)
 			continue;
-		typeof(e->over) v = reallocarray(e->over, e->n_over + 1, sizeof(*v));
-		if (!v)
+		if (UMH_GROW(e->over, e->cap_over, e->n_over + 1, 4) < 0)
 			return -ENOMEM;
-		e->over = v;
-		e->over[e->n_over++] = (typeof(*v)){ h->pid, h->tid };
+		e->over[e->n_over++] = (typeof(*e->over)){ h->pid, h->tid };
 	}
 	return 0;
 }
@@ -411,7 +404,9 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 	else
 		snprintf(what, sizeof(what), "load (%s; not pinned: %s)", umh_scan_skel_build(skel), pin_why);
 	debug_time(what, &t);
-	uint32_t ids[UMH_ITER_MAX_MOUNTS];
+	_cleanup_free_ uint32_t *ids = calloc(s->n_mounts ? s->n_mounts : 1, sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
 	for (size_t i = 0; i < s->n_mounts; i++)
 		ids[i] = (uint32_t)s->mounts[i].id;
 	if ((r = umh_scan_skel_set_mounts(skel, ids, s->n_mounts)) < 0) {

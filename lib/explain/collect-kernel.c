@@ -98,7 +98,13 @@ static int loop_device(struct umh_scan *s, int sysblock, const char *name)
 
 	const struct umh_scan_mount *m = umh_scan_mount_for_path(s, path);
 	bool by_path = !have_dev;
-	if (have_dev) {
+	/* A filesystem explained as a whole: the device says it is on it,
+	 * through whichever of its mounts (0: the filesystem's own). */
+	static const struct umh_scan_mount whole = { 0 };
+	if (s->fs_view && have_dev) {
+		bool on_it = major(info.lo_device) == s->fs_major && minor(info.lo_device) == s->fs_minor;
+		m = !on_it ? NULL : m && m->major == s->fs_major && m->minor == s->fs_minor ? m : &whole;
+	} else if (have_dev) {
 		unsigned int maj = major(info.lo_device), min = minor(info.lo_device);
 		if (!m || m->major != maj || m->minor != min) {
 			/* The path points elsewhere (renamed, or a mount point

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/grow.h"
 #include "base/parse.h"
 #include "base/procfs.h"
 #include "model/process.h"
@@ -206,14 +207,8 @@ static bool seen_before(struct proc_scan *p, uint64_t mnt, uint64_t ino, int32_t
 static void remember(struct proc_scan *p, uint64_t mnt, uint64_t ino, int32_t fd)
 {
 	struct worker_bufs *b = p->b;
-	if (p->n_seen == b->seen_cap) {
-		size_t cap = b->seen_cap ? 2 * b->seen_cap : 16;
-		struct file_id *v = reallocarray(b->seen, cap, sizeof(*v));
-		if (!v)
-			return; /* only costs a duplicate line */
-		b->seen = v;
-		b->seen_cap = cap;
-	}
+	if (UMH_GROW(b->seen, b->seen_cap, p->n_seen + 1, 16) < 0)
+		return; /* only costs a duplicate line */
 	b->seen[p->n_seen++] = (struct file_id){ .mnt = mnt, .ino = ino, .fd = fd };
 }
 

@@ -18,10 +18,16 @@ struct umh_explain_opts {
 	bool drop_caps;           /* narrow capabilities per phase (the analysis process) */
 	bool no_bpf;              /* scan /proc even where the BPF scan could run */
 	bool verbose;             /* also say why the BPF scan was not used */
+	bool fs_view;             /* --fs: explain the filesystem SPEC's mount is of, not the mount */
 	pid_t exclude_pid;        /* a process of ours that waits for the result */
 };
 
 /* Returns 0 when the target was found and scanned (the report says whether
  * the scan finished), or a negative errno with report->error set:
- * -EINVAL not mounted, -ENOENT no such path, -ESTALE the mount changed. */
+ * -EINVAL not mounted, -ENOENT no such path, -ESTALE the mount changed.
+ *
+ * A target that is not mounted here, but names a filesystem (a device, a
+ * tag, MAJ:MIN) or a directory that is a mount point in another namespace,
+ * is explained as a filesystem (report->fs.view; explain/fs.h), as is any
+ * target with FS_VIEW. */
 int umh_explain(const struct umh_explain_opts *o, struct umh_report *r);

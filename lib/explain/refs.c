@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "bpf/scan/iter.h"
 #include "bpf/refcount/mntcount-load.h"
 
@@ -37,14 +38,8 @@ int umh_refs_note(struct umh_refs *r, uint64_t mnt_id, enum umh_ref_what what, u
 {
 	if (mnt_id != r->target)
 		return 0;
-	if (r->n_objs == r->cap_objs) {
-		size_t cap = r->cap_objs ? 2 * r->cap_objs : 32;
-		struct umh_ref_obj *v = reallocarray(r->objs, cap, sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		r->objs = v;
-		r->cap_objs = cap;
-	}
+	if (UMH_GROW(r->objs, r->cap_objs, r->n_objs + 1, 32) < 0)
+		return -ENOMEM;
 	r->objs[r->n_objs++] = (struct umh_ref_obj){ .cookie = cookie, .what = what };
 	return 0;
 }

@@ -1,7 +1,6 @@
 #include "explain/runner.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,29 +108,12 @@ static int run(const struct umh_run_opts *o, struct umh_report *r)
 	char buf[65536];
 	int ret = 0;
 	for (;;) {
-		int timeout = -1;
-		if (deadline) {
-			int64_t left = deadline - umh_now_ns();
-			if (left <= 0) {
-				ret = -ETIME;
-				break;
-			}
-			timeout = (int)((left + 999999) / 1000000);
-		}
-		struct pollfd p = { .fd = rd, .events = POLLIN };
-		int n = poll(&p, 1, timeout);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
+		ssize_t len = umh_child_read(rd, deadline, buf, sizeof(buf));
+		if (len < 0) {
+			ret = (int)len;
 			break;
 		}
-		if (n == 0)
-			continue; /* the deadline check above ends the wait */
-		ssize_t len = read(rd, buf, sizeof(buf));
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len <= 0)
+		if (len == 0)
 			break; /* the child closed its end: done, or dead */
 		/* A garbled stream is ignored from there on; what came before
 		 * it stays. */
@@ -142,16 +124,16 @@ static int run(const struct umh_run_opts *o, struct umh_report *r)
 	int status = 0;
 	if (ret == -ETIME) {
 		kill(pid, SIGKILL);
-		umh_child_reap(pid, &status);
+		umh_child_reap(pid, 0, &status);
 		char why[128];
 		snprintf(why, sizeof(why), "the analysis did not finish within its time budget of %.1f s",
 			 (double)o->budget_ns / 1e9);
 		mark_incomplete(r, why);
 		return ret;
 	}
-	if (umh_child_reap(pid, &status) < 0) {
+	if (umh_child_reap(pid, deadline, &status) < 0) {
 		kill(pid, SIGKILL);
-		umh_child_reap(pid, &status);
+		umh_child_reap(pid, 0, &status);
 	}
 	if (WIFSIGNALED(status)) {
 		char why[128];

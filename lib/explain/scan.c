@@ -3,14 +3,40 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include "base/grow.h"
 #include "model/mounttab.h"
 #include "base/parse.h"
 
+static int cmp_index(const void *a, const void *b)
+{
+	const struct umh_scan_index *x = a, *y = b;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+int umh_scan_index(struct umh_scan *s)
+{
+	struct umh_scan_index *v = reallocarray(s->index, s->n_mounts ? s->n_mounts : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_mounts; i++)
+		v[i] = (struct umh_scan_index){ .id = s->mounts[i].id, .i = i };
+	qsort(v, s->n_mounts, sizeof(*v), cmp_index);
+	s->index = v;
+	s->n_index = s->n_mounts;
+	return 0;
+}
+
 const struct umh_scan_mount *umh_scan_lookup(const struct umh_scan *s, uint64_t mnt_id)
 {
-	/* A handful of mounts at most: a linear walk beats any index. */
+	if (s->n_index && s->n_index == s->n_mounts) {
+		struct umh_scan_index key = { .id = mnt_id };
+		const struct umh_scan_index *e = bsearch(&key, s->index, s->n_index, sizeof(key), cmp_index);
+		return e ? &s->mounts[e->i] : NULL;
+	}
+	/* A handful of mounts, mostly: a linear walk beats any index. */
 	for (size_t i = 0; i < s->n_mounts; i++)
 		if (s->mounts[i].id == mnt_id)
 			return &s->mounts[i];
@@ -29,14 +55,12 @@ int umh_scan_add_mount(struct umh_scan *s, const struct umh_mount *m)
 {
 	if (umh_scan_lookup(s, m->id))
 		return 0;
-	struct umh_scan_mount *a = reallocarray(s->mounts, s->n_mounts + 1, sizeof(*a));
-	if (!a)
+	if (UMH_GROW(s->mounts, s->cap_mounts, s->n_mounts + 1, 8) < 0)
 		return -ENOMEM;
-	s->mounts = a;
 	int r = umh_report_add_mount(s->report, m);
 	if (r < 0)
 		return r;
-	a[s->n_mounts++] = (struct umh_scan_mount){
+	s->mounts[s->n_mounts++] = (struct umh_scan_mount){
 		.id = m->id, .major = m->major, .minor = m->minor, .role = m->role
 	};
 	return 0;
@@ -46,6 +70,15 @@ const struct umh_scan_mount *umh_scan_mount_for_path(const struct umh_scan *s, c
 {
 	struct libmnt_fs *fs = umh_mounttab_for_path(s->table, path);
 	return fs ? umh_scan_lookup(s, (uint64_t)mnt_fs_get_id(fs)) : NULL;
+}
+
+void umh_scan_debug_time(const char *what, int64_t *t)
+{
+	const char *dbg = getenv("UMOUNT_HELPER_DEBUG");
+	int64_t now = umh_now_ns();
+	if (dbg && strstr(dbg, "time"))
+		fprintf(stderr, "umount-helper: debug: explain: %s %.1f ms\n", what, (double)(now - *t) / 1e6);
+	*t = now;
 }
 
 bool umh_scan_out_of_time(struct umh_scan *s)

@@ -13,13 +13,19 @@
 #include <sys/types.h>
 
 #include "base/clock.h"
-#include "model/model.h"
+#include "explain/namespaces.h"
 #include "explain/refs.h"
+#include "model/model.h"
 
 struct umh_scan_mount {
 	uint64_t id;
 	unsigned int major, minor;
 	enum umh_mount_role role;
+};
+
+struct umh_scan_index {
+	uint64_t id;
+	size_t i; /* in MOUNTS */
 };
 
 struct umh_scan {
@@ -33,9 +39,15 @@ struct umh_scan {
 	pid_t parent;               /* the process that started us, if it is ours */
 
 	/* The mounts whose holders are looked for: the target, the copies
-	 * umount propagates to, other mounts of the same filesystem. */
+	 * umount propagates to, other mounts of the same filesystem; or, to
+	 * explain a filesystem, every mount of it. */
 	struct umh_scan_mount *mounts;
-	size_t n_mounts;
+	size_t n_mounts, cap_mounts;
+	struct umh_scan_index *index; /* MOUNTS by id, once umh_scan_index() built it */
+	size_t n_index;
+	bool fs_view;               /* explain of a filesystem (fs.c) */
+	unsigned int fs_major, fs_minor; /* its device */
+	struct umh_ns_set namespaces; /* the namespaces of copies (or of the filesystem's mounts) */
 	uint64_t anon_inode_mnt_id; /* where io_uring and eventfd files live */
 
 	atomic_uint_fast64_t processes_scanned;
@@ -53,6 +65,9 @@ const struct umh_scan_mount *umh_scan_lookup(const struct umh_scan *s, uint64_t 
 bool umh_scan_has_dev(const struct umh_scan *s, unsigned int major, unsigned int minor);
 /* Adds a mount to the report and the scan set (duplicates ignored). */
 int umh_scan_add_mount(struct umh_scan *s, const struct umh_mount *m);
+/* Sorts the scan set for lookups by id, once every mount is in: a
+ * filesystem may have thousands of mounts, each looked up per descriptor. */
+int umh_scan_index(struct umh_scan *s);
 /* The scanned mount a kernel-printed path lies on, by path, or NULL. */
 const struct umh_scan_mount *umh_scan_mount_for_path(const struct umh_scan *s, const char *path);
 
@@ -67,12 +82,20 @@ int umh_scan_uring_fdinfo(struct umh_scan *s, const char *fdinfo, int32_t tid, i
 /* The inode of /proc/PID/ns/mnt (PID may be "self"). */
 int umh_read_mntns(int procfd, const char *pid, uint64_t *ns);
 
+/* With UMOUNT_HELPER_DEBUG=time: prints how long WHAT took since *T, and
+ * sets *T to now. */
+void umh_scan_debug_time(const char *what, int64_t *t);
+
 /* True once the time budget is spent (and remembered: every later call
  * agrees). */
 bool umh_scan_out_of_time(struct umh_scan *s);
 
 /* The collectors, in the order the explanation runs them. */
-int umh_collect_related_mounts(struct umh_scan *s); /* copies, same-fs mounts */
+int umh_collect_same_fs_mounts(struct umh_scan *s);
+/* The target's propagated copies (copies.c): found by the kernel where BPF
+ * may run (BPF; else WHY says why not), from every namespace's mountinfo
+ * otherwise. */
+int umh_collect_copies(struct umh_scan *s, bool bpf, char *why, size_t size);
 int umh_collect_child_mounts(struct umh_scan *s);
 int umh_collect_processes(struct umh_scan *s);      /* procfs: fds, cwd, maps, threads */
 /* The same holders, plus files in flight in unix sockets, from BPF

@@ -155,6 +155,36 @@ static void remedy_kernel_open(FILE *out, const struct umh_mount *pinned, const 
 	fputs("release it in the kernel: unload the module or stop the subsystem that opened it", out);
 }
 
+/* A filesystem's mount in a namespace, and an overlay built on it.  What
+ * else frees them depends on the namespace (its unit, what keeps it with
+ * no process), which the report knows: report/remedy.c gives the whole
+ * list; here the plain unmount. */
+static void describe_fs_mount(FILE *out, const struct umh_holder *h)
+{
+	fprintf(out, "mounted at %s (%s)", s(h->object), s(h->detail));
+}
+
+static void remedy_fs_mount(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h, const char *target)
+{
+	(void)h;
+	if (pinned && pinned->ns_pid)
+		fprintf(out, "nsenter -t %d -m umount %s", pinned->ns_pid, s(target));
+	else
+		fprintf(out, "umount %s", s(target));
+}
+
+static void describe_overlay_layer(FILE *out, const struct umh_holder *h)
+{
+	fprintf(out, "an overlay mounted at %s uses it as %s", s(h->object), s(h->detail));
+}
+
+static void remedy_overlay_layer(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h,
+				 const char *target)
+{
+	(void)pinned, (void)target;
+	fprintf(out, "umount %s", s(h->object));
+}
+
 /* ---- the table ------------------------------------------------------------------- */
 
 static const struct umh_kind_info kinds[_UMH_KIND_MAX] = {
@@ -231,6 +261,17 @@ static const struct umh_kind_info kinds[_UMH_KIND_MAX] = {
 		.name = "kernel-open", .blocks = true, .refs = UMH_KREFS_ONE,
 		.describe = describe_kernel_open, .detail_line = true, .remedy = remedy_kernel_open,
 		.one = "file opened inside the kernel", .many = "files opened inside the kernel", .headline_rank = 7,
+	},
+	/* A filesystem's (explain/fs.h): never in the report of one mount. */
+	[UMH_KIND_FS_MOUNT] = {
+		.name = "mount", .blocks = true, .refs = UMH_KREFS_NONE,
+		.describe = describe_fs_mount, .remedy = remedy_fs_mount,
+		.one = "mount of the filesystem", .many = "mounts of the filesystem", .headline_rank = 9,
+	},
+	[UMH_KIND_OVERLAY_LAYER] = {
+		.name = "overlay-layer", .blocks = true, .refs = UMH_KREFS_NONE,
+		.describe = describe_overlay_layer, .remedy = remedy_overlay_layer,
+		.one = "overlay built on it", .many = "overlays built on it", .headline_rank = 10,
 	},
 	[UMH_KIND_SCM_INFLIGHT] = {
 		/* The BPF scan names the struct file in flight by its address. */

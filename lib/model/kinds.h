@@ -35,6 +35,9 @@ enum umh_kind {
 	UMH_KIND_SCM_INFLIGHT,
 	UMH_KIND_NFSD_EXPORT,
 	UMH_KIND_KERNEL_OPEN,
+	/* Explain of a filesystem (model.h, struct umh_fs): */
+	UMH_KIND_FS_MOUNT,      /* "mount": a mount of it in a namespace, which keeps it alive */
+	UMH_KIND_OVERLAY_LAYER, /* "overlay-layer": an overlay built on it (its layer's private mount) */
 	_UMH_KIND_MAX
 };
 

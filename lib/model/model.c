@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
+#include "base/str.h"
+
 void umh_report_init(struct umh_report *r)
 {
 	*r = (struct umh_report){ .unexplained_refs = -1, .refs = { .count = -1 } };
@@ -39,8 +42,32 @@ void umh_skip_clear(struct umh_skip *s)
 	free(s->why);
 }
 
+void umh_namespace_clear(struct umh_namespace *ns)
+{
+	free(ns->comm);
+	free(ns->cmdline);
+	free(ns->cgroup);
+	free(ns->unit);
+	free(ns->unit_settings);
+	free(ns->container);
+	free(ns->kept_at);
+	free(ns->kept_comm);
+}
+
+void umh_fs_clear(struct umh_fs *fs)
+{
+	free(fs->spec);
+	free(fs->device);
+	free(fs->fstype);
+	free(fs->source);
+}
+
 void umh_report_free(struct umh_report *r)
 {
+	for (size_t i = 0; i < r->n_namespaces; i++)
+		umh_namespace_clear(&r->namespaces[i]);
+	free(r->namespaces);
+	umh_fs_clear(&r->fs);
 	for (size_t i = 0; i < r->n_mounts; i++)
 		umh_mount_clear(&r->mounts[i]);
 	for (size_t i = 0; i < r->n_processes; i++)
@@ -104,29 +131,36 @@ static void copy_skip(void *e, bool *failed)
 	s->why = dup_or_null(s->why, failed);
 }
 
+static void copy_namespace(void *e, bool *failed)
+{
+	struct umh_namespace *ns = e;
+	ns->comm = dup_or_null(ns->comm, failed);
+	ns->cmdline = dup_or_null(ns->cmdline, failed);
+	ns->cgroup = dup_or_null(ns->cgroup, failed);
+	ns->unit = dup_or_null(ns->unit, failed);
+	ns->unit_settings = dup_or_null(ns->unit_settings, failed);
+	ns->container = dup_or_null(ns->container, failed);
+	ns->kept_at = dup_or_null(ns->kept_at, failed);
+	ns->kept_comm = dup_or_null(ns->kept_comm, failed);
+}
+
 static void clear_mount(void *e) { umh_mount_clear(e); }
+static void clear_namespace(void *e) { umh_namespace_clear(e); }
 static void clear_process(void *e) { umh_process_clear(e); }
 static void clear_holder(void *e) { umh_holder_clear(e); }
 static void clear_skip(void *e) { umh_skip_clear(e); }
 
-/* Appends a deep copy of ITEM to the array *ARRAY of *N elements of SIZE
- * bytes, then streams it, both under the lock so that the sink sees items
- * in the order they were stored. */
-static int append(struct umh_report *r, enum umh_item type, void **array, size_t *n, size_t size,
+/* Appends a deep copy of ITEM to the array *ARRAY of *N elements (room
+ * for *CAP) of SIZE bytes, then streams it, both under the lock so that the
+ * sink sees items in the order they were stored. */
+static int append(struct umh_report *r, enum umh_item type, void **array, size_t *n, size_t *cap, size_t size,
 		  const void *item, void (*copy)(void *, bool *), void (*clear)(void *))
 {
 	int ret = 0;
 
 	pthread_mutex_lock(&r->lock);
-	/* Capacity doubles at each power of two, so appends are amortised O(1). */
-	if ((*n & (*n - 1)) == 0) {
-		void *a = reallocarray(*array, *n ? 2 * *n : 1, size);
-		if (!a) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		*array = a;
-	}
+	if ((ret = umh_grow(array, cap, *n + 1, size, 8)) < 0)
+		goto out;
 	void *e = (char *)*array + *n * size;
 	memcpy(e, item, size);
 	bool failed = false;
@@ -146,27 +180,77 @@ out:
 
 int umh_report_add_mount(struct umh_report *r, const struct umh_mount *m)
 {
-	return append(r, UMH_ITEM_MOUNT, (void **)&r->mounts, &r->n_mounts, sizeof(*m), m,
+	return append(r, UMH_ITEM_MOUNT, (void **)&r->mounts, &r->n_mounts, &r->cap_mounts, sizeof(*m), m,
 		      copy_mount, clear_mount);
 }
 
 int umh_report_add_process(struct umh_report *r, const struct umh_process *p)
 {
-	return append(r, UMH_ITEM_PROCESS, (void **)&r->processes, &r->n_processes, sizeof(*p), p,
-		      copy_process, clear_process);
+	return append(r, UMH_ITEM_PROCESS, (void **)&r->processes, &r->n_processes, &r->cap_processes, sizeof(*p),
+		      p, copy_process, clear_process);
 }
 
 int umh_report_add_holder(struct umh_report *r, const struct umh_holder *h)
 {
-	return append(r, UMH_ITEM_HOLDER, (void **)&r->holders, &r->n_holders, sizeof(*h), h,
+	return append(r, UMH_ITEM_HOLDER, (void **)&r->holders, &r->n_holders, &r->cap_holders, sizeof(*h), h,
 		      copy_holder, clear_holder);
 }
 
 int umh_report_add_skip(struct umh_report *r, int32_t pid, int err, const char *what, const char *why)
 {
 	struct umh_skip s = { .pid = pid, .err = err, .what = (char *)what, .why = (char *)why };
-	return append(r, UMH_ITEM_SKIP, (void **)&r->skips, &r->n_skips, sizeof(s), &s,
+	return append(r, UMH_ITEM_SKIP, (void **)&r->skips, &r->n_skips, &r->cap_skips, sizeof(s), &s,
 		      copy_skip, clear_skip);
+}
+
+int umh_report_add_namespace(struct umh_report *r, const struct umh_namespace *ns)
+{
+	if (ns->n_pids > UMH_NS_PIDS)
+		return -EINVAL;
+	return append(r, UMH_ITEM_NAMESPACE, (void **)&r->namespaces, &r->n_namespaces, &r->cap_namespaces, sizeof(*ns), ns,
+		      copy_namespace, clear_namespace);
+}
+
+int umh_report_set_fs(struct umh_report *r, const struct umh_fs *fs)
+{
+	bool failed = false;
+	struct umh_fs c = *fs;
+	c.spec = dup_or_null(fs->spec, &failed);
+	c.device = dup_or_null(fs->device, &failed);
+	c.fstype = dup_or_null(fs->fstype, &failed);
+	c.source = dup_or_null(fs->source, &failed);
+	if (failed) {
+		umh_fs_clear(&c);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&r->lock);
+	umh_fs_clear(&r->fs);
+	r->fs = c;
+	if (r->sink)
+		r->sink(r, UMH_ITEM_FS, &r->fs, r->sink_data);
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+const struct umh_namespace *umh_report_namespace(const struct umh_report *r, uint64_t inum)
+{
+	for (size_t i = 0; inum && i < r->n_namespaces; i++)
+		if (r->namespaces[i].inum == inum)
+			return &r->namespaces[i];
+	return NULL;
+}
+
+bool umh_role_is_fs(enum umh_mount_role role)
+{
+	switch (role) {
+	case UMH_ROLE_FS:
+	case UMH_ROLE_FS_DETACHED:
+	case UMH_ROLE_FS_ANON:
+	case UMH_ROLE_FS_INTERNAL:
+		return true;
+	default:
+		return false;
+	}
 }
 
 int umh_report_set_summary(struct umh_report *r, const struct umh_report *s)
@@ -233,13 +317,6 @@ const struct umh_mount *umh_report_mount(const struct umh_report *r, uint64_t id
 
 static int cmp_int(int64_t a, int64_t b) { return (a > b) - (a < b); }
 
-static int cmp_str(const char *a, const char *b)
-{
-	if (!a || !b)
-		return (a != NULL) - (b != NULL);
-	return strcmp(a, b);
-}
-
 static int cmp_process(const void *x, const void *y)
 {
 	const struct umh_process *a = x, *b = y;
@@ -252,9 +329,9 @@ static int cmp_holder(const void *x, const void *y)
 	int c;
 	if ((c = cmp_int(a->pid, b->pid)) || (c = cmp_int(a->tid, b->tid)) || (c = cmp_int(a->kind, b->kind)) ||
 	    (c = cmp_int(a->fd, b->fd)) || (c = cmp_int((int64_t)a->mnt_id, (int64_t)b->mnt_id)) ||
-	    (c = cmp_str(a->object, b->object)))
+	    (c = umh_strcmp_null(a->object, b->object)))
 		return c;
-	return cmp_str(a->path, b->path);
+	return umh_strcmp_null(a->path, b->path);
 }
 
 void umh_report_sort(struct umh_report *r)

@@ -18,6 +18,13 @@ enum umh_mount_role {
 	UMH_ROLE_TARGET,  /* the mount umount(2) detaches */
 	UMH_ROLE_COPY,    /* a propagated copy umount takes along: blocks when held */
 	UMH_ROLE_SAME_FS, /* another mount of the same filesystem: never blocks */
+	/* Explain of a filesystem: every mount of it keeps it alive. */
+	UMH_ROLE_FS,          /* a mount of it in a mount namespace (MNTNS) */
+	UMH_ROLE_FS_DETACHED, /* unmounted lazily (umount -l), still referenced */
+	UMH_ROLE_FS_ANON,     /* a detached tree: open_tree(OPEN_TREE_CLONE), fsmount() */
+	UMH_ROLE_FS_INTERNAL, /* the kernel's own: an overlay's private copy of a layer */
+	UMH_ROLE_OVERLAY,     /* a mount of an overlay built on it (of another filesystem) */
+	_UMH_ROLE_MAX
 };
 
 struct umh_mount {
@@ -72,8 +79,55 @@ enum umh_item {
 	UMH_ITEM_SKIP,
 	UMH_ITEM_SUMMARY,
 	UMH_ITEM_REFS,
+	UMH_ITEM_NAMESPACE,
+	UMH_ITEM_FS,
 };
 
+/* A mount namespace that a mount of the report is in, described by its
+ * processes, or, with none, by what keeps it alive. */
+#define UMH_NS_PIDS 8
+struct umh_namespace {
+	uint64_t inum;          /* the inode of its /proc/PID/ns/mnt */
+	bool ours;              /* the namespace explain looked from */
+	bool anonymous;         /* a detached tree's (open_tree, fsmount): no process is in it */
+	uint32_t n_processes;   /* processes in it */
+	int32_t pids[UMH_NS_PIDS]; /* the first of them, by pid */
+	uint32_t n_pids;
+	char *comm;             /* pids[0]'s command name and line */
+	char *cmdline;
+	char *cgroup;           /* pids[0]'s cgroup (the unified hierarchy's, else systemd's) */
+	char *unit;             /* the systemd unit that cgroup is, if one */
+	char *unit_settings;    /* what gives UNIT a namespace of its own ("PrivateTmp=yes"), if known */
+	int32_t manager_pid;    /* the systemd that runs UNIT, when it is not ours (a container's) */
+	char *container;        /* the container the cgroup names ("docker 3f2a..."), if one */
+	/* With no process in it: what keeps it. */
+	char *kept_at;          /* an nsfs mount of it (unshare --mount=FILE), in namespace KEPT_NS */
+	uint64_t kept_ns;
+	int32_t kept_pid;       /* a process with a descriptor on it (or, for KEPT_AT, one in KEPT_NS) */
+	int32_t kept_fd;        /* that descriptor, -1 if none */
+	char *kept_comm;
+};
+
+/* Explain of a filesystem, rather than one mount: what SPEC names (a
+ * device, a mount point with --fs, a directory mounted on elsewhere) and
+ * whether the kernel still has it.  The report's mounts are then all its
+ * mounts (roles UMH_ROLE_FS*), and its holders what keeps it alive. */
+struct umh_fs {
+	bool view;           /* this report is about a filesystem */
+	bool alive;          /* the kernel has a filesystem of that device */
+	bool elsewhere;      /* SPEC is a directory that is no mount point in our table but
+			      * is mounted on (ON_MNT_ID): in another namespace, or in ours
+			      * through another path */
+	bool partial;        /* found from the namespaces' mount tables only: mounts no
+			      * namespace shows (detached, an overlay's) were not seen */
+	unsigned int major, minor; /* its device (s_dev) */
+	uint64_t from_mnt_id; /* --fs: the mount SPEC named, 0 if none */
+	uint64_t on_mnt_id;   /* ELSEWHERE: the (first) mount on the directory */
+	char *spec;          /* as the user gave it */
+	char *device;        /* the block device SPEC resolved to, if one */
+	char *fstype;
+	char *source;        /* as its mounts name it */
+};
 /* The target's reference count against what the holders found explain
  * (lib/explain/refs.h).  unexplained_refs (the summary) is COUNT - MOUNTED -
  * EXPLAINED when the count is known. */
@@ -93,13 +147,13 @@ struct umh_report {
 	pthread_mutex_t lock;
 
 	struct umh_mount *mounts; /* mounts[0] is the target once resolved */
-	size_t n_mounts;
+	size_t n_mounts, cap_mounts;
 	struct umh_process *processes;
-	size_t n_processes;
+	size_t n_processes, cap_processes;
 	struct umh_holder *holders;
-	size_t n_holders;
+	size_t n_holders, cap_holders;
 	struct umh_skip *skips;
-	size_t n_skips;
+	size_t n_skips, cap_skips;
 
 	/* The summary: set once the scan ends. */
 	bool finished;          /* every collector ran to its end */
@@ -116,6 +170,9 @@ struct umh_report {
 	uint64_t fds_scanned;
 	uint64_t elapsed_us;
 	struct umh_refcount refs; /* see umh_report_set_refs() */
+	struct umh_namespace *namespaces; /* of the mounts, by inum */
+	size_t n_namespaces, cap_namespaces;
+	struct umh_fs fs;         /* explain of a filesystem: see umh_report_set_fs() */
 
 	umh_sink_fn sink;
 	void *sink_data;
@@ -135,6 +192,12 @@ int umh_report_add_skip(struct umh_report *r, int32_t pid, int err, const char *
 int umh_report_set_summary(struct umh_report *r, const struct umh_report *summary);
 /* Records the reference accounting (a copy of REFS, and streams it). */
 int umh_report_set_refs(struct umh_report *r, const struct umh_refcount *refs);
+int umh_report_add_namespace(struct umh_report *r, const struct umh_namespace *ns);
+/* Records what the report is about when it explains a filesystem. */
+int umh_report_set_fs(struct umh_report *r, const struct umh_fs *fs);
+const struct umh_namespace *umh_report_namespace(const struct umh_report *r, uint64_t inum);
+/* Whether ROLE is one of the filesystem view's (UMH_ROLE_FS*). */
+bool umh_role_is_fs(enum umh_mount_role role);
 
 /* Puts a finished report in its printing order: processes by pid; holders
  * by pid (kernel-side holders, pid 0, first), then thread, kind, fd and
@@ -156,3 +219,5 @@ void umh_mount_clear(struct umh_mount *m);
 void umh_process_clear(struct umh_process *p);
 void umh_holder_clear(struct umh_holder *h);
 void umh_skip_clear(struct umh_skip *s);
+void umh_namespace_clear(struct umh_namespace *ns);
+void umh_fs_clear(struct umh_fs *fs);

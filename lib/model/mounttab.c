@@ -11,12 +11,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "base/cleanup.h"
+#include "base/cleanup-mount.h"
 #include "base/parse.h"
-
-static inline void mnt_unref_tablep(struct libmnt_table **t) { mnt_unref_table(*t); }
-static inline void mnt_unref_cachep(struct libmnt_cache **c) { mnt_unref_cache(*c); }
-static inline void mnt_free_iterp(struct libmnt_iter **i) { mnt_free_iter(*i); }
 
 int umh_mounttab_read(int procfd, const char *pid, struct libmnt_table **ret)
 {

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/grow.h"
+
 #define MAX_MESSAGE (1u << 20)
 
 struct header {
@@ -104,6 +106,45 @@ static void encode(struct enc *e, enum umh_item type, const void *item)
 		put_int(e, c->mounted);
 		put_int(e, c->explained);
 		put_str(e, c->why);
+		break;
+	}
+	case UMH_ITEM_NAMESPACE: {
+		const struct umh_namespace *ns = item;
+		put_int(e, (int64_t)ns->inum);
+		put_int(e, ns->ours);
+		put_int(e, ns->anonymous);
+		put_int(e, ns->n_processes);
+		put_int(e, ns->n_pids);
+		for (uint32_t i = 0; i < ns->n_pids && i < UMH_NS_PIDS; i++)
+			put_int(e, ns->pids[i]);
+		put_int(e, ns->manager_pid);
+		put_int(e, (int64_t)ns->kept_ns);
+		put_int(e, ns->kept_pid);
+		put_int(e, ns->kept_fd);
+		put_str(e, ns->comm);
+		put_str(e, ns->cmdline);
+		put_str(e, ns->cgroup);
+		put_str(e, ns->unit);
+		put_str(e, ns->unit_settings);
+		put_str(e, ns->container);
+		put_str(e, ns->kept_at);
+		put_str(e, ns->kept_comm);
+		break;
+	}
+	case UMH_ITEM_FS: {
+		const struct umh_fs *fs = item;
+		put_int(e, fs->view);
+		put_int(e, fs->alive);
+		put_int(e, fs->elsewhere);
+		put_int(e, fs->partial);
+		put_int(e, fs->major);
+		put_int(e, fs->minor);
+		put_int(e, (int64_t)fs->from_mnt_id);
+		put_int(e, (int64_t)fs->on_mnt_id);
+		put_str(e, fs->spec);
+		put_str(e, fs->device);
+		put_str(e, fs->fstype);
+		put_str(e, fs->source);
 		break;
 	}
 	}
@@ -206,7 +247,7 @@ static int decode(struct dec *d, uint32_t type, struct umh_report *r)
 		m.fstype = get_str(d);
 		m.root = get_str(d);
 		m.options = get_str(d);
-		if (d->bad || role < 0 || role > UMH_ROLE_SAME_FS)
+		if (d->bad || role < 0 || role >= _UMH_ROLE_MAX)
 			return -EBADMSG;
 		m.role = (enum umh_mount_role)role;
 		return umh_report_add_mount(r, &m);
@@ -276,6 +317,52 @@ static int decode(struct dec *d, uint32_t type, struct umh_report *r)
 			return -EBADMSG;
 		return umh_report_set_refs(r, &c);
 	}
+	case UMH_ITEM_NAMESPACE: {
+		struct umh_namespace ns = { 0 };
+		ns.inum = (uint64_t)get_int(d);
+		ns.ours = get_int(d) != 0;
+		ns.anonymous = get_int(d) != 0;
+		ns.n_processes = (uint32_t)get_int(d);
+		int64_t n_pids = get_int(d);
+		if (n_pids < 0 || n_pids > UMH_NS_PIDS)
+			return -EBADMSG;
+		ns.n_pids = (uint32_t)n_pids;
+		for (uint32_t i = 0; i < ns.n_pids; i++)
+			ns.pids[i] = (int32_t)get_int(d);
+		ns.manager_pid = (int32_t)get_int(d);
+		ns.kept_ns = (uint64_t)get_int(d);
+		ns.kept_pid = (int32_t)get_int(d);
+		ns.kept_fd = (int32_t)get_int(d);
+		ns.comm = get_str(d);
+		ns.cmdline = get_str(d);
+		ns.cgroup = get_str(d);
+		ns.unit = get_str(d);
+		ns.unit_settings = get_str(d);
+		ns.container = get_str(d);
+		ns.kept_at = get_str(d);
+		ns.kept_comm = get_str(d);
+		if (d->bad)
+			return -EBADMSG;
+		return umh_report_add_namespace(r, &ns);
+	}
+	case UMH_ITEM_FS: {
+		struct umh_fs fs = { 0 };
+		fs.view = get_int(d) != 0;
+		fs.alive = get_int(d) != 0;
+		fs.elsewhere = get_int(d) != 0;
+		fs.partial = get_int(d) != 0;
+		fs.major = (unsigned)get_int(d);
+		fs.minor = (unsigned)get_int(d);
+		fs.from_mnt_id = (uint64_t)get_int(d);
+		fs.on_mnt_id = (uint64_t)get_int(d);
+		fs.spec = get_str(d);
+		fs.device = get_str(d);
+		fs.fstype = get_str(d);
+		fs.source = get_str(d);
+		if (d->bad)
+			return -EBADMSG;
+		return umh_report_set_fs(r, &fs);
+	}
 	}
 	return -EBADMSG;
 }
@@ -284,16 +371,8 @@ int umh_wire_feed(struct umh_wire_reader *w, const void *data, size_t n, struct 
 {
 	if (w->broken)
 		return -EBADMSG;
-	if (w->len + n > w->cap) {
-		size_t cap = w->cap ? w->cap : 65536;
-		while (cap < w->len + n)
-			cap *= 2;
-		char *buf = realloc(w->buf, cap);
-		if (!buf)
-			return -ENOMEM;
-		w->buf = buf;
-		w->cap = cap;
-	}
+	if (UMH_GROW(w->buf, w->cap, w->len + n, 65536) < 0)
+		return -ENOMEM;
 	memcpy(w->buf + w->len, data, n);
 	w->len += n;
 

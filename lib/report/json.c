@@ -1,7 +1,10 @@
-/* The report for programs: DESIGN.md's JSON, extended, never renamed. */
+/* The report for programs (umount-helper(8), "JSON OUTPUT"; docs/DESIGN.md):
+ * fields and kinds are added, never renamed. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
+#include "report/remedy.h"
 #include "report/report.h"
 
 static const char *role_name(enum umh_mount_role role)
@@ -13,6 +16,18 @@ static const char *role_name(enum umh_mount_role role)
 		return "propagated-copy";
 	case UMH_ROLE_SAME_FS:
 		return "same-filesystem";
+	case UMH_ROLE_FS:
+		return "mount";
+	case UMH_ROLE_FS_DETACHED:
+		return "detached";
+	case UMH_ROLE_FS_ANON:
+		return "anonymous";
+	case UMH_ROLE_FS_INTERNAL:
+		return "internal";
+	case UMH_ROLE_OVERLAY:
+		return "overlay";
+	case _UMH_ROLE_MAX:
+		break;
 	}
 	return "unknown";
 }
@@ -43,8 +58,87 @@ static void write_holder(struct umh_json *j, const struct umh_report *r, const s
 		umh_json_str(j, "detail", h->detail);
 	umh_json_uint(j, "mount_id", h->mnt_id);
 	umh_json_str(j, "matched_by", h->by_path ? "path" : "mount-id");
+	/* A mount somewhere: its namespace, and every way to free it, each
+	 * with why (report/remedy.h); the kinds of a filesystem have their
+	 * remedy only from there. */
+	struct umh_remedy rem[UMH_REMEDIES_MAX];
+	size_t n = umh_remedies(r, h, rem);
+	if (n && (h->kind == UMH_KIND_FS_MOUNT || h->kind == UMH_KIND_OVERLAY_LAYER))
+		remedy = rem[0].command;
 	if (remedy)
 		umh_json_str(j, "remedy", remedy);
+	if (n) {
+		const struct umh_mount *m = umh_report_mount(r, h->mnt_id);
+		if (m && m->mntns)
+			umh_json_uint(j, "mount_namespace", m->mntns);
+		umh_json_open_array(j, "remedies", true);
+		for (size_t i = 0; i < n; i++) {
+			umh_json_open_object(j, NULL, true);
+			umh_json_str(j, "command", rem[i].command);
+			umh_json_str(j, "why", rem[i].why[0] ? rem[i].why : NULL);
+			umh_json_close_object(j);
+		}
+		umh_json_close_array(j);
+	}
+	umh_json_close_object(j);
+}
+
+static void write_namespace(struct umh_json *j, const struct umh_namespace *ns)
+{
+	umh_json_open_object(j, NULL, true);
+	umh_json_uint(j, "mount_namespace", ns->inum);
+	umh_json_bool(j, "ours", ns->ours);
+	if (ns->anonymous)
+		umh_json_bool(j, "anonymous", true);
+	/* Our own namespace's processes are not counted: it is where explain
+	 * looks from. */
+	if (!ns->ours) {
+		umh_json_uint(j, "processes", ns->n_processes);
+		umh_json_open_array(j, "pids", true);
+		for (uint32_t i = 0; i < ns->n_pids; i++)
+			umh_json_int(j, NULL, ns->pids[i]);
+		umh_json_close_array(j);
+	}
+	umh_json_str(j, "comm", ns->comm);
+	umh_json_str(j, "cmdline", ns->cmdline);
+	umh_json_str(j, "cgroup", ns->cgroup);
+	umh_json_str(j, "unit", ns->unit);
+	umh_json_str(j, "unit_settings", ns->unit_settings);
+	if (ns->manager_pid)
+		umh_json_int(j, "systemd_pid", ns->manager_pid);
+	umh_json_str(j, "container", ns->container);
+	if (ns->kept_at || ns->kept_pid) {
+		umh_json_open_object(j, "kept_by", true);
+		if (ns->kept_at) {
+			umh_json_str(j, "nsfs_mount", ns->kept_at);
+			umh_json_uint(j, "mount_namespace", ns->kept_ns);
+		}
+		if (ns->kept_pid)
+			umh_json_int(j, "pid", ns->kept_pid);
+		if (ns->kept_fd >= 0)
+			umh_json_int(j, "fd", ns->kept_fd);
+		if (ns->kept_comm)
+			umh_json_str(j, "comm", ns->kept_comm);
+		umh_json_close_object(j);
+	}
+	umh_json_close_object(j);
+}
+
+static void write_filesystem(struct umh_json *j, const struct umh_fs *fs)
+{
+	umh_json_open_object(j, "filesystem", true);
+	umh_json_str(j, "device", fs->device);
+	umh_json_uint(j, "major", fs->major);
+	umh_json_uint(j, "minor", fs->minor);
+	umh_json_str(j, "fstype", fs->fstype);
+	umh_json_str(j, "source", fs->source);
+	umh_json_bool(j, "alive", fs->alive);
+	umh_json_bool(j, "mount_point_elsewhere", fs->elsewhere);
+	if (fs->elsewhere)
+		umh_json_uint(j, "directory_mount_id", fs->on_mnt_id);
+	/* From the mount tables only (no BPF): detached mounts and overlays
+	 * were not seen, and "alive": false is not proof. */
+	umh_json_bool(j, "partial", fs->partial);
 	umh_json_close_object(j);
 }
 
@@ -88,14 +182,8 @@ static void remedies_collect(struct process_remedies *pr, const struct umh_repor
 		while (g < pr->n && pr->v[g].mnt_id != h->mnt_id)
 			g++;
 		if (g == pr->n) {
-			if (pr->n == pr->cap) {
-				size_t cap = pr->cap ? 2 * pr->cap : 2;
-				struct mount_remedy *v = reallocarray(pr->v, cap, sizeof(*v));
-				if (!v)
-					continue; /* no memory: no remedy for this mount */
-				pr->v = v;
-				pr->cap = cap;
-			}
+			if (UMH_GROW(pr->v, pr->cap, pr->n + 1, 2) < 0)
+				continue; /* no memory: no remedy for this mount */
 			pr->v[g].mnt_id = h->mnt_id;
 			pr->v[g].holds = UMH_HOLDS_INIT;
 			pr->v[g].remedy = NULL;
@@ -114,7 +202,7 @@ static const char *process_remedy(struct process_remedies *pr, const struct umh_
 			continue;
 		if (!pr->v[g].remedy)
 			pr->v[g].remedy = umh_process_remedy(&pr->v[g].holds, umh_report_process(r, h->pid), h->pid,
-							     m->target);
+							     umh_remedy_target(m));
 		return pr->v[g].remedy;
 	}
 	return NULL;
@@ -155,16 +243,22 @@ void umh_report_write_json_extra(const struct umh_report *r, const char *spec, s
 				 umh_json_extra_fn extra, void *userdata)
 {
 	const struct umh_mount *t = umh_report_target(r);
+	const struct umh_fs *fs = r->fs.view && !r->error ? &r->fs : NULL;
 
 	umh_json_open_object(j, NULL, false);
 	umh_json_str(j, "target", t ? t->target : spec);
-	umh_json_str(j, "source", t ? t->source : NULL);
-	umh_json_str(j, "fstype", t ? t->fstype : NULL);
+	umh_json_str(j, "source", t ? t->source : fs ? fs->source : NULL);
+	umh_json_str(j, "fstype", t ? t->fstype : fs ? fs->fstype : NULL);
 	if (t)
 		umh_json_uint(j, "mount_id", t->id);
+	else if (fs && fs->from_mnt_id)
+		umh_json_uint(j, "mount_id", fs->from_mnt_id);
 	else
 		umh_json_null(j, "mount_id");
-	umh_json_bool(j, "busy", umh_report_is_held(r));
+	/* A filesystem is busy while anything keeps it alive. */
+	umh_json_bool(j, "busy", fs ? fs->alive : umh_report_is_held(r));
+	if (fs)
+		write_filesystem(j, fs);
 	if (r->error)
 		umh_json_str(j, "error", r->error);
 	write_holders(j, r, "holders", true);
@@ -183,8 +277,15 @@ void umh_report_write_json_extra(const struct umh_report *r, const char *spec, s
 			umh_json_uint(j, "mount_namespace", m->mntns);
 			umh_json_int(j, "namespace_pid", m->ns_pid);
 		}
+		if (m->root)
+			umh_json_str(j, "root", m->root);
 		umh_json_close_object(j);
 	}
+	umh_json_close_array(j);
+
+	umh_json_open_array(j, "namespaces", false);
+	for (size_t i = 0; i < r->n_namespaces; i++)
+		write_namespace(j, &r->namespaces[i]);
 	umh_json_close_array(j);
 
 	umh_json_open_array(j, "skipped", false);

@@ -13,9 +13,9 @@
 
 void umh_report_print_text(const struct umh_report *r, FILE *out);
 
-/* The report as one JSON object (see DESIGN.md), written through J so that
- * several reports can go into one array.  SPEC, the target as the user wrote
- * it, names it when it could not be resolved. */
+/* The report as one JSON object (umount-helper(8), docs/DESIGN.md),
+ * written through J so that several reports can go into one array.  SPEC,
+ * the target as the user wrote it, names it when it could not be resolved. */
 void umh_report_write_json(const struct umh_report *r, const char *spec, struct umh_json *j);
 /* The same, with more members from EXTRA at the end of the object: what
  * explain learned besides the scan ("vanished" for a target that is not

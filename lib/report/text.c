@@ -15,6 +15,7 @@
 
 #include "base/escape.h"
 #include "report/report.h"
+#include "report/text-parts.h"
 #include "base/wrap.h"
 
 static void esc(FILE *out, const char *s) { umh_fputs_escaped(s ? s : "", out); }
@@ -39,161 +40,6 @@ static void paragraph(FILE *out, const char *prefix, const char *text)
 	free(buf);
 }
 
-/* ---- grouping ----------------------------------------------------------------
- * The report is sorted (umh_report_sort): a process's holders are one run. */
-
-static bool holder_matches(const struct umh_report *r, const struct umh_holder *h, bool blocking, uint64_t mnt_id)
-{
-	return h->pid && umh_holder_blocks(r, h) == blocking && (!mnt_id || h->mnt_id == mnt_id);
-}
-
-/* The end of the run of holders of the process at I. */
-static size_t run_end(const struct umh_report *r, size_t i)
-{
-	size_t j = i;
-	while (j < r->n_holders && r->holders[j].pid == r->holders[i].pid)
-		j++;
-	return j;
-}
-
-static bool run_matches(const struct umh_report *r, size_t i, size_t end, bool blocking, uint64_t mnt_id)
-{
-	for (; i < end; i++)
-		if (holder_matches(r, &r->holders[i], blocking, mnt_id))
-			return true;
-	return false;
-}
-
-/* How many processes hold something that matches. */
-static size_t count_processes(const struct umh_report *r, bool blocking, uint64_t mnt_id)
-{
-	size_t n = 0;
-	for (size_t i = 0, end; i < r->n_holders; i = end) {
-		end = run_end(r, i);
-		n += run_matches(r, i, end, blocking, mnt_id);
-	}
-	return n;
-}
-
-/* ---- one reference ------------------------------------------------------------- */
-
-static void print_reference(FILE *out, const struct umh_holder *h)
-{
-	const struct umh_kind_info *k = umh_kind_info(h->kind);
-	char label[64];
-	if (k->label)
-		k->label(label, sizeof(label), h);
-	else
-		snprintf(label, sizeof(label), "%s", k->name);
-	fprintf(out, "      %-16s ", label);
-	if (h->path && *h->path)
-		esc(out, h->path);
-	else
-		fputs("(a path too long for /proc to show)", out);
-	if (h->deleted)
-		fputs(" (deleted)", out);
-	if (k->detail_after_path && h->detail) {
-		fputs(", ", out);
-		esc(out, h->detail);
-	}
-	fputc('\n', out);
-}
-
-/* "    → REMEDY", REMEDY (raw, from kinds.h) escaped; nothing without one. */
-static void print_remedy(FILE *out, const char *prefix, char *remedy)
-{
-	if (!remedy)
-		return;
-	fputs("    → ", out);
-	fputs(prefix, out);
-	esc(out, remedy);
-	fputc('\n', out);
-	free(remedy);
-}
-
-/* ---- processes ------------------------------------------------------------------- */
-
-static void print_process(FILE *out, const struct umh_report *r, size_t first, size_t end, bool blocking,
-			  uint64_t mnt_id, const char *target)
-{
-	int32_t pid = r->holders[first].pid;
-	const struct umh_process *p = umh_report_process(r, pid);
-	fprintf(out, "  pid %d", pid);
-	if (p) {
-		fputc(' ', out);
-		esc(out, p->comm);
-		fputs(", user ", out);
-		esc(out, p->user);
-		if (p->cmdline && *p->cmdline) {
-			fputs(": ", out);
-			/* A short command line: the start says what it is. */
-			size_t len = strlen(p->cmdline);
-			char *cut = strndup(p->cmdline, len > 60 ? 60 : len);
-			esc(out, cut ? cut : "");
-			free(cut);
-			if (len > 60)
-				fputs("...", out);
-		}
-	}
-	fputc('\n', out);
-
-	struct umh_holds holds = UMH_HOLDS_INIT;
-	size_t shown = 0, hidden = 0;
-	for (size_t i = first; i < end; i++) {
-		const struct umh_holder *h = &r->holders[i];
-		if (!holder_matches(r, h, blocking, mnt_id))
-			continue;
-		umh_holds_add(&holds, h->kind);
-		if (shown < UMH_TEXT_MAX_REFS) {
-			print_reference(out, h);
-			shown++;
-		} else {
-			hidden++;
-		}
-	}
-	if (hidden)
-		fprintf(out, "      ... and %zu more references\n", hidden);
-	if (!blocking)
-		return;
-
-	print_remedy(out, "", umh_process_remedy(&holds, p, pid, target));
-}
-
-static void print_processes(FILE *out, const struct umh_report *r, bool blocking, uint64_t mnt_id,
-			    const char *target)
-{
-	for (size_t i = 0, end; i < r->n_holders; i = end) {
-		end = run_end(r, i);
-		if (run_matches(r, i, end, blocking, mnt_id))
-			print_process(out, r, i, end, blocking, mnt_id, target);
-	}
-}
-
-/* ---- holders that are not processes --------------------------------------------- */
-
-static void print_kernel_holder(FILE *out, const struct umh_report *r, const struct umh_holder *h, const char *target)
-{
-	const struct umh_kind_info *k = umh_kind_info(h->kind);
-	char *line = umh_kind_describe(h);
-	fputs("  ", out);
-	esc(out, line);
-	fputc('\n', out);
-	free(line);
-	if (k->detail_line && h->detail) {
-		fputs("      ", out);
-		esc(out, h->detail);
-		fputc('\n', out);
-	}
-	print_remedy(out, "", umh_kind_remedy(umh_report_mount(r, h->mnt_id), h, target));
-}
-
-/* Holders listed one by one: not a process's, not a copy (whose section
- * lists what holds it). */
-static bool is_kernel_kind(const struct umh_holder *h)
-{
-	return !h->pid && !umh_kind_info(h->kind)->is_copy;
-}
-
 /* ---- the summary line ------------------------------------------------------------ */
 
 static void count_phrase(FILE *out, size_t n, const char *one, const char *many, bool *first, bool last)
@@ -208,7 +54,7 @@ static void count_phrase(FILE *out, size_t n, const char *one, const char *many,
 
 static void print_headline(FILE *out, const struct umh_report *r, const struct umh_mount *t)
 {
-	size_t nproc = count_processes(r, true, 0);
+	size_t nproc = umh_text_count_processes(r, true, 0);
 	size_t nkind[_UMH_KIND_MAX] = { 0 };
 	for (size_t i = 0; i < r->n_holders; i++)
 		if (!r->holders[i].pid && umh_holder_blocks(r, &r->holders[i]))
@@ -246,43 +92,6 @@ static void print_mount_line(FILE *out, const struct umh_mount *t)
 	fputs(" from ", out);
 	esc(out, t->source);
 	fputs(")\n", out);
-}
-
-/* ---- what was not seen ------------------------------------------------------------- */
-
-static void print_skips(FILE *out, const struct umh_report *r)
-{
-	size_t denied = 0;
-	for (size_t i = 0; i < r->n_skips; i++)
-		if (r->skips[i].pid)
-			denied++;
-	if (denied) {
-		fprintf(out, "\nNot inspected (no permission): %zu process%s:", denied, denied == 1 ? "" : "es");
-		size_t shown = 0;
-		for (size_t i = 0; i < r->n_skips && shown < 10; i++) {
-			if (!r->skips[i].pid)
-				continue;
-			fprintf(out, "%s pid %d", shown ? "," : "", r->skips[i].pid);
-			shown++;
-		}
-		fputs(denied > shown ? ", ...\n" : ".\n", out);
-	} else if (r->n_skips) {
-		fputc('\n', out);
-	}
-	for (size_t i = 0; i < r->n_skips; i++) {
-		if (r->skips[i].pid)
-			continue;
-		fputs("Not inspected: ", out);
-		esc(out, r->skips[i].what);
-		fputs(": ", out);
-		esc(out, r->skips[i].why);
-		fputs(".\n", out);
-	}
-	if (r->incomplete) {
-		fputs("Incomplete: ", out);
-		esc(out, r->incomplete);
-		fputs(".\n", out);
-	}
 }
 
 /* What may hold the mount unseen.  Where the reference count showed
@@ -335,11 +144,15 @@ static void print_refs(FILE *out, const struct umh_report *r)
 void umh_report_print_text(const struct umh_report *r, FILE *out)
 {
 	const struct umh_mount *t = umh_report_target(r);
+	if (r->fs.view && !r->error) {
+		umh_report_print_fs_text(r, out);
+		return;
+	}
 	if (!t) {
 		fputs("umount-helper: ", out);
 		esc(out, r->error ? r->error : "the target could not be examined");
 		fputc('\n', out);
-		print_skips(out, r);
+		umh_text_skips(out, r);
 		return;
 	}
 	const char *target = t->target;
@@ -366,10 +179,10 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 
 	if (blocking) {
 		fputc('\n', out);
-		print_processes(out, r, true, t->id, target);
+		umh_text_print_processes(out, r, true, t->id, target);
 		for (size_t i = 0; i < r->n_holders; i++)
-			if (r->holders[i].mnt_id == t->id && is_kernel_kind(&r->holders[i]))
-				print_kernel_holder(out, r, &r->holders[i], target);
+			if (r->holders[i].mnt_id == t->id && umh_text_is_kernel_kind(&r->holders[i]))
+				umh_text_kernel_holder(out, r, &r->holders[i], target);
 	}
 
 	/* Copies that umount would take along, held in their own namespace. */
@@ -384,15 +197,13 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 			continue;
 		fputs("\n  its copy at ", out);
 		esc(out, c->target);
-		fprintf(out, " (mount id %llu", (unsigned long long)c->id);
-		if (c->mntns)
-			fprintf(out, ", mount namespace mnt:[%llu] of pid %d", (unsigned long long)c->mntns, c->ns_pid);
-		fputs(") goes with it, and is held:\n", out);
-		print_processes(out, r, true, c->id, c->target);
+		fprintf(out, " (mount id %llu) goes with it, and is held:\n", (unsigned long long)c->id);
+		umh_text_copy_namespace(out, r, c);
+		umh_text_print_processes(out, r, true, c->id, c->target);
 		for (size_t i = 0; i < r->n_holders; i++)
-			if (r->holders[i].mnt_id == c->id && is_kernel_kind(&r->holders[i]))
-				print_kernel_holder(out, r, &r->holders[i], c->target);
-		print_remedy(out, "or ", umh_copy_remedy(c));
+			if (r->holders[i].mnt_id == c->id && umh_text_is_kernel_kind(&r->holders[i]))
+				umh_text_kernel_holder(out, r, &r->holders[i], c->target);
+		umh_text_copy_remedies(out, r, c);
 	}
 
 	bool busy = blocking || r->known_busy || r->unexplained_refs > 0;
@@ -419,10 +230,10 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 		fputs("  ", out);
 		esc(out, o->target);
 		fprintf(out, " (mount id %llu)\n", (unsigned long long)o->id);
-		print_processes(out, r, false, o->id, o->target);
+		umh_text_print_processes(out, r, false, o->id, o->target);
 	}
 
-	print_skips(out, r);
+	umh_text_skips(out, r);
 	if (!blocking && (r->known_busy || r->still_mounted || r->n_skips))
 		print_invisible_causes(out, r);
 }

@@ -8,9 +8,15 @@
  * the moment the stop job appears (the JobNew signal), before the job ends
  * and the unit is garbage-collected.
  *
- * Self-contained: libsystemd's sd-bus only.  Every function returns 0 (or a
- * positive value where said) on success and a negative errno on failure.
- */
+ * libsystemd's sd-bus only, and small helpers of lib/base (header-only or
+ * built beside it: tests/systemd/systemd.mk builds these files on their
+ * own).  Every function returns 0 (or a positive value where said) on
+ * success and a negative errno on failure.
+ *
+ * The reading is split by job: bus.c connects, unit-name.c names mount
+ * units, batch.c sends D-Bus calls at once, facts.c parses the replies,
+ * decide.c decides (a pure function, unit-tested case by case), and this
+ * file's cause.c puts them together. */
 #ifndef UMH_SYSTEMD_CAUSE_H
 #define UMH_SYSTEMD_CAUSE_H
 
@@ -18,52 +24,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-typedef struct sd_bus sd_bus;
-
-/* Where systemd listens: its private socket (a direct connection: no bus
- * daemon needed, every signal sent unasked, root only). */
-#define UMH_SD_PRIVATE_SOCKET "/run/systemd/private"
-
-/* Connects to a systemd manager.  `where` is
- *   NULL                 the system bus (sd_bus_open_system());
- *   "/path/to/socket"    a direct connection to a manager's private socket,
- *                        normally UMH_SD_PRIVATE_SOCKET (root only);
- *   "unix:path=...", "x-machine-unix:pid=PID", ...
- *                        a D-Bus bus (a dbus-daemon) at that address, e.g. a
- *                        container's system bus:
- *                        "unix:path=/proc/PID/root/run/dbus/system_bus_socket".
- * In every case the manager is asked to send its signals (Subscribe()): on a
- * bus it sends them only to subscribers, on a direct connection always.  So
- * JobNew / JobRemoved / UnitRemoved arrive.  Method calls time out after 5 s.
- *
- * systemd accepts a connection on its private socket only from root, and
- * only from a process it can see: one in its own pid namespace (or below).
- * For the private socket of a container's systemd, use umh_sd_connect_pid(). */
-int umh_sd_connect(const char *where, sd_bus **ret);
-
-/* Connects directly to the private socket of the systemd whose host pid is
- * `pid` (the PID 1 of a container): the socket is connect()ed by a helper
- * process that entered that pid namespace, so that systemd sees a valid
- * peer, and reached through /proc/PID/root.  Needs root (setns).  Then as
- * umh_sd_connect(). */
-int umh_sd_connect_pid(pid_t pid, sd_bus **ret);
-
-/* The mount unit systemd names after a mount point, as systemd 252's
- * unit_name_from_path() does: "/mnt/b" -> "mnt-b.mount", "/" -> "-.mount",
- * "/a-b" -> "a\x2db.mount".  The path must be absolute; "//", "/./" and a
- * trailing "/" are simplified away; ".." is refused (-EINVAL).  A name of 256
- * bytes or more is shortened as systemd does: its first 232 bytes, "_", a
- * 16-hex-digit SipHash of the whole name, ".mount" (checked against the
- * names systemd 252 gave such mount points). */
-int umh_sd_mount_unit_name(const char *path, char **ret);
-
-/* Whether UNIT names a mount unit ("....mount"). */
-bool umh_sd_is_mount_unit(const char *unit);
-
-/* The reverse, for a ".mount" name: "mnt-b.mount" -> "/mnt/b".  A
- * shortened (hashed) name cannot be turned back: -EINVAL (ask systemd for
- * the unit's Where= instead). */
-int umh_sd_mount_unit_path(const char *unit, char **ret);
+/* Connecting and unit names, which every reader of causes needs. */
+#include "systemd/bus.h"
+#include "systemd/unit-name.h"
 
 enum umh_sd_cause_kind {
 	UMH_SD_CAUSE_UNKNOWN = 0,

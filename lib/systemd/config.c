@@ -2,12 +2,17 @@
 #include "systemd/config.h"
 
 #include <dirent.h>
-#include <stdbool.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "base/cleanup.h"
 
@@ -45,11 +50,42 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Reads PATH; each KEY= in SECTION replaces *VALUE.  Missing files are
- * no error. */
-static int scan_file(const char *path, const char *section, const char *key, char **value, char **file)
+/* Where the unit files are read: ROOT ("" or /proc/PID/root, a container's
+ * root) as a directory, and every path resolved inside it, as the
+ * container's own systemd resolves them: an absolute symbolic link there
+ * must not lead to the caller's files. */
+struct root {
+	int fd;
+	const char *name; /* ROOT, for the paths the caller is given */
+};
+
+static int open_in_root(const struct root *rt, const char *path, int flags)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, rt->fd, path, &how, sizeof(how));
+	return fd < 0 ? -errno : fd;
+}
+
+static FILE *fopen_in_root(const struct root *rt, const char *path)
+{
+	int fd = open_in_root(rt, path, O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	FILE *f = fdopen(fd, "re");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+/* Reads PATH (inside RT); each KEY= in SECTION replaces *VALUE, and *FILE
+ * says where (as ROOT/PATH).  Missing files are no error. */
+static int scan_file(const struct root *rt, const char *path, const char *section, const char *key, char **value,
+		     char **file)
+{
+	_cleanup_fclose_ FILE *f = fopen_in_root(rt, path);
 	if (!f)
 		return 0;
 	char line[4096];
@@ -69,8 +105,8 @@ static int scan_file(const char *path, const char *section, const char *key, cha
 		*eq = 0;
 		if (strcmp(trim(l), key) != 0)
 			continue;
-		char *v = strdup(trim(eq + 1)), *p = strdup(path);
-		if (!v || !p) {
+		char *v = strdup(trim(eq + 1)), *p = NULL;
+		if (!v || asprintf(&p, "%s%s", rt->name, path) < 0) {
 			free(v);
 			free(p);
 			return -ENOMEM;
@@ -94,12 +130,15 @@ static int cmp_dropin(const void *a, const void *b)
 
 /* Drop-ins of DIRNAME ("mnt-u.mount.d") in every directory; of two with
  * the same name, the one in the directory of higher priority. */
-static int collect(const char *root, const char *dirname, struct dropin *v, size_t *n)
+static int collect(const struct root *rt, const char *dirname, struct dropin *v, size_t *n)
 {
 	for (size_t d = 0; d < N_DIRS; d++) {
 		char dir[4096];
-		snprintf(dir, sizeof(dir), "%s%s/%s", root, search_path[d], dirname);
-		_cleanup_closedir_ DIR *dp = opendir(dir);
+		snprintf(dir, sizeof(dir), "%s/%s", search_path[d], dirname);
+		int fd = open_in_root(rt, dir, O_RDONLY | O_DIRECTORY);
+		_cleanup_closedir_ DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
+		if (fd >= 0 && !dp)
+			close(fd);
 		struct dirent *e;
 		while (dp && (e = readdir(dp))) {
 			size_t len = strlen(e->d_name);
@@ -130,14 +169,18 @@ int umh_sd_unit_setting(const char *root, const char *unit, const char *section,
 	*value = *file = NULL;
 	if (strchr(unit, '/'))
 		return -EINVAL;
+	_cleanup_close_ int rootfd = open(*root ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	const struct root rt = { .fd = rootfd, .name = root };
 	/* The fragment: the first found. */
 	for (size_t d = 0; d < N_DIRS; d++) {
 		char path[4096];
-		snprintf(path, sizeof(path), "%s%s/%s", root, search_path[d], unit);
-		_cleanup_fclose_ FILE *f = fopen(path, "re");
+		snprintf(path, sizeof(path), "%s/%s", search_path[d], unit);
+		_cleanup_fclose_ FILE *f = fopen_in_root(&rt, path);
 		if (!f)
 			continue;
-		r = scan_file(path, section, key, value, file);
+		r = scan_file(&rt, path, section, key, value, file);
 		break;
 	}
 	/* Then the drop-ins, by name: "mount.d/" ones first (they apply to
@@ -149,10 +192,10 @@ int umh_sd_unit_setting(const char *root, const char *unit, const char *section,
 		if (pass == 0 && !type)
 			continue;
 		snprintf(dirname, sizeof(dirname), "%s.d", pass == 0 ? type + 1 : unit);
-		r = collect(root, dirname, v, &n);
+		r = collect(&rt, dirname, v, &n);
 		qsort(v + first, n - first, sizeof(v[0]), cmp_dropin);
 		for (size_t i = first; i < n && r >= 0; i++)
-			r = scan_file(v[i].path, section, key, value, file);
+			r = scan_file(&rt, v[i].path, section, key, value, file);
 	}
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].name);

@@ -11,10 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Our own MESSAGE_IDs: an unmount the watcher saw, and the watcher
- * starting or stopping. */
+/* Our own MESSAGE_IDs: an unmount the watcher saw, the watcher starting or
+ * stopping, and a burst of unmounts that failed (EBUSY) with what held the
+ * target (watch/failure.h). */
 #define UMH_MESSAGE_UNMOUNT "82f7ee45fc0b465a974ec916ff902b0a"
 #define UMH_MESSAGE_WATCHER "222285da7f384a43af77aae301b636c2"
+#define UMH_MESSAGE_FAILED_UNMOUNT "09ece473646848888da6a70861ad6aa1"
 
 /* systemd's: a unit being stopped, and stopped (job_emit_start_message,
  * job_emit_done_message). */

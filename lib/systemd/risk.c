@@ -8,11 +8,7 @@
 #include <string.h>
 
 #include "systemd/cause.h"
-
-static bool streq0(const char *a, const char *b)
-{
-	return a && b && strcmp(a, b) == 0;
-}
+#include "base/str.h"
 
 static void warn(struct umh_json *j, const char *kind, const char *unit, const char *related, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -45,13 +41,13 @@ int umh_sd_write_risks(sd_bus *bus, const char *mount_point, struct umh_json *j)
 
 	/* systemd must know it as mounted: a mount it does not track (in a
 	 * namespace it does not watch) is none of its business. */
-	if (!streq0(f->load_state, "loaded") && !streq0(f->load_state, "not-found"))
+	if (!umh_streq_known(f->load_state, "loaded") && !umh_streq_known(f->load_state, "not-found"))
 		goto out;
-	if (!streq0(f->active_state, "active") && !streq0(f->active_state, "activating") &&
-	    !streq0(f->active_state, "deactivating") && !streq0(f->active_state, "reloading"))
+	if (!umh_streq_known(f->active_state, "active") && !umh_streq_known(f->active_state, "activating") &&
+	    !umh_streq_known(f->active_state, "deactivating") && !umh_streq_known(f->active_state, "reloading"))
 		goto out;
 
-	bool stopping = f->job_id && streq0(f->job_type, "stop");
+	bool stopping = f->job_id && umh_streq_known(f->job_type, "stop");
 	if (stopping) {
 		warn(j, "stop-job", u, c.related_unit, "systemd is stopping %s now (job %u), which unmounts %s%s%s", u,
 		     f->job_id, mount_point, c.reason ? ": " : "", c.reason ? c.reason : "");
@@ -102,7 +98,7 @@ int umh_sd_write_risks(sd_bus *bus, const char *mount_point, struct umh_json *j)
 		n++;
 	}
 	if (f->need_daemon_reload) {
-		if (streq0(f->source_path, "/etc/fstab"))
+		if (umh_streq_known(f->source_path, "/etc/fstab"))
 			warn(j, "need-daemon-reload", u, NULL,
 			     "/etc/fstab changed since systemd last read it (NeedDaemonReload=yes on %s): "
 			     "systemd still acts on the old line for %s; run 'systemctl daemon-reload'",

@@ -9,15 +9,7 @@
 #include <time.h>
 #include <systemd/sd-bus.h>
 
-#define SDW_PATH "/org/freedesktop/systemd1"
-#define SDW_MGR  "org.freedesktop.systemd1.Manager"
-
-static int64_t boot_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+#include "base/clock.h"
 
 static void job_clear(struct umh_sdw_job *j)
 {
@@ -39,7 +31,7 @@ static int on_job_new(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 	struct umh_sdw_job *j = &w->jobs[w->next];
 	w->next = (w->next + 1) % UMH_SDW_JOBS;
 	job_clear(j);
-	j->seen_ns = boot_ns();
+	j->seen_ns = umh_boot_ns();
 	j->id = id;
 	j->unit = strdup(unit);
 	if (!j->unit)
@@ -47,7 +39,7 @@ static int on_job_new(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 	/* Now, before the job ends: on the other connection, so that the
 	 * calls go out together. */
 	j->read_err = umh_sd_read_cause(w->rd, unit, &j->cause);
-	j->read_ns = boot_ns();
+	j->read_ns = umh_boot_ns();
 	/* A start job says so in its facts; a job read too late has none
 	 * (job_id 0): it may have been a stop, keep it as one. */
 	j->stop = j->read_err < 0 || !j->cause.facts.job_type || strcmp(j->cause.facts.job_type, "stop") == 0;
@@ -95,9 +87,9 @@ int umh_sdw_open(struct umh_sdw *w, const char *bus, pid_t sd_pid, char *why, si
 		umh_sdw_close(w);
 		return r;
 	}
-	r = sd_bus_match_signal(w->sig, &w->slot_new, NULL, SDW_PATH, SDW_MGR, "JobNew", on_job_new, w);
+	r = sd_bus_match_signal(w->sig, &w->slot_new, NULL, UMH_SD_PATH, UMH_SD_MANAGER, "JobNew", on_job_new, w);
 	if (r >= 0)
-		r = sd_bus_match_signal(w->sig, &w->slot_removed, NULL, SDW_PATH, SDW_MGR, "JobRemoved",
+		r = sd_bus_match_signal(w->sig, &w->slot_removed, NULL, UMH_SD_PATH, UMH_SD_MANAGER, "JobRemoved",
 					on_job_removed, w);
 	if (r < 0) {
 		snprintf(why, size, "cannot subscribe to systemd's jobs at %s: %s", w->where, strerror(-r));

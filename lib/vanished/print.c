@@ -41,4 +41,6 @@ void umh_explain_extra_json(struct umh_json *j, void *userdata)
 		umh_jwrite(j, "vanished", x->vanished);
 	if (x->warnings)
 		umh_jwrite(j, "warnings", x->warnings);
+	if (x->failed_unmounts)
+		umh_jwrite(j, "failed_unmounts", x->failed_unmounts);
 }

@@ -16,10 +16,13 @@ void umh_vanished_print_text(const struct umh_jnode *v, const char *spec, FILE *
 /* "  warning: systemd would stop mnt-b.mount, ..." for each warning. */
 void umh_risks_print_text(const struct umh_jnode *warnings, FILE *out);
 
-/* The members explain's JSON gets: "vanished" (an object) and "warnings"
- * (an array; absent when systemd was not asked). */
+/* The members explain's JSON gets: "vanished" (an object), "warnings"
+ * (an array; absent when systemd was not asked), and "failed_unmounts"
+ * (the watcher's record of earlier failed attempts, watch/attempts.h; an
+ * array, absent when there are none). */
 struct umh_explain_extra {
 	const struct umh_jnode *vanished;
 	const struct umh_jnode *warnings;
+	const struct umh_jnode *failed_unmounts;
 };
 void umh_explain_extra_json(struct umh_json *j, void *userdata);

@@ -9,9 +9,13 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/str.h"
 #include "model/mounttab.h"
 #include "base/procfs.h"
 #include "systemd/cause.h"
+
+/* The initial pid namespace's inode number: fixed (PROC_PID_INIT_INO). */
+#define INIT_PIDNS_INO 0xEFFFFFFCU
 
 int umh_wcalls_init(struct umh_wcalls *c, int procfd)
 {
@@ -19,26 +23,13 @@ int umh_wcalls_init(struct umh_wcalls *c, int procfd)
 	c->v = calloc(UMH_WCALLS_MAX, sizeof(*c->v));
 	if (!c->v)
 		return -ENOMEM;
+	/* Whether BPF's pids (the initial namespace's) are ours.  Not from
+	 * /proc/self/status's NSpid: inside a container, the container's
+	 * /proc lists one number there too. */
 	struct stat st;
-	if (fstatat(procfd, "self/ns/pid", &st, 0) == 0)
+	if (fstatat(procfd, "self/ns/pid", &st, 0) == 0) {
 		c->my_pidns = st.st_ino;
-	/* NSpid lists our pid in each pid namespace from the one of this
-	 * /proc down: one number means no namespace below the initial one
-	 * (assuming this /proc is the initial namespace's, as on a host). */
-	char buf[4096];
-	if (umh_read_small(procfd, "self/status", buf, sizeof(buf)) > 0) {
-		const char *l = strstr(buf, "\nNSpid:");
-		if (l) {
-			l += 7;
-			size_t n = 0;
-			while (*l && *l != '\n') {
-				l += strspn(l, " \t");
-				if (*l && *l != '\n')
-					n++;
-				l += strcspn(l, " \t\n");
-			}
-			c->init_pidns = n == 1;
-		}
+		c->init_pidns = st.st_ino == INIT_PIDNS_INO;
 	}
 	return 0;
 }
@@ -105,8 +96,7 @@ static void copy_task(struct umh_wtask *t, const struct umh_umount_task *k)
 	t->pid = k->tgid;
 	t->ns_pid = k->ns_tgid;
 	t->pidns = k->pidns;
-	memcpy(t->comm, k->comm, sizeof(t->comm));
-	t->comm[sizeof(t->comm) - 1] = 0;
+	umh_copy_field(t->comm, sizeof(t->comm), k->comm, sizeof(k->comm));
 }
 
 /* A cgroup name that is a systemd unit: "<name>.<type>" for the types that
@@ -123,7 +113,7 @@ static bool is_unit_name(const char *s)
 	return false;
 }
 
-static int cgroup_path(struct umh_wcall *call, const struct umh_umount_enter *e)
+static int cgroup_path(struct umh_wcall *call, const struct umh_umount_call *e)
 {
 	size_t n = e->n_cgroup < UMH_UMOUNT_CG_DEPTH ? e->n_cgroup : UMH_UMOUNT_CG_DEPTH;
 	size_t len = 8;
@@ -148,7 +138,7 @@ static int cgroup_path(struct umh_wcall *call, const struct umh_umount_enter *e)
 	return 0;
 }
 
-int umh_wcall_from_event(struct umh_wcall *call, const struct umh_umount_enter *e)
+int umh_wcall_from_event(struct umh_wcall *call, const struct umh_umount_call *e)
 {
 	*call = (struct umh_wcall){
 		.enter_ns = (int64_t)e->h.ts_ns,
@@ -157,6 +147,10 @@ int umh_wcall_from_event(struct umh_wcall *call, const struct umh_umount_enter *
 		.flags = e->flags,
 		.mntns = e->mntns,
 		.cgroup_id = e->cgroup_id,
+		.account = e->account,
+		.account_dropped = e->account_dropped,
+		.exited = true,
+		.ret = e->ret,
 	};
 	copy_task(&call->self, &e->self);
 	call->n_parents = e->n_ancestors < UMH_UMOUNT_ANCESTORS ? e->n_ancestors : UMH_UMOUNT_ANCESTORS;
@@ -234,43 +228,49 @@ static int enrich(struct umh_wcalls *c, struct umh_wcall *call, uint64_t start_n
 	return 0;
 }
 
-static struct umh_wcall *find_open(struct umh_wcalls *c, int32_t tid)
-{
-	for (size_t i = c->n; i-- > 0;)
-		if (c->v[i].tid == tid && !c->v[i].exited)
-			return &c->v[i];
-	return NULL;
-}
-
-int umh_wcalls_add_event(struct umh_wcalls *c, const void *data, size_t size)
+int umh_wcalls_read_event(struct umh_wcalls *c, const void *data, size_t size, struct umh_wcall *call)
 {
 	const struct umh_umount_head *h = data;
-	if (size < sizeof(*h))
+	if (size < sizeof(struct umh_umount_call) || h->kind != UMH_UMOUNT_CALL)
 		return 0;
-	if (h->kind == UMH_UMOUNT_EXIT && size >= sizeof(struct umh_umount_exit)) {
-		struct umh_wcall *call = find_open(c, h->tid);
-		if (call) {
-			call->exited = true;
-			call->ret = ((const struct umh_umount_exit *)data)->ret;
-		}
-		return 0;
-	}
-	if (h->kind != UMH_UMOUNT_ENTER || size < sizeof(struct umh_umount_enter))
-		return 0;
-	if (c->n == UMH_WCALLS_MAX) {
-		/* Full: the oldest goes. */
-		umh_wcall_clear(&c->v[0]);
-		memmove(&c->v[0], &c->v[1], (c->n - 1) * sizeof(c->v[0]));
-		c->v[--c->n] = (struct umh_wcall){ 0 };
-		c->lost++;
-	}
-	const struct umh_umount_enter *e = data;
-	struct umh_wcall *call = &c->v[c->n];
+	const struct umh_umount_call *e = data;
 	int r = umh_wcall_from_event(call, e);
 	if (r < 0)
 		return r;
-	c->n++;
-	return enrich(c, call, e->self.start_ns);
+	r = enrich(c, call, e->self.start_ns);
+	return r < 0 ? r : 1;
+}
+
+/* Which call goes when the list is full: one already matched, then one
+ * from another namespace than the watched one (a call that can only have
+ * propagated), then one not by root, then the oldest. */
+static size_t least_useful(const struct umh_wcalls *c)
+{
+	size_t best = 0;
+	int best_rank = -1;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct umh_wcall *k = &c->v[i];
+		int rank = k->used ? 3 : k->mntns != c->mntns ? 2 : k->account != 0 ? 1 : 0;
+		if (rank > best_rank) {
+			best_rank = rank;
+			best = i;
+		}
+	}
+	return best;
+}
+
+void umh_wcalls_keep(struct umh_wcalls *c, struct umh_wcall *call)
+{
+	if (c->n == UMH_WCALLS_MAX) {
+		size_t i = least_useful(c);
+		if (!c->v[i].used)
+			c->lost++;
+		umh_wcall_clear(&c->v[i]);
+		memmove(&c->v[i], &c->v[i + 1], (c->n - i - 1) * sizeof(c->v[0]));
+		c->v[--c->n] = (struct umh_wcall){ 0 };
+	}
+	c->v[c->n++] = *call;
+	*call = (struct umh_wcall){ 0 };
 }
 
 void umh_wcalls_expire(struct umh_wcalls *c, int64_t now_ns, int64_t keep_ns)

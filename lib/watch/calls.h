@@ -1,9 +1,12 @@
 /* umount(2) calls as the watcher keeps them: the BPF events of
  * umount.bpf.c turned into plain structures, with what /proc still tells
  * about the caller when the event is read (its command line, its working
- * directory for a relative path), kept for a few seconds so that the mounts
- * that vanish can be matched with the call that removed them
- * (watch/match.h).  Bounded: at most UMH_WCALLS_MAX calls are kept. */
+ * directory for a relative path).  Successful calls are kept for a few
+ * seconds so that the mounts that vanish can be matched with the call that
+ * removed them (watch/match.h); failed ones (EBUSY) are not kept here.  Bounded:
+ * at most UMH_WCALLS_MAX calls are kept, and when full the least useful
+ * one goes (one already matched, then one from another namespace, then
+ * one not by root, then the oldest). */
 #pragma once
 
 #include <stdbool.h>
@@ -24,11 +27,13 @@ struct umh_wtask {
 };
 
 struct umh_wcall {
-	int64_t enter_ns; /* CLOCK_BOOTTIME */
+	int64_t enter_ns; /* CLOCK_BOOTTIME: when it returned (the kernel side sees it then) */
 	int32_t tid;
 	struct umh_wtask self;
 	uint32_t uid, flags;
 	uint64_t mntns, cgroup_id;
+	uint32_t account;        /* the uid answerable for it (umount.h) */
+	uint32_t account_dropped; /* that account's calls held back by the rate bound so far */
 	char *cgroup;  /* "/system.slice/mnt-b.mount"; "…/" in front when cut short */
 	char *unit;    /* the cgroup's leaf when it names a systemd unit, else NULL */
 	char *target;  /* the path as the caller passed it ("" if unreadable) */
@@ -45,17 +50,23 @@ struct umh_wcalls {
 	struct umh_wcall *v;
 	size_t n;
 	int procfd;        /* our /proc, for reading callers */
+	uint64_t mntns;    /* the watched mount namespace, set by the watcher */
 	uint64_t my_pidns; /* our pid namespace */
 	bool init_pidns;   /* we are in the initial one: BPF's pids are ours */
-	uint64_t lost;     /* calls dropped because the list was full */
+	uint64_t lost;     /* calls not matched yet, dropped because the list was full */
 };
 
 /* PROCFD stays the caller's.  Returns 0 or -ENOMEM. */
 int umh_wcalls_init(struct umh_wcalls *c, int procfd);
 void umh_wcalls_free(struct umh_wcalls *c);
 
-/* Takes one ring-buffer event (struct umh_umount_enter or _exit). */
-int umh_wcalls_add_event(struct umh_wcalls *c, const void *data, size_t size);
+/* Turns one ring-buffer event (struct umh_umount_call) into CALL, with
+ * what /proc still tells about its caller.  Returns 1, 0 when DATA is no
+ * call (CALL untouched), or -ENOMEM. */
+int umh_wcalls_read_event(struct umh_wcalls *c, const void *data, size_t size, struct umh_wcall *call);
+
+/* Keeps CALL, taking over its strings. */
+void umh_wcalls_keep(struct umh_wcalls *c, struct umh_wcall *call);
 
 /* Forgets calls that entered before NOW_NS - KEEP_NS. */
 void umh_wcalls_expire(struct umh_wcalls *c, int64_t now_ns, int64_t keep_ns);
@@ -71,5 +82,5 @@ bool umh_wcall_by_systemd(const struct umh_wcall *call);
 int umh_wcall_copy(struct umh_wcall *dst, const struct umh_wcall *src);
 void umh_wcall_clear(struct umh_wcall *call);
 
-/* Fills CALL from an enter event, without /proc (for tests). */
-int umh_wcall_from_event(struct umh_wcall *call, const struct umh_umount_enter *e);
+/* Fills CALL from an event, without /proc (for tests). */
+int umh_wcall_from_event(struct umh_wcall *call, const struct umh_umount_call *e);

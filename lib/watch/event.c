@@ -190,6 +190,41 @@ static void add_verb(struct text *t, uint32_t flags)
 		add(t, "unmounted");
 }
 
+/* "umount (pid 4242, uid 0) as 'umount /mnt/e', child of bash (pid 4100),
+ * in session-1.scope" */
+static void add_process(struct text *t, const struct umh_wcall *c, int32_t local_pid, const int32_t *local_parents)
+{
+	char uid[32];
+	snprintf(uid, sizeof(uid), "uid %u", c->uid);
+	add_task(t, &c->self, local_pid, uid);
+	if (c->cmdline && *c->cmdline) {
+		add(t, " as '");
+		add_name(t, c->cmdline);
+		add(t, "'");
+	}
+	/* Up to three parents: enough to see the shell, the session, the
+	 * service; the record has them all. */
+	for (size_t i = 0; i < c->n_parents && i < 3; i++) {
+		add(t, i ? " < " : ", child of ");
+		add_task(t, &c->parents[i], local_parents[i], NULL);
+	}
+	if (c->unit) {
+		add(t, ", in ");
+		add_name(t, c->unit);
+	}
+}
+
+char *umh_wcall_describe(const struct umh_wcall *c, int32_t local_pid, const int32_t *local_parents)
+{
+	struct text t = { 0 };
+	add_process(&t, c, local_pid, local_parents);
+	if (t.oom) {
+		free(t.s);
+		return NULL;
+	}
+	return t.s;
+}
+
 static void add_caller(struct text *t, const struct umh_wevent *ev)
 {
 	const struct umh_wcall *c = &ev->caller;
@@ -202,25 +237,8 @@ static void add_caller(struct text *t, const struct umh_wevent *ev)
 		}
 		return;
 	}
-	char uid[32];
-	snprintf(uid, sizeof(uid), "uid %u", c->uid);
 	add(t, "by ");
-	add_task(t, &c->self, ev->local_pid, uid);
-	if (c->cmdline && *c->cmdline) {
-		add(t, " as '");
-		add_name(t, c->cmdline);
-		add(t, "'");
-	}
-	/* Up to three parents: enough to see the shell, the session, the
-	 * service; the record has them all. */
-	for (size_t i = 0; i < c->n_parents && i < 3; i++) {
-		add(t, i ? " < " : ", child of ");
-		add_task(t, &c->parents[i], ev->local_parents[i], NULL);
-	}
-	if (c->unit) {
-		add(t, ", in ");
-		add_name(t, c->unit);
-	}
+	add_process(t, c, ev->local_pid, ev->local_parents);
 }
 
 static void add_systemd_cause(struct text *t, const struct umh_wevent *ev)
@@ -318,6 +336,30 @@ static void write_task(struct umh_json *j, const struct umh_wtask *k, int32_t lo
 	umh_json_close_object(j);
 }
 
+void umh_wcall_write_json(struct umh_json *j, const char *key, const struct umh_wcall *c, int32_t local_pid,
+			  const int32_t *local_parents)
+{
+	umh_json_open_object(j, key, true);
+	int_or_null(j, "pid", local_pid, local_pid > 0);
+	umh_json_int(j, "host_pid", c->self.pid);
+	umh_json_int(j, "ns_pid", c->self.ns_pid);
+	umh_json_int(j, "tid", c->tid);
+	umh_json_str(j, "comm", c->self.comm);
+	umh_json_uint(j, "uid", c->uid);
+	umh_json_str(j, "cmdline", c->cmdline);
+	umh_json_str(j, "target", c->target);
+	umh_json_uint(j, "flags", c->flags);
+	umh_json_uint(j, "mntns", c->mntns);
+	umh_json_str(j, "cgroup", c->cgroup);
+	umh_json_str(j, "unit", c->unit);
+	int_or_null(j, "result", c->ret, c->exited);
+	umh_json_open_array(j, "parents", true);
+	for (size_t i = 0; i < c->n_parents; i++)
+		write_task(j, &c->parents[i], local_parents[i]);
+	umh_json_close_array(j);
+	umh_json_close_object(j);
+}
+
 void umh_wevent_write_json(const struct umh_wevent *ev, struct umh_json *j)
 {
 	char when[64];
@@ -356,26 +398,7 @@ void umh_wevent_write_json(const struct umh_wevent *ev, struct umh_json *j)
 	umh_json_str(j, "by", umh_wby_name(ev->by));
 
 	if (ev->has_caller) {
-		const struct umh_wcall *c = &ev->caller;
-		umh_json_open_object(j, "caller", true);
-		int_or_null(j, "pid", ev->local_pid, ev->local_pid > 0);
-		umh_json_int(j, "host_pid", c->self.pid);
-		umh_json_int(j, "ns_pid", c->self.ns_pid);
-		umh_json_int(j, "tid", c->tid);
-		umh_json_str(j, "comm", c->self.comm);
-		umh_json_uint(j, "uid", c->uid);
-		umh_json_str(j, "cmdline", c->cmdline);
-		umh_json_str(j, "target", c->target);
-		umh_json_uint(j, "flags", c->flags);
-		umh_json_uint(j, "mntns", c->mntns);
-		umh_json_str(j, "cgroup", c->cgroup);
-		umh_json_str(j, "unit", c->unit);
-		int_or_null(j, "result", c->ret, c->exited);
-		umh_json_open_array(j, "parents", true);
-		for (size_t i = 0; i < c->n_parents; i++)
-			write_task(j, &c->parents[i], ev->local_parents[i]);
-		umh_json_close_array(j);
-		umh_json_close_object(j);
+		umh_wcall_write_json(j, "caller", &ev->caller, ev->local_pid, ev->local_parents);
 	} else {
 		umh_json_null(j, "caller");
 	}

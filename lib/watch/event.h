@@ -79,6 +79,16 @@ void umh_wevent_write_json(const struct umh_wevent *ev, struct umh_json *j);
 /* EV as an allocated JSON line (no newline), or NULL. */
 char *umh_wevent_to_line(const struct umh_wevent *ev);
 
+/* A caller for people: "umount (pid 4242, uid 0) as 'umount /mnt/e', child
+ * of bash (pid 4100), in session-1.scope", names escaped; allocated, or
+ * NULL.  LOCAL_PID and LOCAL_PARENTS: as this process numbers them (0:
+ * not visible here). */
+char *umh_wcall_describe(const struct umh_wcall *c, int32_t local_pid, const int32_t *local_parents);
+
+/* A caller as the record's "caller" object, member KEY of J. */
+void umh_wcall_write_json(struct umh_json *j, const char *key, const struct umh_wcall *c, int32_t local_pid,
+			  const int32_t *local_parents);
+
 /* "12:00:01" for T_US (local time), into BUF. */
 const char *umh_format_clock(int64_t t_us, char *buf, size_t size);
 /* "2024-05-01 12:00:01" for T_US (local time), into BUF. */

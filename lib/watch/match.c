@@ -49,7 +49,7 @@ static struct umh_wcall *best_call(const struct umh_wmatch_in *in, const struct 
 	return best;
 }
 
-static size_t top_of(struct umh_wmount *gone, size_t n, size_t i)
+static size_t top_of(const struct umh_wmount *gone, size_t n, size_t i)
 {
 	/* Parents within what went together; at most N steps (a cycle in a
 	 * garbled table must not loop). */
@@ -93,6 +93,27 @@ static int moved_to(const struct umh_wmatch_in *in, struct umh_wevent *ev)
 	ev->how = UMH_WHOW_MOVED;
 	ev->type = "move";
 	return 1;
+}
+
+size_t umh_wmatch_unexplained(const struct umh_wmatch_in *in, const struct umh_wmount *gone, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (top_of(gone, n, i) != i)
+			continue;
+		/* Only a call that named it is sure; one taken by time, or
+		 * from another namespace for any mount with peers, may be
+		 * someone else's while its own is still on the way. */
+		int s = 0;
+		if (best_call(in, &gone[i], &s) && s >= 3)
+			continue;
+		/* Moved, not unmounted: no call will come. */
+		const struct umh_wmount *now = in->table ? umh_wtable_find(in->table, gone[i].id) : NULL;
+		if (now && now->target && gone[i].target && strcmp(now->target, gone[i].target) != 0)
+			continue;
+		k++;
+	}
+	return k;
 }
 
 int umh_wmatch(const struct umh_wmatch_in *in, struct umh_wmount *gone, size_t n, struct umh_wevent *out)

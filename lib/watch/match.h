@@ -1,8 +1,10 @@
 /* Which umount(2) call removed which mount.
  *
- * The watcher drains the BPF events before it reads the mount table, and a
- * call's entry event is sent before the kernel touches the table: so when
- * a mount is seen gone, the call that removed it is already in the list.
+ * A call's event is sent when the call returns, which may be just after
+ * the table change is seen (the kernel frees the mount after an RCU grace
+ * period, before it returns): the watcher holds back the mounts that
+ * went until their calls have come (umh_wmatch_unexplained), a couple of
+ * seconds at most, before it matches them.
  * For each mount gone, the topmost gone mount above it (following parent
  * ids within what went together) is the one a call named; the others went
  * along (a lazy unmount takes the subtree).  A call is matched by its path
@@ -41,6 +43,12 @@ struct umh_wmatch_in {
 /* Turns such a call into an event (OUT), and marks it used.  Returns 1 when
  * it did, 0 when CALL is no such call, or -ENOMEM. */
 int umh_wmatch_orphan(const struct umh_wmatch_in *in, struct umh_wcall *call, struct umh_wevent *out);
+
+/* How many of the mounts that went together (GONE, the ones a call
+ * named, not those that went along) have no call that named them yet
+ * (by path, here or in another namespace), and were not moved.  The watcher waits for their calls: a call's event is sent
+ * when it returns, which may be after its table change was seen. */
+size_t umh_wmatch_unexplained(const struct umh_wmatch_in *in, const struct umh_wmount *gone, size_t n);
 
 /* Fills OUT[i] for each GONE[i] (taking over GONE[i]'s strings): type, time,
  * mount, how, by, caller, match.  Marks the calls it used.  Returns 0 or

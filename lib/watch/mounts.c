@@ -8,11 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/cleanup.h"
+#include "base/cleanup-mount.h"
+#include "base/str.h"
 #include "model/mounttab.h"
-
-static inline void mnt_unref_tablep(struct libmnt_table **t) { mnt_unref_table(*t); }
-static inline void mnt_free_iterp(struct libmnt_iter **i) { mnt_free_iter(*i); }
 
 void umh_wmount_clear(struct umh_wmount *m)
 {
@@ -131,15 +129,10 @@ const struct umh_wmount *umh_wtable_find(const struct umh_wtable *t, uint64_t id
 	return t->n ? bsearch(&key, t->v, t->n, sizeof(*t->v), cmp_id) : NULL;
 }
 
-static bool streq0(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
 static bool same_mount(const struct umh_wmount *a, const struct umh_wmount *b)
 {
-	return a->id == b->id && a->parent_id == b->parent_id && streq0(a->target, b->target) &&
-	       streq0(a->source, b->source) && streq0(a->fstype, b->fstype);
+	return a->id == b->id && a->parent_id == b->parent_id && umh_streq_null(a->target, b->target) &&
+	       umh_streq_null(a->source, b->source) && umh_streq_null(a->fstype, b->fstype);
 }
 
 int umh_wtable_diff(struct umh_wtable *old, struct umh_wtable *new, int64_t now_us, struct umh_wmount **gone,

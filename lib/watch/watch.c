@@ -23,6 +23,7 @@
 #include "bpf/scan/scan-pin.h"
 #include "bpf/umount/umount-load.h"
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/escape.h"
 #include "base/json.h"
 #include "systemd/cause.h"
@@ -31,6 +32,7 @@
 #include "systemd/watch.h"
 #include "watch/calls.h"
 #include "watch/event.h"
+#include "watch/failed.h"
 #include "watch/match.h"
 #include "watch/mounts.h"
 #include "watch/record.h"
@@ -42,16 +44,33 @@
 /* After losing systemd (daemon-reexec closes its private connections),
  * try again this often. */
 #define SD_RETRY_NS (5LL * 1000000000)
+/* A call's event is sent when it returns, which can be after the table
+ * change is seen (the kernel waits for an RCU grace period first, and a
+ * loaded machine may make it wait longer): mounts gone with no call yet
+ * wait this long for one, without holding up the loop. */
+#define CALL_LATE_NS (2000LL * 1000000)
+#define MAX_LATE 64
+/* Calls held back by the rate bound are looked at once a second, and said
+ * at most this often. */
+#define RATE_SAY_NS (10LL * 1000000000)
 
 struct pending {
 	struct umh_wevent ev;
 	int64_t deadline_ns;
 };
 
+/* Mounts that went together, seen before the calls that took them. */
+struct late {
+	struct umh_wmount *gone;
+	size_t n;
+	int64_t seen_boot_ns, seen_real_us; /* when the table showed it */
+};
+
 struct umh_watch {
 	struct umh_watch_cfg cfg;
 	FILE *out;
 	int procfd, mi_fd, pidfd, sigfd, jfd;
+	int ns_fd;              /* the watched mount namespace */
 	pid_t ns_pid;           /* -N PID */
 	uint64_t mntns;
 	char ns_desc[PATH_MAX]; /* what is watched, for people: escaped */
@@ -62,6 +81,7 @@ struct umh_watch {
 	char bpf_why[640];
 	struct umh_umount_trace trace;
 	struct umh_wcalls calls;
+	struct umh_wfailed failed;
 
 	/* Explain's BPF scan, kept loaded and pinned while this runs
 	 * (bpf/scan/scan-pin.h), or why not. */
@@ -83,22 +103,18 @@ struct umh_watch {
 
 	struct pending *pending;
 	size_t n_pending;
+	struct late late[MAX_LATE]; /* oldest first: later changes wait behind */
+	size_t n_late;
 
 	uint64_t unmounts;
 	uint64_t lost_said;     /* calls lost (ring buffer or list full), as last said */
+	uint64_t rate_said;     /* calls held back by the rate bound, as last said */
+	int64_t rate_check_ns;  /* ... when to look again */
+	int64_t rate_said_ns;   /* ... and when it was last said */
 	bool stdout_gone;
 	bool stdout_is_journal; /* under systemd: the events go to the journal as entries of their own */
 	char stop_reason[128];
 };
-
-static int64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-	clock_gettime(clk, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t real_us(void) { return now_ns(CLOCK_REALTIME) / 1000; }
 
 /* --- output: stdout, the journal, the record ------------------------------------ */
 
@@ -159,7 +175,7 @@ static void lifecycle(struct umh_watch *w, const char *event)
 	umh_json_open_object(&j, NULL, true);
 	umh_json_int(&j, "v", 1);
 	umh_json_str(&j, "event", event);
-	umh_json_int(&j, "t_us", real_us());
+	umh_json_int(&j, "t_us", umh_wall_us());
 	umh_json_str(&j, "boot_id", umh_boot_id());
 	umh_json_int(&j, "pid", getpid());
 	umh_json_uint(&j, "mntns", w->mntns);
@@ -168,9 +184,16 @@ static void lifecycle(struct umh_watch *w, const char *event)
 	umh_json_str(&j, "bpf_why", w->bpf ? NULL : w->bpf_why);
 	umh_json_str(&j, "systemd", w->sd ? w->sdw.where : NULL);
 	umh_json_str(&j, "systemd_why", w->sd ? NULL : w->sd_why);
+	umh_json_bool(&j, "failures_examined", w->bpf && w->failed.examine);
 	if (strcmp(event, "watch-stop") == 0) {
+		uint64_t st[UMH_USTAT_N] = { 0 };
+		if (w->bpf)
+			umh_umount_trace_stats(&w->trace, st);
 		umh_json_uint(&j, "unmounts", w->unmounts);
+		umh_json_uint(&j, "failed_unmounts", w->failed.entries);
 		umh_json_uint(&j, "calls_lost", w->lost_said);
+		umh_json_uint(&j, "calls_rate_limited", st[UMH_USTAT_RATE]);
+		umh_json_uint(&j, "calls_filtered", st[UMH_USTAT_OTHER_RESULT] + st[UMH_USTAT_OTHER_NS]);
 		umh_json_str(&j, "reason", w->stop_reason);
 	}
 	umh_json_close_object(&j);
@@ -248,6 +271,35 @@ static void emit(struct umh_watch *w, struct umh_wevent *ev)
 	record_line(w, line);
 	if (strcmp(ev->type, "unmount") == 0)
 		w->unmounts++;
+}
+
+/* A burst of failed unmounts: its sentence and the examination's report on
+ * stdout (or its JSON line), an entry in the journal, a line in the
+ * record. */
+static void emit_failure(void *userdata, const struct umh_wburst *burst, const struct umh_wfailure *e, bool final)
+{
+	struct umh_watch *w = userdata;
+	(void)final;
+	char clock[16];
+	if (w->stdout_is_journal && w->jfd >= 0)
+		; /* the same journal gets the entry below, with its fields */
+	else if (w->cfg.json)
+		out_line(w, "%s\n", e->line);
+	else {
+		out_line(w, "%s %s\n", umh_format_clock(burst->last_real_us, clock, sizeof(clock)), e->sentence);
+		/* The report, indented under its sentence. */
+		for (const char *p = e->text; p && *p;) {
+			size_t n = strcspn(p, "\n");
+			out_line(w, "  %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
+	if (w->jfd >= 0) {
+		int r = umh_wfailure_journal(w->jfd, burst, e);
+		if (r < 0 && w->cfg.verbose)
+			fprintf(stderr, "umount-helper: watch: cannot write to the journal: %s\n", strerror(-r));
+	}
+	record_line(w, e->line);
 }
 
 /* --- systemd: the cause of a stop ------------------------------------------------ */
@@ -336,7 +388,7 @@ static bool annotate(struct umh_watch *w, struct umh_wevent *ev, bool last_chanc
 	}
 	/* The stop job appeared before the unmount; 10 s covers a unit whose
 	 * umount waited (a busy mount being retried). */
-	int64_t since = now_ns(CLOCK_BOOTTIME) - 10LL * 1000000000 - (last_chance ? UMH_WATCH_SD_WAIT_NS : 0);
+	int64_t since = umh_boot_ns() - 10LL * 1000000000 - (last_chance ? UMH_WATCH_SD_WAIT_NS : 0);
 	const struct umh_sdw_job *job = umh_sdw_find_stop(&w->sdw, unit, since);
 	if (job) {
 		if (!by_systemd) {
@@ -374,14 +426,14 @@ static void queue(struct umh_watch *w, struct umh_wevent *ev)
 		memmove(&w->pending[0], &w->pending[1], (w->n_pending - 1) * sizeof(w->pending[0]));
 		w->n_pending--;
 	}
-	w->pending[w->n_pending++] = (struct pending){ .ev = *ev, .deadline_ns = now_ns(CLOCK_BOOTTIME) + UMH_WATCH_SD_WAIT_NS };
+	w->pending[w->n_pending++] = (struct pending){ .ev = *ev, .deadline_ns = umh_boot_ns() + UMH_WATCH_SD_WAIT_NS };
 	*ev = (struct umh_wevent){ 0 };
 }
 
 /* Sends what is complete, in order: an event waits for the ones before it. */
 static void flush_pending(struct umh_watch *w, bool all)
 {
-	int64_t now = now_ns(CLOCK_BOOTTIME);
+	int64_t now = umh_boot_ns();
 	size_t k = 0;
 	for (; k < w->n_pending; k++) {
 		struct pending *p = &w->pending[k];
@@ -405,16 +457,68 @@ static void on_job(struct umh_sdw *s, const struct umh_sdw_job *job, void *userd
 	_cleanup_free_ char *unit = umh_escape(job->unit);
 	if (job->read_err < 0)
 		note_line(w, "%s systemd job %u for %s: its state could not be read: %s\n",
-			 umh_format_clock(real_us(), clock, sizeof(clock)), job->id, unit ? unit : "?",
+			 umh_format_clock(umh_wall_us(), clock, sizeof(clock)), job->id, unit ? unit : "?",
 			 strerror(-job->read_err));
 	else if (job->stop) {
 		_cleanup_free_ char *sentence = umh_escape(job->cause.sentence ? job->cause.sentence : "");
-		note_line(w, "%s systemd stop job %u for %s: %s\n", umh_format_clock(real_us(), clock, sizeof(clock)),
-			 job->id, unit ? unit : "?", sentence ? sentence : "");
+		const char *when = umh_format_clock(umh_wall_us(), clock, sizeof(clock));
+		note_line(w, "%s systemd stop job %u for %s: %s\n", when, job->id, unit ? unit : "?",
+			  sentence ? sentence : "");
 	}
 }
 
 /* --- the mount table ----------------------------------------------------------------- */
+
+/* Matches the mounts of B with their calls and queues the events: the
+ * mounts a call named first, then what went along.  Frees B's mounts. */
+static int match_late(struct umh_watch *w, struct late *b)
+{
+	_cleanup_free_ struct umh_wevent *evs = calloc(b->n, sizeof(*evs));
+	struct umh_wmatch_in in = {
+		.calls = w->bpf ? &w->calls : NULL,
+		.no_calls_why = w->bpf_why,
+		.mntns = w->mntns,
+		.table = &w->table,
+		.now_boot_ns = b->seen_boot_ns,
+		.now_real_us = b->seen_real_us,
+	};
+	int r = evs ? umh_wmatch(&in, b->gone, b->n, evs) : -ENOMEM;
+	if (r >= 0) {
+		for (int pass = 0; pass < 2; pass++)
+			for (size_t i = 0; i < b->n; i++)
+				if ((evs[i].how == UMH_WHOW_TAKEN_ALONG) == (pass == 1))
+					queue(w, &evs[i]);
+	}
+	for (size_t i = 0; i < b->n; i++)
+		umh_wmount_clear(&b->gone[i]);
+	free(b->gone);
+	*b = (struct late){ 0 };
+	return r;
+}
+
+/* Matches the batches whose calls have all come, or have waited
+ * CALL_LATE_NS (ALL: every one, at the end), in order. */
+static int match_ready(struct umh_watch *w, bool all)
+{
+	int r = 0;
+	int64_t now = umh_boot_ns();
+	while (w->n_late) {
+		struct late *b = &w->late[0];
+		struct umh_wmatch_in in = {
+			.calls = &w->calls,
+			.mntns = w->mntns,
+			.table = &w->table,
+			.now_boot_ns = b->seen_boot_ns,
+		};
+		if (!all && w->bpf && now < b->seen_boot_ns + CALL_LATE_NS && umh_wmatch_unexplained(&in, b->gone, b->n) > 0)
+			break;
+		int k = match_late(w, b);
+		r = r < 0 ? r : k;
+		memmove(&w->late[0], &w->late[1], (w->n_late - 1) * sizeof(w->late[0]));
+		w->late[--w->n_late] = (struct late){ 0 };
+	}
+	return r;
+}
 
 static int table_changed(struct umh_watch *w)
 {
@@ -424,7 +528,7 @@ static int table_changed(struct umh_watch *w)
 		return r;
 	_cleanup_free_ struct umh_wmount *gone = NULL;
 	size_t n_gone, n_added;
-	int64_t t = real_us();
+	int64_t t = umh_wall_us();
 	r = umh_wtable_diff(&w->table, &now, t, &gone, &n_gone, &n_added);
 	if (r < 0) {
 		umh_wtable_free(&now);
@@ -441,30 +545,17 @@ static int table_changed(struct umh_watch *w)
 				 target ? target : "", fstype ? fstype : "", now.v[i].id);
 		}
 	}
-	if (n_gone) {
-		_cleanup_free_ struct umh_wevent *evs = calloc(n_gone, sizeof(*evs));
-		struct umh_wmatch_in in = {
-			.calls = w->bpf ? &w->calls : NULL,
-			.no_calls_why = w->bpf_why,
-			.mntns = w->mntns,
-			.table = &now,
-			.now_boot_ns = now_ns(CLOCK_BOOTTIME),
-			.now_real_us = t,
-		};
-		r = evs ? umh_wmatch(&in, gone, n_gone, evs) : -ENOMEM;
-		if (r >= 0) {
-			/* The mounts a call named first, then what went along. */
-			for (int pass = 0; pass < 2; pass++)
-				for (size_t i = 0; i < n_gone; i++)
-					if ((evs[i].how == UMH_WHOW_TAKEN_ALONG) == (pass == 1))
-						queue(w, &evs[i]);
-		}
-		for (size_t i = 0; i < n_gone; i++)
-			umh_wmount_clear(&gone[i]);
-	}
 	umh_wtable_free(&w->table);
 	w->table = now;
-	return r < 0 ? r : 0;
+	if (!n_gone)
+		return 0;
+	/* Matched when their calls have come (match_ready), in order; the
+	 * oldest goes out with what is known when there are too many. */
+	if (w->n_late == MAX_LATE)
+		match_ready(w, true);
+	w->late[w->n_late++] = (struct late){ .gone = TAKE_PTR(gone), .n = n_gone,
+					       .seen_boot_ns = umh_boot_ns(), .seen_real_us = t };
+	return match_ready(w, false);
 }
 
 /* Calls the BPF side could not send (ring buffer full) or the list could
@@ -477,21 +568,45 @@ static void say_lost(struct umh_watch *w)
 		return;
 	char clock[16];
 	note_line(w, "%s %" PRIu64 " umount call%s could not be traced (too many at once): their unmounts show no caller\n",
-		  umh_format_clock(real_us(), clock, sizeof(clock)), lost - w->lost_said, lost - w->lost_said == 1 ? "" : "s");
+		  umh_format_clock(umh_wall_us(), clock, sizeof(clock)), lost - w->lost_said, lost - w->lost_said == 1 ? "" : "s");
 	w->lost_said = lost;
 }
 
-/* Successful umount calls here that no table change showed. */
+/* Calls the rate bound held back (umount.h): said when there were more,
+ * at most every RATE_SAY_NS (a flood goes on: a line a second of it would
+ * be a flood of its own), and at the END. */
+static void say_rate_limited(struct umh_watch *w, bool end)
+{
+	uint64_t st[UMH_USTAT_N];
+	int64_t now = umh_boot_ns();
+	if (!w->bpf || (!end && now < w->rate_check_ns))
+		return;
+	w->rate_check_ns = now + 1000000000LL;
+	if ((!end && w->rate_said_ns && now - w->rate_said_ns < RATE_SAY_NS) ||
+	    umh_umount_trace_stats(&w->trace, st) < 0 || st[UMH_USTAT_RATE] == w->rate_said)
+		return;
+	w->rate_said_ns = now;
+	char clock[16];
+	uint64_t n = st[UMH_USTAT_RATE] - w->rate_said;
+	note_line(w, "%s %" PRIu64 " umount call%s over the rate bound (%d a second for one uid, %d for root's failures) "
+		     "%s not traced\n",
+		  umh_format_clock(umh_wall_us(), clock, sizeof(clock)), n, n == 1 ? "" : "s", UMH_UMOUNT_RATE_USER,
+		  UMH_UMOUNT_RATE_ROOT, n == 1 ? "was" : "were");
+	w->rate_said = st[UMH_USTAT_RATE];
+}
+
+/* Successful umount calls here that no table change showed.  Not while
+ * mounts gone wait for their calls: the call may be theirs. */
 static void orphans(struct umh_watch *w, bool all)
 {
-	if (!w->bpf)
+	if (!w->bpf || w->n_late)
 		return;
 	struct umh_wmatch_in in = {
 		.calls = &w->calls,
 		.mntns = w->mntns,
 		/* At the end, every call: there is no later table to wait for. */
-		.now_boot_ns = now_ns(CLOCK_BOOTTIME) + (all ? UMH_WMATCH_ORPHAN_NS : 0),
-		.now_real_us = real_us(),
+		.now_boot_ns = umh_boot_ns() + (all ? UMH_WMATCH_ORPHAN_NS : 0),
+		.now_real_us = umh_wall_us(),
 	};
 	for (size_t i = 0; i < w->calls.n; i++) {
 		struct umh_wevent ev;
@@ -502,10 +617,21 @@ static void orphans(struct umh_watch *w, bool all)
 
 /* --- setup ------------------------------------------------------------------------------ */
 
+/* A successful call is kept for matching (and ends a burst of failures
+ * on its target); a failed one (EBUSY) goes to the failures. */
 static int on_bpf_event(void *ctx, void *data, size_t size)
 {
 	struct umh_watch *w = ctx;
-	umh_wcalls_add_event(&w->calls, data, size);
+	struct umh_wcall call;
+	if (umh_wcalls_read_event(&w->calls, data, size, &call) <= 0)
+		return 0;
+	if (call.ret == 0) {
+		umh_wfailed_unmounted(&w->failed, &call, umh_wall_us());
+		umh_wcalls_keep(&w->calls, &call);
+	} else {
+		umh_wfailed_call(&w->failed, &call, umh_boot_ns(), umh_wall_us());
+	}
+	umh_wcall_clear(&call);
 	return 0;
 }
 
@@ -523,6 +649,7 @@ static int open_namespace(struct umh_watch *w, char *err, size_t size)
 			return r;
 		}
 		w->mntns = st.st_ino;
+		w->ns_fd = openat(w->procfd, "self/ns/mnt", O_RDONLY | O_CLOEXEC);
 		snprintf(w->ns_desc, sizeof(w->ns_desc), "this mount namespace");
 		return 0;
 	}
@@ -539,6 +666,7 @@ static int open_namespace(struct umh_watch *w, char *err, size_t size)
 			return r;
 		}
 		w->mntns = st.st_ino;
+		w->ns_fd = openat(w->procfd, name, O_RDONLY | O_CLOEXEC);
 		w->ns_pid = (pid_t)pid;
 		/* When that process ends, its namespace may end: stop then. */
 		w->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
@@ -578,6 +706,7 @@ static int open_namespace(struct umh_watch *w, char *err, size_t size)
 		return -e;
 	}
 	w->mntns = st.st_ino;
+	w->ns_fd = fcntl(nsfd, F_DUPFD_CLOEXEC, 3);
 	snprintf(w->ns_desc, sizeof(w->ns_desc), "the mount namespace %s", shown);
 	return 0;
 }
@@ -649,7 +778,7 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 		return -ENOMEM;
 	w->cfg = *cfg;
 	w->out = cfg->out ? cfg->out : stdout;
-	w->procfd = w->mi_fd = w->pidfd = w->sigfd = w->jfd = -1;
+	w->procfd = w->mi_fd = w->pidfd = w->sigfd = w->jfd = w->ns_fd = -1;
 	w->rec.dirfd = -1;
 	w->pending = calloc(UMH_WATCH_MAX_PENDING, sizeof(*w->pending));
 	if (!w->pending) {
@@ -701,9 +830,27 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 		snprintf(err, size, "out of memory");
 		goto fail;
 	}
+	w->calls.mntns = w->mntns;
+	struct stat own;
+	w->failed = (struct umh_wfailed){
+		.own_mntns = fstatat(w->procfd, "self/ns/mnt", &own, 0) == 0 ? own.st_ino : 0,
+		.examine = !cfg->no_explain,
+		.budget_ns = cfg->explain_budget_ns ? cfg->explain_budget_ns : UMH_WFAILED_BUDGET_NS,
+		.procfd = w->procfd,
+		.watched_mntns = w->mntns,
+		.watched_ns_fd = w->ns_fd,
+		.calls = &w->calls,
+		.trace = &w->trace,
+		.emit = emit_failure,
+		.userdata = w,
+	};
+	if ((r = umh_wfailed_init(&w->failed)) < 0) {
+		snprintf(err, size, "out of memory");
+		goto fail;
+	}
 	char why[512] = "--no-bpf was given";
 	if (!cfg->no_bpf)
-		w->bpf = umh_umount_trace_start(&w->trace, on_bpf_event, w, why, sizeof(why)) >= 0;
+		w->bpf = umh_umount_trace_start(&w->trace, w->ns_fd, on_bpf_event, w, why, sizeof(why)) >= 0;
 	if (!w->bpf)
 		snprintf(w->bpf_why, sizeof(w->bpf_why), "umount calls are not traced: %s", why);
 	snprintf(w->pins_why, sizeof(w->pins_why), "--no-bpf was given");
@@ -713,6 +860,13 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 	/* The first line: what is watched, and with what. */
 	note_line(w, "Watching %s (mnt:[%" PRIu64 "], %zu mounts) for unmounts.\n", w->ns_desc, w->mntns, w->table.n);
 	note_line(w, "  callers: %s\n", w->bpf ? "traced (umount system call tracepoints)" : w->bpf_why);
+	if (!w->bpf)
+		note_line(w, "  failed unmounts: not seen (umount calls are not traced)\n");
+	else if (w->failed.examine)
+		note_line(w, "  failed unmounts: EBUSY, in any mount namespace, examined there within %.1f s\n",
+			 (double)w->failed.budget_ns / 1e9);
+	else
+		note_line(w, "  failed unmounts: EBUSY, in any mount namespace, counted but not examined (--no-explain)\n");
 	if (w->pins)
 		note_line(w, "  explain: its BPF scan kept loaded, in %s\n", umh_scan_pins_where(w->pins));
 	else
@@ -742,38 +896,38 @@ static void lost_systemd(struct umh_watch *w, int r)
 {
 	char clock[16];
 	note_line(w, "%s lost the connection to systemd at %s: %s; trying again every %lld s\n",
-		 umh_format_clock(real_us(), clock, sizeof(clock)), w->sdw.where, strerror(-r), SD_RETRY_NS / 1000000000);
+		 umh_format_clock(umh_wall_us(), clock, sizeof(clock)), w->sdw.where, strerror(-r), SD_RETRY_NS / 1000000000);
 	snprintf(w->sd_why, sizeof(w->sd_why), "the connection to %s was lost: %s", w->sdw.where, strerror(-r));
 	umh_sdw_close(&w->sdw);
 	w->sd = false;
-	w->sd_retry_ns = now_ns(CLOCK_BOOTTIME) + SD_RETRY_NS;
+	w->sd_retry_ns = umh_boot_ns() + SD_RETRY_NS;
 }
 
 static void retry_systemd(struct umh_watch *w)
 {
-	if (w->sd || !w->sd_retry_ns || now_ns(CLOCK_BOOTTIME) < w->sd_retry_ns)
+	if (w->sd || !w->sd_retry_ns || umh_boot_ns() < w->sd_retry_ns)
 		return;
 	char why[512];
 	snprintf(why, sizeof(why), "%s", w->sd_why);
 	open_systemd(w);
 	if (w->sd) {
 		char clock[16];
-		note_line(w, "%s connected to systemd at %s again\n", umh_format_clock(real_us(), clock, sizeof(clock)),
-			 w->sdw.where);
+		note_line(w, "%s connected to systemd at %s again\n",
+			 umh_format_clock(umh_wall_us(), clock, sizeof(clock)), w->sdw.where);
 		w->sd_retry_ns = 0;
 	} else {
 		snprintf(w->sd_why, sizeof(w->sd_why), "%s", why);
-		w->sd_retry_ns = now_ns(CLOCK_BOOTTIME) + SD_RETRY_NS;
+		w->sd_retry_ns = umh_boot_ns() + SD_RETRY_NS;
 	}
 }
 
 int umh_watch_run(struct umh_watch *w)
 {
-	int64_t end = w->cfg.duration_ns ? now_ns(CLOCK_BOOTTIME) + w->cfg.duration_ns : 0;
+	int64_t end = w->cfg.duration_ns ? umh_boot_ns() + w->cfg.duration_ns : 0;
 	int ret = 0;
 	bool sd_more = false; /* systemd messages read but not handled yet */
 	for (;;) {
-		struct pollfd pfd[8];
+		struct pollfd pfd[9];
 		size_t n = 0, i_sig, i_mi, i_bpf = SIZE_MAX, i_pid = SIZE_MAX;
 		i_sig = n;
 		pfd[n++] = (struct pollfd){ .fd = w->sigfd, .events = POLLIN };
@@ -787,14 +941,19 @@ int umh_watch_run(struct umh_watch *w)
 			i_pid = n;
 			pfd[n++] = (struct pollfd){ .fd = w->pidfd, .events = POLLIN };
 		}
+		if (umh_wfailed_fd(&w->failed) >= 0)
+			pfd[n++] = (struct pollfd){ .fd = umh_wfailed_fd(&w->failed), .events = POLLIN };
 		if (w->sd)
 			n += umh_sdw_pollfds(&w->sdw, &pfd[n]);
 
-		int64_t now = now_ns(CLOCK_BOOTTIME), wait = 1000LL * 1000000;
+		int64_t now = umh_boot_ns(), wait = 1000LL * 1000000;
 		if (w->n_pending && w->pending[0].deadline_ns - now < wait)
 			wait = w->pending[0].deadline_ns - now;
+		if (w->n_late && w->late[0].seen_boot_ns + CALL_LATE_NS - now < wait)
+			wait = w->late[0].seen_boot_ns + CALL_LATE_NS - now;
 		if (end && end - now < wait)
 			wait = end - now;
+		wait = umh_wfailed_wait_ns(&w->failed, now, wait);
 		if (sd_more)
 			wait = 0;
 		if (wait < 0)
@@ -812,11 +971,12 @@ int umh_watch_run(struct umh_watch *w)
 				break;
 			}
 		}
-		/* The calls first: a call's entry is always in before the
-		 * table change it causes.  Then the table, then systemd: a
-		 * JobNew read takes 10-20 ms, and a mount that systemd stops
-		 * at once must be seen in the table before that.  An event
-		 * that needs the cause waits for it (queue()). */
+		/* The calls first: a call is mostly in before the table
+		 * change it caused is read (one that comes later is waited
+		 * for: match_ready()).  Then the table, then systemd: a JobNew
+		 * read takes 10-20 ms, and a mount that systemd stops at once
+		 * must be seen in the table before that.  An event that needs
+		 * the cause waits for it (queue()). */
 		if (w->bpf)
 			umh_umount_trace_consume(&w->trace);
 		if (k > 0 && (pfd[i_mi].revents & (POLLPRI | POLLERR))) {
@@ -827,6 +987,7 @@ int umh_watch_run(struct umh_watch *w)
 				break;
 			}
 		}
+		match_ready(w, false);
 		sd_more = false;
 		if (w->sd) {
 			int r = umh_sdw_process(&w->sdw);
@@ -835,10 +996,12 @@ int umh_watch_run(struct umh_watch *w)
 			sd_more = r > 0;
 		}
 		retry_systemd(w);
+		umh_wfailed_tick(&w->failed, umh_boot_ns(), false);
 		say_lost(w);
+		say_rate_limited(w, false);
 		orphans(w, false);
 		flush_pending(w, false);
-		umh_wcalls_expire(&w->calls, now_ns(CLOCK_BOOTTIME), CALLS_KEEP_NS);
+		umh_wcalls_expire(&w->calls, umh_boot_ns(), CALLS_KEEP_NS);
 		if (i_bpf != SIZE_MAX && (pfd[i_bpf].revents & (POLLERR | POLLHUP))) {
 			snprintf(w->stop_reason, sizeof(w->stop_reason), "the BPF ring buffer failed");
 			ret = -EIO;
@@ -854,7 +1017,7 @@ int umh_watch_run(struct umh_watch *w)
 			snprintf(w->stop_reason, sizeof(w->stop_reason), "stdout is gone");
 			break;
 		}
-		if (end && now_ns(CLOCK_BOOTTIME) >= end) {
+		if (end && umh_boot_ns() >= end) {
 			snprintf(w->stop_reason, sizeof(w->stop_reason), "the duration ran out");
 			break;
 		}
@@ -865,10 +1028,13 @@ int umh_watch_run(struct umh_watch *w)
 		umh_umount_trace_consume(&w->trace);
 	if (ret == 0)
 		table_changed(w);
+	match_ready(w, true);
 	orphans(w, true);
 	flush_pending(w, true);
+	umh_wfailed_tick(&w->failed, umh_boot_ns(), true);
+	say_rate_limited(w, true);
 	char clock[16];
-	note_line(w, "%s stopped (%s): %" PRIu64 " unmount%s seen.\n", umh_format_clock(real_us(), clock, sizeof(clock)),
+	note_line(w, "%s stopped (%s): %" PRIu64 " unmount%s seen.\n", umh_format_clock(umh_wall_us(), clock, sizeof(clock)),
 		 w->stop_reason, w->unmounts, w->unmounts == 1 ? "" : "s");
 	lifecycle(w, "watch-stop");
 	return ret;
@@ -880,15 +1046,21 @@ void umh_watch_close(struct umh_watch *w)
 		return;
 	for (size_t i = 0; w->pending && i < w->n_pending; i++)
 		umh_wevent_clear(&w->pending[i].ev);
+	for (size_t i = 0; i < w->n_late; i++) {
+		for (size_t k = 0; k < w->late[i].n; k++)
+			umh_wmount_clear(&w->late[i].gone[k]);
+		free(w->late[i].gone);
+	}
 	free(w->pending);
 	umh_umount_trace_close(&w->trace);
 	umh_scan_unpin(w->pins);
+	umh_wfailed_free(&w->failed);
 	umh_wcalls_free(&w->calls);
 	if (w->sd)
 		umh_sdw_close(&w->sdw);
 	umh_wrecord_close(&w->rec);
 	umh_wtable_free(&w->table);
-	int fds[] = { w->procfd, w->mi_fd, w->pidfd, w->sigfd, w->jfd };
+	int fds[] = { w->procfd, w->mi_fd, w->pidfd, w->sigfd, w->jfd, w->ns_fd };
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

@@ -8,12 +8,21 @@
  *   one event per mount gone: a line on stdout, an entry in the journal,
  *   a line in the record (watch/record.h) that explain reads.
  *
+ *   umount(2) failing with EBUSY, anywhere --> bursts per target, each
+ *   examined once in the caller's namespace (watch/failed.h) --> one entry
+ *   per burst, written the same three ways.
+ *
  * Each part that cannot run (no BPF privilege, no systemd) is said once at
  * start, and the watcher goes on without it: a mount that vanishes is
  * always reported, with what is known.  Memory is bounded: the calls kept
  * (UMH_WCALLS_MAX), the events waiting for systemd's cause
- * (UMH_WATCH_MAX_PENDING), systemd's jobs (UMH_SDW_JOBS), the record on
- * disk (max_events).  Nothing under a mount point is ever looked up. */
+ * (UMH_WATCH_MAX_PENDING), systemd's jobs (UMH_SDW_JOBS), the bursts of
+ * failed unmounts (UMH_WBUSY_MAX), the record on disk (max_events); and
+ * the work: the kernel side sends only the calls that matter, within a
+ * rate bound per account (umount.h), and examinations run one at a time,
+ * within an allowance per account (watch/busy.h).  Nothing under a mount
+ * point is ever looked up by the watcher itself (the examinations run in
+ * a worker of their own, within a budget). */
 #pragma once
 
 #include <stdbool.h>
@@ -39,6 +48,8 @@ struct umh_watch_cfg {
 	bool no_journal;
 	bool json;                  /* stdout: JSON lines instead of sentences */
 	bool no_bpf;
+	bool no_explain;            /* count failed unmounts, examine none */
+	int64_t explain_budget_ns;  /* one examination's budget; 0: UMH_WFAILED_BUDGET_NS */
 	bool verbose;               /* also mounts that appear, and systemd's jobs */
 	int64_t duration_ns;        /* 0: until a signal */
 	FILE *out;

@@ -1,10 +1,11 @@
 #!/bin/bash
 # The benchmark (bench/bench.sh, `make bench`) in its quick mode, so that it
 # cannot rot: 50 processes x 20 descriptors, one round, a scale series of
-# 20 and 50, helper mode.  What it checks is what the numbers rest on, not
-# the numbers: umount-helper names every holder, with the watcher's pinned
-# programs and with its own (the procfs scan all but the
-# descriptor in flight, which no /proc file shows) and nothing else, the
+# 20 and 50, helper mode, 50 mounts in 10 more mount namespaces.  What it
+# checks is what the numbers rest on, not the numbers: umount-helper names
+# every holder, with the watcher's pinned programs and with its own (the
+# procfs scan all but the descriptor in flight, which no /proc file shows)
+# and nothing else, the
 # other tools' counts are what they are, every table prints, and nothing
 # the benchmark started is left behind.  No timing ratio is asserted: that
 # is for the full run, on a quiet machine.
@@ -57,8 +58,23 @@ for k in uli lean tool floor direct; do
 	check "helper mode, $k: a paired ratio to util-linux alone" \
 		grep -q "^helper $k .*ratio_paired=[0-9][0-9.]* " "$res"
 done
+# Mount namespaces: explain finds every namespace with a copy and both
+# holders, by the kernel's walk and by the text path; so do the tools people
+# use today for the namespaces (which name no holder), and fuser for the
+# holders (which names no namespace).
+check_contains "the namespaces table prints" "$out" "namespaces"
+for t in nsbpf nsprocfs nsfs; do
+	check_eq "namespaces, $t: every namespace with a copy found" "$(field "ns $t" want_ns)" "$(field "ns $t" found_ns)"
+	check_eq "namespaces, $t: both holders found" 2 "$(field "ns $t" found_holders)"
+	check_eq "namespaces, $t: exit 32" 32 "$(field "ns $t" status)"
+done
+for t in grep findmnt; do
+	check_eq "namespaces, $t: every namespace found" "$(field "ns $t" want_ns)" "$(field "ns $t" found_ns)"
+done
+check_eq "namespaces, fuser: both holders (by device)" 2 "$(field "ns fuser" found_holders)"
+check "namespaces: a baseline and a ratio" grep -q '^ns ratio base_us=[0-9]* now_us=[0-9]*' "$res"
 # Nothing left: the farm's processes are gone, and so is the loop device
 # over the benchmark's image (its mounts went with its namespace).
-check_eq "no process of the farm left" "" "$(pgrep -f "$TOP/build/bench/farm|exe-holder --exe" || true)"
+check_eq "no process of the farm left" "" "$(pgrep -f "$TOP/build/bench/(ns)?farm|exe-holder --exe" || true)"
 check_eq "no loop device left on a benchmark image" "" "$(losetup -a | grep umh-bench || true)"
 finish

@@ -1,4 +1,5 @@
-# The BPF scan, the in-flight descriptor walk and doctor under valgrind
+# The BPF scan, the in-flight descriptor walk, the filesystem's walk and
+# doctor under valgrind
 # (memcheck, the forked analysis process included): no errors, no definite
 # or indirect leaks.  libbpf's bpf(2) calls that valgrind only half knows
 # are suppressed (libbpf.supp).  A long budget: valgrind makes libbpf's
@@ -26,6 +27,12 @@ json=$(vg explain --timeout 120 --json "$M"); rc=$?
 check_eq "explain under valgrind exits 32" 32 "$rc"
 check_json "the BPF scan ran under valgrind" "$json" '.scan.method == "bpf"'
 check_json "and found the three holders" "$json" '[.holders[].kind] | sort == ["fd", "scm-inflight", "thread-cwd"]'
+# The filesystem's walk (lib/bpf/fsview): its ring buffer, its two
+# iterators, the namespaces' description.
+json=$(vg explain --timeout 120 --json --fs "$M"); rc=$?
+check_eq "explain --fs under valgrind exits 32" 32 "$rc"
+check_json "the walk found the mount here, and its holders" "$json" \
+	'.filesystem.alive and .filesystem.partial == false and ([.holders[] | select(.kind == "mount")] | length == 1) and ([.holders[] | select(.kind == "fd")] | length == 1)'
 vg doctor >/dev/null; rc=$?
 check_eq "doctor under valgrind exits 0" 0 "$rc"
 errors=$(cat "$logdir"/*.log 2>/dev/null | grep -cE '== (Invalid|Conditional|Syscall param|Mismatched|Source and destination)|definitely lost: [1-9]|indirectly lost: [1-9]')

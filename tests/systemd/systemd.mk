@@ -14,9 +14,11 @@
 SD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsystemd 2>/dev/null)
 SD_LIBS   := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
 
-# The cause reader only: the other lib/systemd/*.c (the watcher's and
-# explain's) use the rest of libumh.a and are tested through the program.
-SD_LIB_SRCS := lib/systemd/cause.c
+# The cause reader only (cause.c and the files it is split into, with the
+# few lib/base helpers they call): the other lib/systemd/*.c (the watcher's
+# and explain's) use the rest of libumh.a and are tested through the program.
+SD_LIB_SRCS := lib/systemd/cause.c lib/systemd/bus.c lib/systemd/unit-name.c lib/systemd/batch.c \
+	lib/systemd/facts.c lib/systemd/decide.c lib/base/str.c lib/base/strv.c lib/base/grow.c
 SD_LIB_OBJS := $(SD_LIB_SRCS:%.c=$(BUILD)/sd/%.o)
 SD_WATCH    := $(BUILD)/tests/systemd/sd-cause-watch
 

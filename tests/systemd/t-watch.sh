@@ -13,6 +13,11 @@
 #   (e) an ordinary umount by a process, and one run as a transient service;
 #       `systemctl stop` (on request);
 #   (f) a path never mounted;
+#   (g) unmounts that fail (EBUSY): a program calling umount2 50 times, 50 ms
+#       apart, run as a transient unit (containerd's way), and umount(8) run
+#       by a shell in another (kubelet's way): one entry per burst, the unit
+#       as caller, the holders; the journal entry read back with
+#       journalctl -o json; explain reading the record afterwards;
 # with the watcher running (its line, its record, its journal entry, explain
 # and the umount front end afterwards), then without it (explain from
 # systemd's journal and the unit's state, honest about what it cannot know),
@@ -24,12 +29,13 @@
 . "$(dirname "$0")/sd-lib.sh"
 
 FUE=${FUE:-$TOP/build/tests/systemd/fake-udev-event}
+RETRY=$FIX/umount-retry
 WORK=$(mktemp -d /tmp/umh-sd-watch.XXXXXX)
 at_exit "rm -rf '$WORK'"
 
 sd_watchdog 240 "the systemd watch test"
 
-for p in "$UMH" "$FUE"; do
+for p in "$UMH" "$FUE" "$RETRY"; do
 	[ -x "$p" ] || { not_ok "test program $p is built (make test-programs)"; finish; }
 done
 for c in jq unshare nsenter losetup journalctl; do
@@ -72,6 +78,7 @@ n=${loop#/dev/loop}
 sys=$(readlink -f "/sys/dev/block/7:$n")
 sd_exec mknod "$loop" b 7 "$n"
 cp "$FUE" "$SD_ROOT/run/umh/fake-udev-event"
+cp "$RETRY" "$SD_ROOT/run/umh/umount-retry"
 # sd_active UNIT: until systemd has the unit active (it learns of a mount
 # from its mount table a few ms after the mount: a stop or a device event
 # before that would find nothing to stop).
@@ -117,7 +124,7 @@ what_of() {
 }
 
 # === with the watcher ================================================================
-"$UMH" watch -N "$SD_PID" --state-dir "$STATE" >"$WORK/watch.out" 2>"$WORK/watch.err" &
+"$UMH" watch -N "$SD_PID" --state-dir "$STATE" --explain-timeout 20 >"$WORK/watch.out" 2>"$WORK/watch.err" &
 W_PID=$!
 STARTED_PIDS+=("$W_PID")
 wait_for "grep -q '^  record:' '$WORK/watch.out'" 100 || diag "watch did not start: $(cat "$WORK/watch.err")"
@@ -237,6 +244,63 @@ check_eq "(f) explain of a path never mounted: exit 2" 2 "$rc"
 check_json_of "(f) ... says nothing is known, and why: the watcher saw nothing, systemd's journal has nothing" "$out" \
 	'.vanished.known == false and .vanished.source == "none" and (.vanished.sentence | test("has watched this mount namespace since .* and saw no unmount of it")) and (.vanished.sentence | test("systemd.s journal has no unmount of mnt-never.mount"))'
 
+# --- (g) unmounts that fail with EBUSY ----------------------------------------------------------------
+FAILED_ID=09ece473646848888da6a70861ad6aa1
+# frec TARGET T0: the watcher's failed-unmount entries about TARGET after T0 (µs).
+frec() {
+	jq -c --arg t "$1" --argjson t0 "$2" 'select(.event == "failed-unmount" and .target == $t and .t_us >= $t0)' \
+		"$STATE/events.jsonl" 2>/dev/null
+}
+# run_unit UNIT CMD...: CMD as a transient service, until it is over
+# (systemd-run --wait needs a D-Bus daemon, which this container has not).
+run_unit() {
+	local unit=$1
+	shift
+	sd_exec systemd-run --quiet --unit="$unit" "$@" &&
+		wait_for "! sd_exec systemctl is-active --quiet $unit" 100
+}
+sd_exec mkdir -p /mnt/busy
+sd_exec mount -t tmpfs busy /mnt/busy
+sd_exec systemd-run --quiet --unit=umh-holder.service --property=WorkingDirectory=/mnt/busy /bin/sleep infinity
+wait_for "[ \"\$(sd_exec systemctl is-active umh-holder.service)\" = active ]" 50
+T0=$(now_us)
+run_unit umh-retry.service /run/umh/umount-retry /mnt/busy 50 50
+check_eq "(g) umh-retry.service (umount2 50 times, 50 ms apart) failed: the mount is busy" failed \
+	"$(sd_exec systemctl is-failed umh-retry.service)"
+wait_for "[ -n \"\$(frec /mnt/busy $T0)\" ]" 250
+E=$(frec /mnt/busy "$T0" | tail -n 1)
+check_json_of "(g) one entry for the 50 failed calls, the transient unit as caller" "$E" \
+	'.attempts == 50 and .state == "ended" and .caller.comm == "umount-retry" and .caller.cmdline == "/run/umh/umount-retry /mnt/busy 50 50" and .caller.unit == "umh-retry.service" and (.caller.cgroup | endswith("/system.slice/umh-retry.service")) and .caller.parents[0].comm == "systemd" and .caller.parents[0].ns_pid == 1'
+check_json_of "(g) ... examined in the container's namespace: held by umh-holder.service's sleep (its working directory)" "$E" \
+	".examined == true and .mount.mntns == $(stat -L -c %i "/proc/$SD_PID/ns/mnt") and .mount.source == \"busy\" and .holders_total == 1 and .holders[0].comm == \"sleep\" and .holders[0].kind == \"cwd\""
+check_contains "(g) the watcher's line: who, how often, what held it" "$(grep -F 'umount of /mnt/busy by umount-retry' "$WORK/watch.out" | tail -n 1)" \
+	"in umh-retry.service failed 50 times (EBUSY, target is busy) between "
+sleep 1.5
+check_eq "(g) the burst collapsed: one entry" 1 "$(frec /mnt/busy "$T0" | wc -l)"
+wait_for "[ -n \"\$(journal MESSAGE_ID=$FAILED_ID UMOUNT_HELPER_TARGET=/mnt/busy)\" ]" 30
+J=$(journal MESSAGE_ID=$FAILED_ID UMOUNT_HELPER_TARGET=/mnt/busy | tail -n 1)
+diag "journalctl -o json MESSAGE_ID=$FAILED_ID:"$'\n'"$(jq -c 'del(.UMOUNT_HELPER_EVENT, .MESSAGE)' <<<"${J:-null}")"
+check_json_of "(g) journalctl -o json: the entry's fields" "$J" \
+	'.UMOUNT_HELPER_ATTEMPTS == "50" and .UMOUNT_HELPER_TARGET == "/mnt/busy" and .UMOUNT_HELPER_SOURCE == "busy" and .UMOUNT_HELPER_FSTYPE == "tmpfs" and .UMOUNT_HELPER_CALLER_COMM == "umount-retry" and .UMOUNT_HELPER_CALLER_UNIT == "umh-retry.service" and .OBJECT_SYSTEMD_UNIT == "umh-retry.service" and .UMOUNT_HELPER_CALLER_UID == "0" and .PRIORITY == "4" and .SYSLOG_IDENTIFIER == "umount-helper"'
+check_json_of "(g) ... the holders as JSON, the message with the report and its remedy" "$J" \
+	'(.UMOUNT_HELPER_HOLDERS | fromjson | length == 1 and .[0].kind == "cwd" and .[0].comm == "sleep") and (.MESSAGE | test("failed 50 times")) and (.MESSAGE | test("→ make it leave /mnt/busy")) and (.UMOUNT_HELPER_EVENT | fromjson | .event == "failed-unmount" and .attempts == 50)'
+T1=$(now_us)
+run_unit umh-kube.service /bin/sh -c 'umount /mnt/busy; exit 0'
+wait_for "[ -n \"\$(frec /mnt/busy $T1)\" ]" 250
+check_json_of "(g) umount(8) run by a shell (kubelet's way): umount, child of sh, in umh-kube.service" "$(frec /mnt/busy "$T1" | tail -n 1)" \
+	'.attempts == 1 and .caller.comm == "umount" and .caller.cmdline == "umount /mnt/busy" and .caller.parents[0].comm == "sh" and .caller.unit == "umh-kube.service" and .holders[0].comm == "sleep"'
+out=$("$UMH" explain -N "$SD_PID" --state-dir "$STATE" /mnt/busy)
+diag "\$ umount-helper explain -N $SD_PID /mnt/busy"$'\n'"$out"
+check_contains "(g) explain afterwards: the earlier attempts, from the record" "$out" \
+	"umount-helper watch saw earlier attempts to unmount it fail:"
+check_contains "(g) ... the transient unit's 50" "$out" "in umh-retry.service failed 50 times (EBUSY, target is busy)"
+check_json_of "(g) explain --json: both bursts under failed_unmounts" \
+	"$("$UMH" explain --json -N "$SD_PID" --state-dir "$STATE" /mnt/busy)" \
+	'[.failed_unmounts[] | select(.caller.unit == "umh-retry.service" or .caller.unit == "umh-kube.service")] | length == 2'
+sd_exec systemctl stop umh-holder.service
+sd_exec systemctl reset-failed umh-retry.service
+sd_exec umount /mnt/busy
+
 # --- mount-time risk: explain warns about a mounted target systemd would stop ------------------------
 sd_exec mount -t tmpfs tmpfs /mnt/c
 sleep 1
@@ -354,6 +418,19 @@ sd_exec mount -t tmpfs tmpfs /mnt/pinned
 check_contains "... explain in the container uses it" \
 	"$(sd_exec env UMOUNT_HELPER_DEBUG=time "$IN_UMH" explain /mnt/pinned 2>&1 >/dev/null)" "bpf scan: the watcher's pinned programs"
 sd_exec umount /mnt/pinned
+sd_exec mount -t tmpfs busy /mnt/busy
+sd_exec systemd-run --quiet --unit=umh-holder2.service --property=WorkingDirectory=/mnt/busy /bin/sleep infinity
+wait_for "[ \"\$(sd_exec systemctl is-active umh-holder2.service)\" = active ]" 50
+run_unit umh-retry2.service /run/umh/umount-retry /mnt/busy 3 50
+wait_for "[ -n \"\$(journal _SYSTEMD_UNIT=umount-helper-watch.service MESSAGE_ID=$FAILED_ID UMOUNT_HELPER_TARGET=/mnt/busy)\" ]" 250
+check_json_of "the service catches a failed unmount and examines it under its sandbox (its journal entry)" \
+	"$(journal _SYSTEMD_UNIT=umount-helper-watch.service MESSAGE_ID=$FAILED_ID UMOUNT_HELPER_TARGET=/mnt/busy | tail -n 1)" \
+	'.UMOUNT_HELPER_ATTEMPTS == "3" and .UMOUNT_HELPER_CALLER_UNIT == "umh-retry2.service" and (.UMOUNT_HELPER_HOLDERS | fromjson | length == 1 and .[0].comm == "sleep" and .[0].kind == "cwd")'
+check_contains "... and journalctl -u umh-retry2.service shows it beside the unit's own lines (OBJECT_SYSTEMD_UNIT=)" \
+	"$(sd_exec journalctl -u umh-retry2.service -o cat --no-pager)" "umount of /mnt/busy by umount-retry"
+sd_exec systemctl reset-failed umh-retry2.service
+sd_exec systemctl stop umh-holder2.service
+sd_exec umount /mnt/busy
 sd_exec systemctl stop umount-helper-watch.service
 check_json_of "the service stops cleanly: watch-stop in its record, which stays" "$(tail -n 1 "$SD_ROOT/run/umount-helper/events.jsonl")" \
 	'.event == "watch-stop" and .reason == "TERM"'

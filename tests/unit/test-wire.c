@@ -34,6 +34,13 @@ static void fill(struct umh_report *r)
 	umh_report_set_summary(r, &s);
 	struct umh_refcount c = { .count = -1, .mounted = 1, .why = "it is per-CPU memory" };
 	umh_report_set_refs(r, &c);
+	struct umh_namespace ns = { .inum = 4026532301, .n_processes = 3, .pids = { 17, 23 }, .n_pids = 2,
+				    .comm = "ntpd", .unit = "ntp.service", .unit_settings = "PrivateTmp=yes",
+				    .manager_pid = 99, .kept_at = "/run/ns\n", .kept_ns = 4026531840, .kept_fd = -1 };
+	umh_report_add_namespace(r, &ns);
+	struct umh_fs fs = { .view = true, .alive = true, .elsewhere = true, .partial = true, .major = 7, .minor = 3,
+			     .on_mnt_id = 77, .spec = "LABEL=x", .device = "/dev/loop3", .fstype = "ext4" };
+	umh_report_set_fs(r, &fs);
 }
 
 int main(void)
@@ -85,6 +92,16 @@ int main(void)
 	CHECK_STR(dst.method, "procfs", "method survives");
 	CHECK(dst.refs.count == -1 && dst.refs.mounted == 1, "the reference count survives");
 	CHECK_STR(dst.refs.why, "it is per-CPU memory", "why it is unknown survives");
+	CHECK(dst.n_namespaces == 1 && dst.namespaces[0].inum == 4026532301 && dst.namespaces[0].n_processes == 3 &&
+		      dst.namespaces[0].n_pids == 2 && dst.namespaces[0].pids[1] == 23 && dst.namespaces[0].manager_pid == 99 &&
+		      dst.namespaces[0].kept_ns == 4026531840 && dst.namespaces[0].kept_fd == -1,
+	      "a namespace survives");
+	CHECK_STR(dst.namespaces[0].unit_settings, "PrivateTmp=yes", "its unit's settings survive");
+	CHECK_STR(dst.namespaces[0].kept_at, "/run/ns\n", "what keeps it survives");
+	CHECK(dst.fs.view && dst.fs.alive && dst.fs.elsewhere && dst.fs.partial && dst.fs.major == 7 &&
+		      dst.fs.minor == 3 && dst.fs.on_mnt_id == 77,
+	      "the filesystem survives");
+	CHECK_STR(dst.fs.device, "/dev/loop3", "its device survives");
 
 	/* A stream cut short keeps what arrived whole. */
 	struct umh_report cut;

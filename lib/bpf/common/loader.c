@@ -14,6 +14,7 @@
 
 #include "base/cleanup.h"
 #include "base/procfs.h"
+#include "base/str.h"
 
 #ifndef CAP_BPF
 #define CAP_PERFMON 38
@@ -100,11 +101,7 @@ void umh_bpf_note_log(const char *log)
 		for (size_t i = 0; i < ARRAY_SIZE(stats) && !stat; i++)
 			stat = strncmp(start, stats[i], strlen(stats[i])) == 0;
 		if (!stat) {
-			size_t n = (size_t)(end - start);
-			if (n >= sizeof(last_message))
-				n = sizeof(last_message) - 1;
-			memcpy(last_message, start, n);
-			last_message[n] = '\0';
+			umh_copy_field(last_message, sizeof(last_message), start, (size_t)(end - start));
 			return;
 		}
 		end = start;

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The smallest programs of each kind that umount-helper uses, for `doctor`
  * to load one at a time: whether this kernel lets a program of that kind
  * load (and attach) says what explain and trace can do here.  Each one

@@ -13,9 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/grow.h"
 #include "bpf/opens.skel.h"
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/ksyms.h"
+#include "base/str.h"
 #include "bpf/common/loader.h"
 #include "bpf/opens/opens-load.h"
 #include "bpf/opens/opens-print.h"
@@ -83,9 +86,7 @@ int umh_ledger_start(bool no_fentry, char *why, size_t size)
 		snprintf(why, size, "cannot create %s: %s", UMH_LEDGER_DIR, strerror(-r));
 		return r;
 	}
-	struct timespec ts;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	o.skel->bss->started_ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+	o.skel->bss->started_ns = (uint64_t)umh_boot_ns();
 	o.skel->bss->mode = (uint32_t)o.mode;
 
 	struct bpf_map *maps[] = { o.skel->maps.pending, o.skel->maps.stacks, o.skel->maps.modsyms, o.skel->maps.bss };
@@ -216,7 +217,7 @@ static int to_entry(const struct umh_ledger_rec *rec, const char *names, struct 
 		.tid = rec->p.tid,
 		.ts_ns = (int64_t)rec->p.ts_ns,
 	};
-	memcpy(e->comm, rec->p.comm, sizeof(rec->p.comm));
+	umh_copy_field(e->comm, sizeof(e->comm), rec->p.comm, sizeof(rec->p.comm));
 	uint64_t ips[UMH_OPENS_STACK_DEPTH];
 	int n = umh_opens_read_stack(stacks, rec->p.stack_id, ips, UMH_OPENS_STACK_DEPTH);
 	if (n > 0) {
@@ -249,14 +250,13 @@ int umh_ledger_read(const uint32_t *mnt_ids, size_t n_ids, struct umh_ledger_ent
 	struct umh_ksyms ks = { 0 };
 	umh_opens_load_symbols(&ks, modsyms);
 	struct umh_ledger_entry *v = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	for (size_t off = 0; off + sizeof(struct umh_ledger_rec) <= len;) {
 		struct umh_ledger_rec rec;
 		memcpy(&rec, buf + off, sizeof(rec));
 		if (rec.reclen != sizeof(rec) + rec.path_len || rec.reclen > len - off)
 			break;
-		struct umh_ledger_entry *nv = reallocarray(v, n + 1, sizeof(*nv));
-		if (!nv || to_entry(&rec, buf + off + sizeof(rec), &ks, stacks, &(v = nv)[n]) < 0) {
+		if (UMH_GROW(v, cap, n + 1, 8) < 0 || to_entry(&rec, buf + off + sizeof(rec), &ks, stacks, &v[n]) < 0) {
 			umh_ksyms_free(&ks);
 			umh_ledger_entries_free(v, n);
 			return -ENOMEM;

@@ -9,7 +9,9 @@
 #include "bpf/opens/opens.h"
 #include "bpf/common/pathjoin.h"
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/escape.h"
+#include "base/str.h"
 
 void umh_opens_printer_init(struct umh_opens_printer *p, FILE *out, int stacks_fd, int modsyms_fd)
 {
@@ -23,11 +25,7 @@ void umh_opens_printer_free(struct umh_opens_printer *p)
 
 void umh_boot_to_wall(int64_t boot_ns, bool usec, char *buf, size_t size)
 {
-	struct timespec b, r;
-	clock_gettime(CLOCK_BOOTTIME, &b);
-	clock_gettime(CLOCK_REALTIME, &r);
-	int64_t real = (int64_t)r.tv_sec * 1000000000 + r.tv_nsec -
-		       ((int64_t)b.tv_sec * 1000000000 + b.tv_nsec - boot_ns);
+	int64_t real = umh_boot_to_wall_ns(boot_ns);
 	time_t secs = (time_t)(real / 1000000000);
 	struct tm tm;
 	localtime_r(&secs, &tm);
@@ -81,8 +79,7 @@ void umh_opens_print_line(struct umh_opens_printer *p, const struct umh_open_eve
 		snprintf(path, sizeof(path), "(mount id %u)", ev->mnt_id);
 	else if (umh_bpf_join_path(ev->path, ev->path_len, ev->path_complete, path, sizeof(path)) < 0)
 		snprintf(path, sizeof(path), "(a path too long to show)");
-	memcpy(comm, ev->comm, sizeof(ev->comm));
-	comm[sizeof(ev->comm)] = '\0';
+	umh_copy_field(comm, sizeof(comm), ev->comm, sizeof(ev->comm));
 
 	fprintf(p->out, "%s  %-11s pid %d (", when, verb, ev->pid);
 	umh_fputs_escaped(comm, p->out);

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Opens and closes of files, for `trace` (live) and `ledger` (pinned, read
  * later by explain).  Three ways to see them, chosen at load time (each set
  * is autoloaded alone, the others off):

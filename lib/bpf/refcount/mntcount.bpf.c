@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* A mount's reference count, as umount(2) reads it.
  *
  * do_umount() refuses with EBUSY when mnt_get_count() of the mount is more

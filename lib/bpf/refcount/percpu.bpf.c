@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Where the per-CPU offsets are: the address of __per_cpu_offset[], which
  * mntcount.bpf.c adds to a per-CPU pointer to reach each CPU's copy.  It is
  * a data symbol, so kallsyms has it only with CONFIG_KALLSYMS_ALL.

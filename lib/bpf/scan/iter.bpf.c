@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The fast scan: every reference a process or thread holds to the mounts of
  * interest, found by BPF iterators instead of one statx per descriptor
  * through /proc.
@@ -57,6 +57,9 @@ extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id__k) __ksym;
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, UMH_ITER_MAX_MOUNTS);
+	/* Not preallocated: a table this size would cost milliseconds at
+	 * every load, and it mostly holds a handful. */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, __u8);
 } mounts SEC(".maps");

@@ -7,7 +7,7 @@
 #ifndef UMH_BPF_ITER_H
 #define UMH_BPF_ITER_H
 
-#define UMH_ITER_MAX_MOUNTS 64 /* target, copies, other mounts of the fs */
+#define UMH_ITER_MAX_MOUNTS 16384 /* target, copies, other mounts of the fs; or all of a filesystem's */
 #define UMH_ITER_FAST_MOUNTS 8 /* as many are compared inline, without the map */
 #define UMH_ITER_MAX_SCM 64    /* in-flight files reported per scan */
 /* What one task may write: the iterator's buffer (32 kB) must hold all of

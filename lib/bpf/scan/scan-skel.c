@@ -218,10 +218,19 @@ int umh_scan_skel_set_mounts(struct umh_scan_skel *s, const uint32_t *ids, size_
 		s->bss->use_map = 0;
 		return 0;
 	}
-	for (size_t i = 0; i < n; i++) {
-		uint8_t one = 1;
-		if (bpf_map_update_elem(s->mounts_fd, &ids[i], &one, BPF_ANY) < 0)
-			return -errno;
+	/* All at once where the kernel can (a filesystem's thousands of
+	 * mounts), else one by one. */
+	int fd = s->mounts_fd;
+	_cleanup_free_ uint8_t *ones = malloc(n);
+	__u32 count = (__u32)n;
+	if (ones)
+		memset(ones, 1, n);
+	if (!ones || bpf_map_update_batch(fd, ids, ones, &count, NULL) < 0) {
+		for (size_t i = 0; i < n; i++) {
+			uint8_t one = 1;
+			if (bpf_map_update_elem(fd, &ids[i], &one, BPF_ANY) < 0)
+				return -errno;
+		}
 	}
 	s->bss->use_map = 1;
 	return 0;
