@@ -111,7 +111,9 @@ static bool map_is(int fd, uint32_t type, uint32_t key_size, uint32_t value_size
 /* Program FD uses every map of IDS; sets *ID. */
 static bool prog_uses(int fd, const uint32_t *ids, size_t n, uint32_t *id)
 {
-	uint32_t map_ids[32];
+	/* Zeroed, though the kernel writes what is read: valgrind does not
+	 * know it writes through info.map_ids (and no map has id 0). */
+	uint32_t map_ids[32] = { 0 };
 	struct bpf_prog_info info = { .nr_map_ids = ARRAY_SIZE(map_ids), .map_ids = (uint64_t)(uintptr_t)map_ids };
 	uint32_t len = sizeof(info);
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.type != BPF_PROG_TYPE_TRACING ||
