@@ -34,9 +34,11 @@ link_as() {
 # Puts an overlay on /usr/sbin (what /sbin links to on Debian 12; and /sbin
 # itself where it is a directory), inside this test's mount namespace only,
 # so that libmount's helper lookup in /sbin finds what the test puts in
-# $SBIN_UPPER.  The host's /sbin is never touched.
+# $SBIN.  The host's /sbin is never touched.  Without overlayfs the
+# test cannot go on: it ends, failing, with a sentence that says so.
 overlay_sbin() {
 	local dir=/usr/sbin
+	need_feature overlay "helpers found in /sbin (an overlay on $dir)" || finish
 	[ -L /sbin ] || dir=/sbin
 	mkdir -p "$SCRATCH/sbin-up" "$SCRATCH/sbin-work"
 	mount -t overlay overlay -o "lowerdir=$dir,upperdir=$SCRATCH/sbin-up,workdir=$SCRATCH/sbin-work" "$dir"

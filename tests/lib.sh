@@ -138,3 +138,108 @@ hold_as_two_users() {
 	hold root cwd "$m/theirs"
 	P_ROOT=$HOLDER_PID
 }
+
+# --- kernel features ------------------------------------------------------------
+# A test whose kernel feature is missing runs where it exists (tests/vm: Debian's
+# kernel under QEMU) or fails saying what is missing: never a silent skip.
+#
+# kernel_lacks FEATURE: when this kernel lacks FEATURE, prints why (what was
+# looked at) and succeeds; fails, printing nothing, when it has it.  FEATURE:
+#   loop, fuse, swap, io_uring      devices and system calls the holders use
+#   overlay, binfmt_misc, ext2, ext4   file systems the tests mount
+#   bpf-scan, bpf-tracepoints       BPF as `umount-helper doctor` finds it (the
+#                                   scan's iterators; the system call tracepoints
+#                                   that watch attaches to; bpf-trace: any probe
+#   bpf-trace                       trace can follow opens with)
+# UMH_TEST_LACK="FEATURE..." makes it say so of those (to see what a test
+# says on a kernel without them: it must fail, and name them).
+kernel_lacks() {
+	if [[ " ${UMH_TEST_LACK:-} " == *" $1 "* ]]; then
+		echo "said to be missing (UMH_TEST_LACK)"
+		return 0
+	fi
+	case $1 in
+	loop)
+		if [ ! -c /dev/loop-control ]; then
+			echo "no /dev/loop-control (CONFIG_BLK_DEV_LOOP)"
+		elif ! _feature_out=$(losetup -f 2>&1); then
+			echo "losetup -f finds no loop device: $_feature_out"
+		else
+			return 1
+		fi ;;
+	fuse)
+		if [ ! -c /dev/fuse ]; then echo "no /dev/fuse (CONFIG_FUSE_FS)"; else _fs_lacks fuse; fi ;;
+	swap)
+		[ -e /proc/swaps ] && return 1
+		echo "no /proc/swaps (CONFIG_SWAP unset)" ;;
+	io_uring) _io_uring_lacks ;;
+	overlay | binfmt_misc | ext2 | ext4) _fs_lacks "$1" ;;
+	bpf-scan) _doctor_lacks "BPF scan" ;;
+	bpf-tracepoints) _doctor_lacks tracepoints ;;
+	bpf-trace)
+		local t f k
+		t=$(_doctor_lacks tracepoints) && f=$(_doctor_lacks fentry/fexit) && k=$(_doctor_lacks kprobes) || return 1
+		echo "neither tracepoints (${t#*says: }) nor fentry (${f#*says: }) nor kprobes (${k#*says: })" ;;
+	*) echo "kernel_lacks: unknown feature $1 (tests/lib.sh)"; return 0 ;;
+	esac
+}
+
+# need_feature FEATURE [WHAT]: true when this kernel has FEATURE; else one
+# line "not ok - FEATURE is missing: WHY" (WHAT: what cannot be tested
+# without it) and false.
+need_feature() {
+	local why
+	why=$(kernel_lacks "$1") || return 0
+	not_ok "$1 is missing: $why${2:+: $2 cannot be tested here}"
+	return 1
+}
+
+# _fs_lacks TYPE: TYPE is not in /proc/filesystems and cannot be loaded
+# (mount(2) would load its module itself: see that it can).
+_fs_lacks() {
+	grep -qw "$1" /proc/filesystems && return 1
+	if [ ! -e /proc/modules ]; then
+		echo "no $1 in /proc/filesystems, and this kernel loads no modules"
+		return 0
+	fi
+	modprobe -q "fs-$1" 2>/dev/null && grep -qw "$1" /proc/filesystems && return 1
+	echo "no $1 in /proc/filesystems, and modprobe fs-$1 cannot load it"
+}
+
+# _io_uring_lacks: io_uring_setup(2) fails (not built, or switched off by
+# kernel.io_uring_disabled): the holder fixture's io_uring hold, tried.
+_io_uring_lacks() {
+	local r p
+	if [ "$(cat /proc/sys/kernel/io_uring_disabled 2>/dev/null)" = 2 ]; then
+		echo "kernel.io_uring_disabled is 2"
+		return 0
+	fi
+	r=$(mktemp -u /tmp/umh-uring.XXXXXX)
+	"$FIX/holder" "$r" uring /dev/null 2>"$r.err" &
+	p=$!
+	wait_for "[ -e $r ] || ! kill -0 $p 2>/dev/null" 50
+	if [ -e "$r" ]; then
+		kill -KILL "$p"; wait "$p" 2>/dev/null
+		rm -f "$r" "$r.err"
+		return 1
+	fi
+	wait "$p" 2>/dev/null
+	echo "the holder fixture's io_uring_setup(2) failed: $(tr -s '\n' ' ' <"$r.err")"
+	rm -f "$r.err"
+}
+
+# _doctor_lacks LINE: doctor says "no" on LINE; prints its words.  (Doctor
+# is itself tested against what the other commands do: t-bpf-doctor.sh.)
+_DOCTOR=
+_doctor_lacks() {
+	local l
+	[ -n "$_DOCTOR" ] || _DOCTOR=$("$UMH" doctor 2>&1)
+	# "  NAME   yes|no  words", continued on lines indented by four.
+	l=$(awk -v n="$1" 'f && /^    [^ ]/ { sub(/^ +/, ""); s = s " " $0; next } f { exit }
+		index($0, "  " n " ") == 1 { f = 1; s = $0 } END { print s }' <<<"$_DOCTOR" | tr -s ' ')
+	case $l in
+	" $1 yes "*) return 1 ;;
+	" $1 no "*) echo "umount-helper doctor says: ${l# $1 no }" ;;
+	*) echo "umount-helper doctor has no line for $1 (it printed: $(head -c 200 <<<"$_DOCTOR" | tr -s ' \n' '  '))" ;;
+	esac
+}

@@ -6,6 +6,7 @@
 # CAP_PERFMON (setpriv drops them from the bounding set).
 . "$(dirname "$0")/lib.sh"
 enter_private_ns "$@"
+need_feature bpf-scan "the fallback from the BPF scan to /proc" || finish
 
 M=$(mktemp -d /tmp/umh-fb.XXXXXX)
 R=$(mktemp -d /tmp/umh-ready.XXXXXX)

@@ -6,6 +6,7 @@
 # socket and who holds the socket's receiving end.
 . "$(dirname "$0")/lib.sh"
 enter_private_ns "$@"
+need_feature bpf-scan "descriptors in flight (the scan's unix socket iterator)" || finish
 
 M=$(mktemp -d /tmp/umh-scm.XXXXXX)
 R=$(mktemp -d /tmp/umh-ready.XXXXXX)

@@ -7,6 +7,7 @@
 # stacks, are tested in the QEMU harness: tests/vm/scenarios/57-bpf-trace.sh.)
 . "$(dirname "$0")/lib.sh"
 enter_private_ns "$@"
+need_feature bpf-trace "trace" || finish
 
 M=$(mktemp -d /tmp/umh-trace.XXXXXX)
 O=$(mktemp -d /tmp/umh-other.XXXXXX)

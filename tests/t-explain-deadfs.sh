@@ -4,6 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 enter_private_ns "$@"
 new_scratch
+need_feature fuse "explain on a dead file system (a FUSE server stopped)" || finish
 F=$SCRATCH/fuse
 mkdir "$F"
 start_holder "$READY/fuse" "$FIX/hangfs" "$F" "$READY/fuse"; FS_PID=$HOLDER_PID

@@ -16,18 +16,13 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 
-#include "base/cleanup.h"
+#include "base/cleanup-mount.h"
 #include "base/parse.h"
 #include "bpf/fsview/fsview-load.h"
 #include "explain/nstables.h"
 #include "explain/scan.h"
 #include "model/mounttab.h"
 
-static inline void mnt_free_iterp(struct libmnt_iter **i) { mnt_free_iter(*i); }
-
-#define foreach_fs(tb, fs)                                                                   \
-	for (_cleanup_(mnt_free_iterp) struct libmnt_iter *_it = mnt_new_iter(MNT_ITER_FORWARD); \
-	     _it && mnt_table_next_fs(tb, _it, &(fs)) == 0;)
 
 /* What the search needs of the target, copied: the report's array of
  * mounts moves when a copy is added to it. */
@@ -162,7 +157,7 @@ static int propagation_groups(const struct umh_ns_tables *tabs, uint64_t group, 
 		grew = false;
 		for (size_t i = 0; i < tabs->n; i++) {
 			struct libmnt_fs *fs;
-			foreach_fs(tabs->v[i].tb, fs) {
+			umh_foreach_fs(tabs->v[i].tb, fs) {
 				uint64_t shared, master;
 				umh_mount_peer_groups(fs, &shared, &master);
 				if (!in_groups(g, *n, master) || !shared || in_groups(g, *n, shared))
@@ -212,7 +207,7 @@ static struct libmnt_fs *copy_under(struct libmnt_table *tb, struct libmnt_fs *c
 		return NULL;
 
 	struct libmnt_fs *fs;
-	foreach_fs(tb, fs) {
+	umh_foreach_fs(tb, fs) {
 		dev_t dev = mnt_fs_get_devno(fs);
 		if (mnt_fs_get_parent_id(fs) == mnt_fs_get_id(c) && mnt_fs_streq_target(fs, where) &&
 		    major(dev) == t->major && minor(dev) == t->minor &&
@@ -245,7 +240,7 @@ static int copies_text(struct umh_scan *s, const struct target *t)
 
 	for (size_t i = 0; i < tabs.n; i++) {
 		struct libmnt_fs *c;
-		foreach_fs(tabs.v[i].tb, c) {
+		umh_foreach_fs(tabs.v[i].tb, c) {
 			uint64_t shared, master;
 			umh_mount_peer_groups(c, &shared, &master);
 			if (c == t->parent || !(in_groups(groups, ngroups, shared) || in_groups(groups, ngroups, master)))
@@ -276,7 +271,7 @@ int umh_collect_copies(struct umh_scan *s, bool bpf, char *why, size_t size)
 		return r;
 	struct libmnt_fs *fs;
 	t.parent = NULL;
-	foreach_fs(s->table, fs) {
+	umh_foreach_fs(s->table, fs) {
 		if ((uint64_t)mnt_fs_get_id(fs) == t.parent_id) {
 			t.parent = fs;
 			break;

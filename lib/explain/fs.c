@@ -10,17 +10,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "base/cleanup.h"
+#include "base/cleanup-mount.h"
 #include "bpf/fsview/fsview-load.h"
 #include "explain/nstables.h"
 #include "model/mounttab.h"
 
-static inline void mnt_unref_cachep(struct libmnt_cache **c) { mnt_unref_cache(*c); }
-static inline void mnt_free_iterp(struct libmnt_iter **i) { mnt_free_iter(*i); }
-
-#define foreach_fs(tb, fs)                                                                   \
-	for (_cleanup_(mnt_free_iterp) struct libmnt_iter *_it = mnt_new_iter(MNT_ITER_FORWARD); \
-	     _it && mnt_table_next_fs(tb, _it, &(fs)) == 0;)
 
 /* --- what SPEC names ---------------------------------------------------------------- */
 
@@ -54,7 +48,7 @@ static bool is_tag(const char *spec)
 static void name_from_table(struct libmnt_table *tb, struct umh_fs_spec *out)
 {
 	struct libmnt_fs *fs;
-	foreach_fs(tb, fs) {
+	umh_foreach_fs(tb, fs) {
 		dev_t dev = mnt_fs_get_devno(fs);
 		if (major(dev) != out->major || minor(dev) != out->minor)
 			continue;
@@ -395,7 +389,7 @@ static int collect_text(struct umh_scan *s, const char *spec, const struct umh_f
 	for (size_t i = 0; i < tabs.n; i++) {
 		bool ours = tabs.v[i].ns == s->mntns;
 		struct libmnt_fs *c;
-		foreach_fs(tabs.v[i].tb, c) {
+		umh_foreach_fs(tabs.v[i].tb, c) {
 			dev_t dev = mnt_fs_get_devno(c);
 			if (major(dev) != s->fs_major || minor(dev) != s->fs_minor)
 				continue;

@@ -9,7 +9,10 @@ mount_tmpfs "$M"
 hold_as_two_users "$M"
 
 # A procfs instance of our own, in this mount namespace only.
-mount -t proc -o hidepid=invisible proc /proc
+if ! mount -t proc -o hidepid=invisible proc /proc; then
+	not_ok "procfs's hidepid=invisible is missing: mount -t proc -o hidepid=invisible failed (Linux 5.8 or later has it)"
+	finish
+fi
 at_exit "umount -l /proc"
 check "hidepid: root's holder is invisible to nobody" test -z "$(as_nobody ls /proc | grep -x "$P_ROOT")"
 json=$(as_nobody "$UMH" explain --json "$M"); rc=$?

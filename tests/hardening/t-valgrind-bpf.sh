@@ -7,6 +7,7 @@
 # parse of the kernel's BTF take seconds.
 . "$(dirname "$0")/../lib.sh"
 enter_private_ns "$@"
+need_feature bpf-scan "the BPF scan under valgrind" || finish
 cd "$TOP"
 logdir=build/valgrind-bpf
 rm -rf "$logdir" && mkdir -p "$logdir"

@@ -40,7 +40,11 @@
 #
 # Settings (environment): SD_BOOT_TIMEOUT (s, default 30), SD_STOP_TIMEOUT
 # (s, default 10), SD_DBUS (0/1, default 0), SD_LOG_LEVEL (systemd's, default info),
-# SD_KEEP_CONSOLE (path: copy the container's console output there on stop).
+# SD_KEEP_CONSOLE (path: copy the container's console output there on stop),
+# SD_LOWER (the overlay's lower layer, default /: an overlay does not cross
+# mount points, so it must be the whole tree as one file system; the QEMU
+# guest, whose / is a tmpfs with bind mounts, gives its 9p share of the
+# host's root, /run/vm-hostroot).
 #
 # Everything is found and ended by pid; the namespaces take every mount with
 # them when their last process exits, so nothing is left on the host but
@@ -61,7 +65,9 @@ _sd_log() { echo "# container: $*" >&2; }
 # The cgroup2 hierarchy of the host: its mount point and our own cgroup in it.
 _sd_cgroup2_dir() {
 	local mnt own
-	mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	# The type follows the "-" after the optional fields (none in the
+	# QEMU guest, "shared:N" on a host that systemd booted).
+	mnt=$(awk '{ for (i = 7; $i != "-"; i++); if ($(i + 1) == "cgroup2") { print $5; exit } }' /proc/self/mountinfo)
 	if [ -z "$mnt" ]; then
 		_sd_log "no cgroup2 hierarchy mounted on the host (looked in /proc/self/mountinfo);"
 		_sd_log "mount one, e.g. 'mount -t cgroup2 none /sys/fs/cgroup/unified'"
@@ -73,14 +79,16 @@ _sd_cgroup2_dir() {
 
 # The init of the container: runs as PID 1 of the new pid namespace, in the
 # new mount namespace, then becomes systemd.  $1: the host tmp directory.
+# Each program started costs time in the QEMU guest (tests/vm, ~0.1-0.5 s
+# under emulation): what bash can do itself, it does.
 _sd_init() {
 	set -eu
-	local D=$1 R
+	local D=$1 R n
 	mount --make-rprivate /
 	mount -t tmpfs -o mode=0755,size=512m umh-sd "$D"
-	mkdir -p "$D/upper" "$D/work" "$D/root"
 	R=$D/root
-	mount -t overlay -o "lowerdir=/,upperdir=$D/upper,workdir=$D/work" umh-sd-root "$R"
+	mkdir -p "$D/upper" "$D/work" "$R"
+	mount -t overlay -o "lowerdir=${SD_LOWER:-/},upperdir=$D/upper,workdir=$D/work" umh-sd-root "$R"
 
 	# API file systems, like systemd-nspawn gives a container.
 	mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
@@ -90,23 +98,22 @@ _sd_init() {
 	# watch service pins explain's programs there).
 	mount -t bpf -o nosuid,nodev,noexec,mode=0700 bpf "$R/sys/fs/bpf"
 	mount -t tmpfs -o mode=0755,nosuid,size=4m umh-sd-dev "$R/dev"
-	local n
+	# The device nodes, copied (one program for all, where a bind mount
+	# each would take two); autofs: for automount units.
+	local devs=()
 	for n in null zero full random urandom tty autofs; do
-		[ -e "/dev/$n" ] || continue   # autofs: for automount units
-		touch "$R/dev/$n"
-		mount --bind "/dev/$n" "$R/dev/$n"
+		[ -c "/dev/$n" ] && devs+=("/dev/$n")
 	done
+	cp -a "${devs[@]}" "$R/dev/"
+	: >"$R/dev/console"
 	mkdir -p "$R/dev/pts" "$R/dev/shm"
 	mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$R/dev/pts"
-	ln -s pts/ptmx "$R/dev/ptmx"
 	mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$R/dev/shm"
-	ln -s /proc/self/fd "$R/dev/fd"
-	ln -s /proc/self/fd/0 "$R/dev/stdin"
-	ln -s /proc/self/fd/1 "$R/dev/stdout"
-	ln -s /proc/self/fd/2 "$R/dev/stderr"
+	(cd "$R/dev" && ln -s pts/ptmx ptmx && ln -s /proc/self/fd fd &&
+		ln -s /proc/self/fd/0 stdin && ln -s /proc/self/fd/1 stdout && ln -s /proc/self/fd/2 stderr)
 	# The console is a plain file: systemd's status lines land there,
 	# readable from outside as /proc/PID/root/dev/console.
-	touch "$D/console" "$R/dev/console"
+	: >"$D/console"
 	mount --bind "$D/console" "$R/dev/console"
 	mount -t tmpfs -o mode=0755,nosuid,nodev,size=64m tmpfs "$R/run"
 	mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$R/tmp"
@@ -114,17 +121,19 @@ _sd_init() {
 	# (/run/udev/control exists, or /dev is a devtmpfs).  No udevd runs
 	# here; tests/systemd/fake-udev-event speaks for it, and only inside
 	# the container's own network namespace.
-	mkdir -p "$R/run/udev"
+	local E=$R/etc/systemd
+	mkdir -p "$R/run/udev" "$E/journald.conf.d" "$E/system.conf.d" "$E/system-generators"
 	: >"$R/run/udev/control"
 
 	# The container's own configuration, in the overlay's upper layer.
+	local uuid
+	read -r uuid </proc/sys/kernel/random/uuid
 	rm -f "$R/etc/machine-id"
-	tr -d '-' </proc/sys/kernel/random/uuid >"$R/etc/machine-id"
+	echo "${uuid//-/}" >"$R/etc/machine-id"
 	echo umh-sd >"$R/etc/hostname"
-	hostname umh-sd
+	echo umh-sd >/proc/sys/kernel/hostname   # this UTS namespace's
 	: >"$R/etc/fstab"
-	mkdir -p "$R/etc/systemd/journald.conf.d" "$R/etc/systemd/system.conf.d"
-	cat >"$R/etc/systemd/journald.conf.d/umh-sd.conf" <<-'EOF'
+	_sd_write "$E/journald.conf.d/umh-sd.conf" <<-'EOF'
 	[Journal]
 	Storage=volatile
 	ReadKMsg=no
@@ -134,7 +143,7 @@ _sd_init() {
 	ForwardToWall=no
 	RateLimitBurst=0
 	EOF
-	cat >"$R/etc/systemd/system.conf.d/umh-sd.conf" <<-'EOF'
+	_sd_write "$E/system.conf.d/umh-sd.conf" <<-'EOF'
 	[Manager]
 	DefaultTimeoutStartSec=15s
 	DefaultTimeoutStopSec=5s
@@ -142,7 +151,7 @@ _sd_init() {
 	EOF
 	local wants="systemd-journald.service systemd-journald-dev-log.socket"
 	[ "${SD_DBUS:-0}" = 1 ] && wants="$wants dbus.socket dbus.service"
-	cat >"$R/etc/systemd/system/umh-test.target" <<-EOF
+	_sd_write "$E/system/umh-test.target" <<-EOF
 	[Unit]
 	Description=umount-helper test container
 	Wants=$wants
@@ -151,7 +160,8 @@ _sd_init() {
 	EOF
 	# The host's enabled units are not wanted here, and nothing may touch
 	# the host's devices: no udev trigger (udev is not even installed on
-	# the development machine, but be sure).
+	# the development machine, but be sure).  An empty unit file masks the
+	# unit, as a link to /dev/null does (and costs no program).
 	for n in systemd-udev-trigger.service systemd-udevd.service \
 		systemd-udevd-control.socket systemd-udevd-kernel.socket \
 		systemd-modules-load.service systemd-sysctl.service \
@@ -159,7 +169,16 @@ _sd_init() {
 		systemd-timesyncd.service systemd-pstore.service systemd-journald-audit.socket \
 		postgresql.service getty@tty1.service console-getty.service \
 		e2scrub_reap.service; do
-		ln -sf /dev/null "$R/etc/systemd/system/$n"
+		: >"$E/system/$n"
+	done
+	# Generators run at boot and at every daemon-reload; only the fstab
+	# one matters here (t-watch.sh writes /etc/fstab).  An empty file in
+	# /etc/systemd/system-generators masks the others (getty, postgresql,
+	# rpc_pipefs, ... would bring in units of the host's).
+	for n in /lib/systemd/system-generators/*; do
+		[ -e "$n" ] || continue
+		n=${n##*/}
+		[ "$n" = systemd-fstab-generator ] || : >"$E/system-generators/$n"
 	done
 
 	cd "$R"
@@ -172,6 +191,11 @@ _sd_init() {
 		TERM=dumb LANG=C.UTF-8 \
 		/lib/systemd/systemd --unit=umh-test.target --log-target=journal \
 		--log-level="${SD_LOG_LEVEL:-info}" --show-status=no
+}
+# _sd_write FILE: stdin to FILE, without starting cat.
+_sd_write() {
+	local l
+	while IFS= read -r l; do printf '%s\n' "$l"; done >"$1"
 }
 
 # sd_exec CMD...: runs CMD inside the container (all its namespaces, its
@@ -206,7 +230,7 @@ sd_start() {
 		exec setpriv --pdeathsig KILL -- \
 			unshare --pid --mount --uts --ipc --net --cgroup --fork --kill-child \
 			--propagation private -- \
-			env SD_DBUS="${SD_DBUS:-0}" SD_LOG_LEVEL="${SD_LOG_LEVEL:-info}" \
+			env SD_DBUS="${SD_DBUS:-0}" SD_LOG_LEVEL="${SD_LOG_LEVEL:-info}" SD_LOWER="${SD_LOWER:-/}" \
 			bash "$SD_SELF" __init "$SD_TMP"
 	) </dev/null >"$SD_TMP.log" 2>&1 &
 	SD_UNSHARE_PID=$!
@@ -253,20 +277,24 @@ sd_start() {
 }
 
 # sd_stop: powers the container off, kills it if it does not stop in time,
-# waits for every process of it, removes its cgroups and tmp files.
+# waits for every process of it, removes its cgroups and tmp files.  With
+# SD_STOP_TIMEOUT=0, kills it at once (in QEMU an orderly poweroff takes ~6 s,
+# and a throw-away container keeps nothing that needs one).
 sd_stop() {
 	local i
 	if [ -n "$SD_PID" ] && kill -0 "$SD_PID" 2>/dev/null; then
 		if [ -n "${SD_KEEP_CONSOLE:-}" ]; then
 			cp "$SD_ROOT/dev/console" "$SD_KEEP_CONSOLE" 2>/dev/null
 		fi
-		SD_EXEC_TIMEOUT=5 sd_exec systemctl poweroff --no-block >/dev/null 2>&1
+		[ "${SD_STOP_TIMEOUT:-10}" = 0 ] ||
+			SD_EXEC_TIMEOUT=5 sd_exec systemctl poweroff --no-block >/dev/null 2>&1
 		for ((i = 0; i < ${SD_STOP_TIMEOUT:-10} * 10; i++)); do
 			kill -0 "$SD_PID" 2>/dev/null || break
 			sleep 0.1
 		done
 		if kill -0 "$SD_PID" 2>/dev/null; then
-			_sd_log "systemd did not power off within ${SD_STOP_TIMEOUT:-10} s: SIGKILL to pid $SD_PID"
+			[ "${SD_STOP_TIMEOUT:-10}" = 0 ] ||
+				_sd_log "systemd did not power off within ${SD_STOP_TIMEOUT:-10} s: SIGKILL to pid $SD_PID"
 			# Killing a pid namespace's init kills every process in it.
 			kill -KILL "$SD_PID" 2>/dev/null
 		fi

@@ -18,6 +18,7 @@
 . "$(dirname "$0")/sd-lib.sh"
 
 sd_watchdog 180 "the PrivateTmp test"
+need_feature overlay "the container (its root is an overlay)" || finish
 [ -x "$UMH" ] || { not_ok "test program $UMH is built (make test-programs)"; finish; }
 for c in jq unshare nsenter findmnt; do
 	command -v "$c" >/dev/null || { not_ok "$c is installed (tools/packages/systemd.txt)"; finish; }

@@ -28,12 +28,17 @@
 . "$(dirname "$0")/container.sh"
 . "$(dirname "$0")/sd-lib.sh"
 
-FUE=${FUE:-$TOP/build/tests/systemd/fake-udev-event}
+FUE=${FUE:-$TOP/$BUILD/tests/systemd/fake-udev-event}
 RETRY=$FIX/umount-retry
 WORK=$(mktemp -d /tmp/umh-sd-watch.XXXXXX)
 at_exit "rm -rf '$WORK'"
 
 sd_watchdog 240 "the systemd watch test"
+# (d) unplugs a loop device's node (faked by udev): the kernel must have
+# them; and the watcher names callers through the umount tracepoints.
+need_feature overlay "the container (its root is an overlay)" || finish
+need_feature loop "(d), a device-bound mount whose device goes" || finish
+need_feature bpf-tracepoints "the watcher's callers" || finish
 
 for p in "$UMH" "$FUE" "$RETRY"; do
 	[ -x "$p" ] || { not_ok "test program $p is built (make test-programs)"; finish; }

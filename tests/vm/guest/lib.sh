@@ -44,6 +44,18 @@ check_cmd() { # DESC COMMAND...: passes when COMMAND (run quietly) exits 0
 	local desc=$1; shift
 	if "$@" >/dev/null 2>&1; then ok "$desc"; else not_ok "$desc"; fi
 }
+# The host tests' names (tests/lib.sh), for code a scenario shares with them
+# (tests/systemd/sd-automount.sh): check lets COMMAND's output through,
+# diag writes transcript, check_json compares a jq expression's value.
+check() { # DESC COMMAND...
+	local desc=$1; shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+diag() { say "# $*"; }
+check_json() { # DESC JSON JQ-EXPRESSION: the expression prints exactly "true"
+	if [ "$(jq -c "$3" 2>/dev/null <<<"$2")" = true ]; then ok "$1"; else
+		not_ok "$1"; say "  jq: $3"; say "  json: $2"; fi
+}
 
 # show_cmd ARG...: the command as one would type it, quoting only where needed.
 show_cmd() {
@@ -162,6 +174,63 @@ hold_cwd()  { start_holder /tmp/ready.cwd  bash -c 'cd "$1" && : >/tmp/ready.cwd
 hold_fd()   { start_holder /tmp/ready.fd   bash -c 'exec 3<"$1" && : >/tmp/ready.fd && exec sleep 1000' - "$1"; }
 hold_mmap() { start_holder /tmp/ready.mmap "$VM_BIN/bin/holdmap" "$1" /tmp/ready.mmap; }
 
+# --- what this kernel has --------------------------------------------------------
+# Each scenario asks for the kernel features it needs; one it lacks fails it
+# with a sentence that names what is missing (tests/run's promise).
+#
+# need_feature FEATURE...: true when the kernel has every FEATURE; for each
+# it lacks, "not-ok FEATURE is missing: WHY", and false.  FEATURE:
+#   modules                     insmod (holdfile.ko)
+#   nfsd nfsv3 nfsv4 autofs4    a module, loaded (modprobe) if it is not
+#   bpf-scan fentry kprobes refcount   as `umount-helper doctor` finds them
+#                               (vm_doctor)
+# vm_doctor: `umount-helper doctor`, run once per boot (what this kernel
+# allows does not change while it runs; each run costs seconds here), in the
+# transcript and in RUN_OUT.
+vm_doctor_once() {
+	[ -s /run/vm-doctor.txt ] || "$UMH" doctor >/run/vm-doctor.txt 2>&1
+}
+vm_doctor() {
+	vm_doctor_once
+	RUN_OUT=$(</run/vm-doctor.txt)
+	say "$(show_cmd "$UMH" doctor)  (once per boot: /run/vm-doctor.txt)"
+	indent "  " "$RUN_OUT"
+}
+need_feature() {
+	local f why bad=0
+	for f; do
+		why=$(vm_kernel_lacks "$f") || continue
+		not_ok "$f is missing: $why"
+		bad=1
+	done
+	return $bad
+}
+vm_kernel_lacks() { # FEATURE: prints why this kernel lacks it, or fails
+	local out line
+	case $1 in
+	modules)
+		[ -e /proc/modules ] && return 1
+		echo "no /proc/modules: this kernel loads no modules" ;;
+	nfsd | nfsv3 | nfsv4 | autofs4)
+		# /sys/module first: a program started costs time in the guest.
+		[ -d "/sys/module/$1" ] && return 1
+		out=$(modprobe "$1" 2>&1) && return 1
+		echo "modprobe $1 failed: $out" ;;
+	bpf-scan | fentry | kprobes | refcount)
+		vm_doctor_once
+		case $1 in
+		bpf-scan) line="BPF scan" ;;
+		fentry) line="fentry/fexit" ;;
+		kprobes) line=kprobes ;;
+		refcount) line="mount refcount" ;;
+		esac
+		out=$(grep -E "^  $line +(yes|no) " /run/vm-doctor.txt)
+		[[ $out =~ ^\ +$line\ +yes ]] && return 1
+		echo "umount-helper doctor says: ${out:-nothing about $line}" | tr -s ' ' ;;
+	*) echo "vm_kernel_lacks: unknown feature $1 (tests/vm/guest/lib.sh)" ;;
+	esac
+}
+
 # --- the NFS server on localhost -------------------------------------------------
 # nfsd exports /export (a tmpfs) to 127.0.0.1, NFSv3 and v4.  Idempotent, so
 # each scenario can also run alone (VM_ONLY=...).
@@ -171,7 +240,7 @@ nfs_server_start() {
 	threads=0
 	[ -r /proc/fs/nfsd/threads ] && threads=$(</proc/fs/nfsd/threads)
 	[ "${threads:-0}" -gt 0 ] && pgrep -x rpc.mountd >/dev/null && return 0
-	modprobe nfsd || return 1
+	need_feature nfsd || return 1
 	mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd || return 1
 	ip link set lo up
 	pgrep -x rpcbind >/dev/null || rpcbind -w || return 1
@@ -220,6 +289,9 @@ nfs_export_files() {
 # nfs_mount TYPE OPTIONS: mounts 127.0.0.1:/export on /mnt (unmounted again,
 # forcibly and lazily, at exit if the scenario did not).
 nfs_mount() {
+	local v=nfsv3
+	[[ $1 == nfs4 || $2 == *vers=4* ]] && v=nfsv4
+	need_feature "$v" || return 1
 	at_exit "is_nfs_mounted && umount -f -l /mnt"
 	run mount -t "$1" -o "$2" 127.0.0.1:/export /mnt
 	check_eq "mount -t $1 -o $2 127.0.0.1:/export /mnt succeeds" 0 "$RUN_RC"
@@ -256,6 +328,7 @@ vm_reset() {
 }
 
 insmod_holdfile() { # PATH
+	need_feature modules || return 1
 	at_exit "rmmod holdfile"
 	run insmod "$VM_KMOD" "path=$1"
 	check_eq "insmod holdfile.ko path=$1" 0 "$RUN_RC"

@@ -9,6 +9,8 @@
 # wrapper, stdout and the first line of stderr are byte for byte the
 # baseline's, the status is the same 16, and our explanation follows.
 . "$VM_REPO/tests/vm/guest/lib.sh"
+# The report counts the mount's references (doctor: mount refcount).
+need_feature refcount || exit 1
 
 # What our wrapper adds after nfs-utils' message, as lib/report/text.c
 # prints it.  Neither /proc nor the BPF iterators show a file that a module

@@ -5,6 +5,8 @@
 # installed as /sbin/umount.nfs4 the same way as umount.nfs; each umount
 # runs first with nfs-utils' helper alone (the baseline), then wrapped.
 . "$VM_REPO/tests/vm/guest/lib.sh"
+# The report counts the mount's references (doctor: mount refcount).
+need_feature refcount || exit 1
 
 # The baseline: nfs-utils alone (BASE_RC, BASE_OUT, BASE_ERR: files).
 baseline() { # CASE COMMAND...

@@ -63,6 +63,7 @@ check_eq "before any client: explain $XP exits 0 (nothing holds it)" 0 "$RUN_RC"
 check_eq "before any client: explain --json: no holder" 0 "$(jq -r '.holders | length' <<<"$RUN_OUT")"
 
 # A client mounts it, reads a file, and goes away.
+need_feature nfsv3 || exit 1
 run mount -t nfs -o vers=3 "$CLIENT:$XP" /mnt
 check_eq "the client mounts $CLIENT:$XP on /mnt" 0 "$RUN_RC"
 at_exit "is_nfs_mounted && umount -f -l /mnt"

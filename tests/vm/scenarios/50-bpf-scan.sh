@@ -3,6 +3,7 @@
 # development kernel load here, and find the same holders as the procfs
 # scan, on NFS and on tmpfs; a descriptor in flight is found too.
 . "$VM_REPO/tests/vm/guest/lib.sh"
+need_feature bpf-scan || exit 1
 
 FIX=$VM_REPO/build/tests/fixtures
 R=$(mktemp -d)

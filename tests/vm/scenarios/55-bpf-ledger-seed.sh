@@ -6,7 +6,7 @@
 . "$VM_REPO/tests/vm/guest/lib.sh"
 MODE=${LEDGER_MODE:-fentry}
 
-run "$UMH" doctor
+vm_doctor
 check_contains "doctor: fentry works on this kernel" "$RUN_OUT" "fentry/fexit    yes"
 check_contains "doctor: kprobes work on this kernel" "$RUN_OUT" "kprobes         yes"
 check_contains "doctor: the mount's reference count can be read on this kernel" "$RUN_OUT" "mount refcount  yes"

@@ -3,6 +3,7 @@
 # filp_open marked kernel-open with its stack (module name included), with
 # fentry and with kprobes.
 . "$VM_REPO/tests/vm/guest/lib.sh"
+need_feature fentry kprobes modules || exit 1
 
 nfs_server_start || { not_ok "start the NFS server on localhost"; exit 1; }
 nfs_export_files

@@ -6,6 +6,7 @@
 # "@@VM ... ledger overhead" lines and checks that the ledger keeps nothing
 # for opens that reached a descriptor table.
 . "$VM_REPO/tests/vm/guest/lib.sh"
+need_feature fentry kprobes || exit 1
 LOOP=$VM_REPO/build/tests/fixtures/openloop
 N=${OVERHEAD_N:-50000}
 mkdir -p /tmp/ov && mount -t tmpfs ov /tmp/ov && at_exit "umount -l /tmp/ov"

@@ -11,6 +11,7 @@
 # Each number is checked against the kernel's count and what explained it, so
 # that counting a shared file twice, or missing one, fails.
 . "$VM_REPO/tests/vm/guest/lib.sh"
+need_feature refcount || exit 1
 
 FIX=$VM_REPO/build/tests/fixtures
 R=$(mktemp -d)
