@@ -41,14 +41,22 @@
 # and explain's time against its time on a mount no other namespace has a
 # copy of, measured in the same rounds.
 #
+# Then what finding references held inside the kernel costs (--dentries):
+# a tmpfs of that many files, one of them kept by something no scan names
+# (an unread fanotify event), so that explain looks inside the kernel: the
+# loaded modules' data (where the kernel has modules) and the walk of the
+# mount's dentries; the same mount held by a process, which needs neither,
+# for comparison; each walk's own time from UMOUNT_HELPER_DEBUG=time.
+#
 #   bench/bench.sh [--quick] [--procs N] [--fds M] [--reps R] [--each H]
 #                  [--scale "N1 N2 ..."] [--scale-reps R] [--slow SECONDS]
 #                  [--no-helper] [--helper-reps R] [--ns-mounts M]
-#                  [--ns-count N] [--no-ns] [--only-ns] [--results FILE]
+#                  [--ns-count N] [--no-ns] [--only-ns] [--dentries N]
+#                  [--results FILE]
 #
 # --quick: 50 x 20, one round, scale 20 and 50, 3 helper rounds, 50 mounts
-# x 10 namespaces (make check runs it).  --only-ns: the mount namespaces
-# alone.
+# x 10 namespaces, 2,000 dentries (make check runs it).  --only-ns: the
+# mount namespaces alone.
 # --each H: every process also holds H descriptors on the target.
 # --results FILE: the numbers, one line each (tests/bench/t-bench-quick.sh).
 # Runs as root, in a private mount namespace; kills what it started, by pid,
@@ -65,14 +73,14 @@ MEASURE=$BUILD/bench/measure
 FLOOR=$BUILD/bench/floor-helper
 export LC_ALL=C
 
-PROCS=2000 FDS=100 REPS=5 EACH=0 SCALE="200 2000 20000" SCALE_REPS=3 SLOW=10 RESULTS= HELPER=1 HELPER_REPS=50
+PROCS=2000 FDS=100 REPS=5 EACH=0 SCALE="200 2000 20000" SCALE_REPS=3 SLOW=10 RESULTS= HELPER=1 HELPER_REPS=50 DENTRIES=100000
 NS=1 NS_MOUNTS=2000 NS_COUNT=300 ONLY_NS=0
 KINDS=fd,cwd,mmap,exe,thread-cwd,thread-fd,uring,scm
 usage() { sed -n 's/^#   //p; s/^# --/--/p' "$0"; }
 ARGS=("$@")
 while [ $# -gt 0 ]; do
 	case $1 in
-	--quick) PROCS=50 FDS=20 REPS=1 SCALE="20 50" SCALE_REPS=1 HELPER_REPS=3 NS_MOUNTS=50 NS_COUNT=10; shift ;;
+	--quick) PROCS=50 FDS=20 REPS=1 SCALE="20 50" SCALE_REPS=1 HELPER_REPS=3 NS_MOUNTS=50 NS_COUNT=10 DENTRIES=2000; shift ;;
 	--procs) PROCS=$2; shift 2 ;;
 	--fds) FDS=$2; shift 2 ;;
 	--reps) REPS=$2; shift 2 ;;
@@ -82,10 +90,11 @@ while [ $# -gt 0 ]; do
 	--slow) SLOW=$2; shift 2 ;;
 	--no-helper) HELPER=0; shift ;;
 	--helper-reps) HELPER_REPS=$2; shift 2 ;;
+	--dentries) DENTRIES=$2; shift 2 ;;
 	--ns-mounts) NS_MOUNTS=$2; shift 2 ;;
 	--ns-count) NS_COUNT=$2; shift 2 ;;
 	--no-ns) NS=0; shift ;;
-	--only-ns) ONLY_NS=1 SCALE= HELPER=0; shift ;;
+	--only-ns) ONLY_NS=1 SCALE= HELPER=0 DENTRIES=0; shift ;;
 	--results) RESULTS=$(realpath -m "$2"); shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 1 ;;
@@ -95,7 +104,8 @@ if [ "$(id -u)" != 0 ]; then
 	echo "bench: it mounts, starts thousands of processes and attaches a loop device: run as root" >&2
 	exit 1
 fi
-for f in "$UMH" "$LEAN" "$FARM" "$NSFARM" "$MEASURE" "$FLOOR"; do
+KHOLDER=$BUILD/tests/fixtures/kholder
+for f in "$UMH" "$LEAN" "$FARM" "$NSFARM" "$MEASURE" "$FLOOR" "$KHOLDER"; do
 	[ -x "$f" ] || { echo "bench: $f is missing: make test-programs" >&2; exit 1; }
 done
 if [ -z "${UMH_BENCH_NS:-}" ]; then
@@ -104,12 +114,18 @@ if [ -z "${UMH_BENCH_NS:-}" ]; then
 fi
 
 # --- cleanup, by pid ------------------------------------------------------------
-FARM_PID= NSFARM_PIDS= LOOP= W= WATCH_PID=
+FARM_PID= NSFARM_PIDS= LOOP= W= WATCH_PID= KPID=
 stop_watch() {
 	[ -n "$WATCH_PID" ] || return 0
 	kill -TERM "$WATCH_PID" 2>/dev/null # it removes its pins, then exits
 	wait "$WATCH_PID" 2>/dev/null
 	WATCH_PID=
+}
+stop_kholder() {
+	[ -n "$KPID" ] || return 0
+	kill -KILL "$KPID" 2>/dev/null
+	wait "$KPID" 2>/dev/null
+	KPID=
 }
 stop_nsfarm() {
 	local p
@@ -128,9 +144,10 @@ cleanup() {
 	stop_watch
 	stop_farm
 	stop_nsfarm
+	stop_kholder
 	[ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null
 	if [ -n "$W" ]; then
-		umount -l "$W/bind" "$W/target" "$W/other" 2>/dev/null
+		umount -l "$W/bind" "$W/target" "$W/other" "$W/dentries" 2>/dev/null
 		umount -l "${SBIN:-/nonexistent}" 2>/dev/null # the helper's overlay, this namespace only
 		umount -l "$W" 2>/dev/null
 		rm -rf "$W"
@@ -647,4 +664,59 @@ if [ "$NS" = 1 ]; then
 	echo "the one in the copy's namespace (the least of all runs).  load average after: $(loadavg)"
 	result "ns ratio base_us=$ns_base now_us=$ns_now base_cpu_us=$ns_base_cpu now_cpu_us=$ns_now_cpu"
 	stop_nsfarm
+fi
+
+# --- 5. references held inside the kernel ----------------------------------------------
+# What explain costs when the count shows a reference no process holds: it
+# loads the kernel-reference programs, reads tracefs's uprobes, scans the
+# loaded modules' data, then walks the mount's dentries to name the file.
+if [ "$DENTRIES" -gt 0 ]; then
+	echo
+	D=$W/dentries
+	mkdir -p "$D" && mount -t tmpfs bench-dentries "$D" || exit 1
+	t0=$(date +%s%N)
+	per=$(((DENTRIES + 99) / 100))
+	for ((d = 0; d < 100; d++)); do
+		mkdir "$D/d$d" && (cd "$D/d$d" && seq 1 "$per" | xargs touch)
+	done
+	made=$(find "$D" | wc -l)
+	fill_ms=$((($(date +%s%N) - t0) / 1000000))
+	kcycle() { # LABEL: REPS runs of explain --json, after one untimed
+		local label=$1 i line wall rss st cpu walls= walk= mods=
+		for ((i = 0; i <= REPS; i++)); do
+			line=$(UMOUNT_HELPER_DEBUG=time "$MEASURE" "$OUT/kref" "$UMH" "${UMH_ARGS[@]}" "$D")
+			read -r wall rss st cpu <<<"$line"
+			[ "$st" = 32 ] || echo "bench: $label: exit status $st: $(head -c 200 "$OUT/kref.err")" >&2
+			[ "$i" = 0 ] && continue
+			walls+="$wall "
+			walk+="$(sed -n 's/.*kernel refs: dentry walk \([0-9.]*\) ms.*/\1/p' "$OUT/kref.err") "
+			mods+="$(sed -n 's/.*kernel refs: module scan \([0-9.]*\) ms.*/\1/p' "$OUT/kref.err") "
+		done
+		KWALL=$(median_of "$walls") KWALK=$(tr ' ' '\n' <<<"$walk" | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+		KMODS=$(tr ' ' '\n' <<<"$mods" | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+		KLAST=$OUT/kref
+	}
+	echo "References held inside the kernel: a tmpfs of $(fmt_int "$made") dentries (filled in $(ms $((fill_ms * 1000))) ms," \
+		"not timed); $(plural "$REPS" run) each after one untimed, median:"
+	printf '  %-52s %9s %12s %12s\n' "" "wall ms" "module scan" "dentry walk"
+	"$KHOLDER" "$W/kready" bind "$D/d0/app.sock" &
+	KPID=$!
+	while [ ! -e "$W/kready" ]; do sleep 0.05; done
+	kcycle "held by a process (a bound socket): no search"
+	printf '  %-52s %9s %12s %12s\n' "held by a process: no kernel search" "$(ms "$KWALL")" "-" "-"
+	result "kernel-refs process dentries=$made median_us=$KWALL"
+	stop_kholder
+	rm -f "$W/kready"
+	"$KHOLDER" "$W/kready" fanotify "$D/d0/1" &
+	KPID=$!
+	while [ ! -e "$W/kready" ]; do sleep 0.05; done
+	kcycle "held inside the kernel (an unread fanotify event)"
+	named=$(jq -r '[.holders[] | select(.kind == "kernel-ref") | .path] | join(" ")' "$KLAST" 2>/dev/null)
+	[ "$named" = "$D/d0/1" ] || echo "bench: the dentry walk named '$named', not $D/d0/1" >&2
+	printf '  %-52s %9s %12s %12s\n' "held inside the kernel: modules, then the dentry walk" "$(ms "$KWALL")" \
+		"${KMODS:+$KMODS ms}${KMODS:-no modules}" "${KWALK:-?} ms"
+	result "kernel-refs walk dentries=$made median_us=$KWALL walk_ms=${KWALK:-none} modules_ms=${KMODS:-none} named=$named"
+	stop_kholder
+	[ -r /proc/modules ] || echo "  (this kernel has no loadable modules: the module scan is measured under QEMU," \
+		"tests/vm/scenarios/10-seed-v3-kernel-open.sh)"
 fi

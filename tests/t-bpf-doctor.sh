@@ -33,10 +33,14 @@ fi
 # The count itself: tests/t-refs.sh (here) and the QEMU scenario 60-refcount.
 if yes "mount refcount"; then
 	check_contains "doctor says explain reads the count" "$flat" "explain reads the mount's reference count"
-	check_json "and explain does: nothing holds the new mount" "$json" '.unexplained_refs == 0'
+	check_contains "and looks inside the kernel for what no process explains" "$flat" \
+		"send it looking inside the kernel"
+	check_json "and explain does: nothing holds the new mount, and it is free" "$json" \
+		'.unexplained_refs == 0 and .verdict == "free"'
 else
 	check_contains "doctor never guesses the reference count" "$flat" "reports them as unknown rather than guess"
-	check_json "and explain reports it as unknown" "$json" '.unexplained_refs == null'
+	check_json "and explain reports it as unknown, and the mount not as free" "$json" \
+		'.unexplained_refs == null and .verdict == "unknown"'
 fi
 
 if ! yes "fentry/fexit" && ! yes "kprobes"; then

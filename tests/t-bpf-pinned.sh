@@ -68,7 +68,7 @@ pins=$(ls -d "$PIN_ROOT"/scan-* 2>/dev/null)
 check_eq "one directory, of this build" 1 "$(wc -w <<<"$pins")"
 check_eq "$PIN_ROOT: root's, 0700" "root 700" "$(stat -c '%U %a' "$PIN_ROOT")"
 check_eq "the build's directory: root's, 0700" "root 700" "$(stat -c '%U %a' "$pins")"
-check_eq "what it holds" "link_tasks link_unix link_vmas map_bss map_mounts map_rodata map_scm_found map_scm_socks prog_tasks prog_unix prog_vmas" \
+check_eq "what it holds" "link_tasks link_unix link_vmas map_bound_found map_bss map_mounts map_rodata map_scm_found map_scm_socks prog_tasks prog_unix prog_vmas" \
 	"$(ls "$pins" | tr '\n' ' ' | sed 's/ $//')"
 
 # --- explain uses them ----------------------------------------------------------------

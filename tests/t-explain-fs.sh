@@ -239,5 +239,8 @@ kill "$TXT"; wait "$TXT" 2>/dev/null
 json=$("$UMH" explain --json --no-bpf "$DEV"); rc=$?
 check_eq "--no-bpf: in no namespace: not proof that it is gone (exit 2)" 2 "$rc"
 check_json "--no-bpf: says so" "$json" '.filesystem.alive == false and .filesystem.partial == true'
+text=$("$UMH" explain --no-bpf "$DEV")
+check_contains "--no-bpf: the text says what cannot be seen" "$text" "cannot be seen without the kernel-side walk (BPF)"
+check_not_contains "--no-bpf: ... and never that it is not mounted" "$text" "$DEV is not mounted."
 gone "with BPF" "$DEV"
 finish

@@ -62,11 +62,14 @@ int cmd_doctor(int argc, char **argv)
 		    "unix sockets, because the BPF scan does not load here.");
 	}
 	if (f[UMH_FEAT_REFCOUNT].ok && iter)
-		say("explain reads the mount's reference count, and says how many references nothing it "
-		    "found explains: a file held inside the kernel shows even without the ledger.");
+		say("explain reads the mount's reference count, and calls a mount free only when the count agrees; "
+		    "references nothing it found explains send it looking inside the kernel (uprobes registered in "
+		    "tracefs, kernel modules' data, the mount's dentries), which names the module or the file "
+		    "without the ledger.");
 	else
 		say("explain cannot read the mount's reference count here, so it never says how many references "
-		    "are unexplained: it reports them as unknown rather than guess.");
+		    "are unexplained: it reports them as unknown rather than guess, and never calls a mount free "
+		    "(exit 2 when it finds nothing).");
 	if (kernel_probes) {
 		char s[256];
 		snprintf(s, sizeof(s),

@@ -59,8 +59,10 @@ static void look_further(const struct explain_args *a, const char *spec, const s
 	x->failed_unmounts = n;
 }
 
-/* The exit status for one report: held wins; a scan that did not finish
- * cannot say "free". */
+/* The exit status for one report: held wins; free only when the kernel's
+ * count agrees.  A scan that did not finish, or a count that could not be
+ * read, cannot say "free": 2, as util-linux tools exit for what they could
+ * not examine. */
 static int exit_status(const struct umh_report *r)
 {
 	/* A filesystem: alive is held (a mount of it at least). */
@@ -73,7 +75,7 @@ static int exit_status(const struct umh_report *r)
 		return EX_SYSERR;
 	if (umh_report_is_held(r))
 		return EX_FAIL;
-	return r->finished && !r->incomplete ? EX_OK : EX_SYSERR;
+	return umh_report_is_free(r) ? EX_OK : EX_SYSERR;
 }
 
 /* What the step of target I (of N) may take, from DEADLINE; <= 0: nothing. */
@@ -139,13 +141,13 @@ int explain_run(const struct explain_args *a, char *const *targets, int n)
 			if (r->fs.view && !r->error) {
 				umh_report_print_text(r, stdout);
 				if (extra[i].vanished)
-					umh_vanished_print_text(extra[i].vanished, targets[i], stdout);
+					umh_vanished_print_text(extra[i].vanished, targets[i], !r->fs.partial, stdout);
 			} else if (!umh_report_target(r)) {
 				fprintf(stderr, "%s: ", PROGRAM_NAME);
 				umh_fputs_escaped(r->error ? r->error : "cannot be examined", stderr);
 				fputc('\n', stderr);
 				if (extra[i].vanished)
-					umh_vanished_print_text(extra[i].vanished, targets[i], stdout);
+					umh_vanished_print_text(extra[i].vanished, targets[i], true, stdout);
 			} else {
 				umh_report_print_text(r, stdout);
 				umh_risks_print_text(extra[i].warnings, stdout);

@@ -240,6 +240,30 @@ int umh_parse_exports_line(char *line, struct umh_export_entry *out)
 	return 0;
 }
 
+int umh_parse_uprobe_event(char *line, struct umh_uprobe_event *out)
+{
+	*out = (struct umh_uprobe_event){ 0 };
+	line[strcspn(line, "\n")] = '\0';
+	if ((line[0] != 'p' && line[0] != 'r') || line[1] != ':')
+		return -EINVAL;
+	char *event = line + 2, *end = strchr(event, ' ');
+	char *slash = end ? memchr(event, '/', (size_t)(end - event)) : NULL;
+	if (!end || !slash || slash == event || slash + 1 == end)
+		return -EINVAL;
+	*end = '\0';
+	out->event = event;
+	out->ret = line[0] == 'r';
+	for (const char *p = strstr(end + 1, ":0x"); p; p = strstr(p + 1, ":0x")) {
+		size_t digits = strspn(p + 3, "0123456789abcdef");
+		if (digits == 16 && strchr(" (", p[19])) {
+			out->offset = strtoull(p + 3, NULL, 16);
+			out->has_offset = true;
+			break;
+		}
+	}
+	return 0;
+}
+
 int umh_parse_seconds(const char *s, long long *ns)
 {
 	char *end;

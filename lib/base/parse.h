@@ -72,6 +72,23 @@ struct umh_export_entry {
 };
 int umh_parse_exports_line(char *line, struct umh_export_entry *out);
 
+/* One line of tracefs's uprobe_events (trace_uprobe.c, probes_seq_show):
+ * "p:uprobes/NAME /path/prog:0x0000000000001000 ARGS...", "r:" for a
+ * return probe.  EVENT ("GROUP/NAME") points into the line (which is
+ * modified); OFFSET is the probe's offset in the file, found after the
+ * file's name as the kernel prints it (0x and 16 hex digits, so that a name
+ * with spaces or colons does not mislead it).  The file's name itself is not
+ * kept: it is the one the probe was given, and the probe's own path (read by
+ * mount, lib/bpf/refcount/kernrefs.bpf.c) is what counts.  -EINVAL for any
+ * other line. */
+struct umh_uprobe_event {
+	const char *event;
+	bool ret;
+	bool has_offset;
+	uint64_t offset;
+};
+int umh_parse_uprobe_event(char *line, struct umh_uprobe_event *out);
+
 /* A duration in SECONDS (decimal, fractions allowed, more than 0 and at
  * most a day) in nanoseconds. */
 int umh_parse_seconds(const char *s, long long *ns);

@@ -24,7 +24,7 @@ BPF_NAMES  := $(notdir $(BPF_SRCS:%.bpf.c=%))
 BPF_OBJS   := $(BPF_NAMES:%=$(BPF_DIR)/%.bpf.o)
 BPF_SKELS  := $(BPF_NAMES:%=$(BPF_DIR)/%.skel.h)
 BPF_LSKELS := $(BPF_DIR)/iter.lskel.h $(BPF_DIR)/iter-fast.lskel.h $(BPF_DIR)/mntcount.lskel.h \
-	$(BPF_DIR)/sbmounts.lskel.h $(BPF_DIR)/fsview.lskel.h
+	$(BPF_DIR)/sbmounts.lskel.h $(BPF_DIR)/fsview.lskel.h $(BPF_DIR)/kernrefs.lskel.h
 BPF_HDRS   := $(wildcard lib/bpf/*/*.h)
 vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 

@@ -206,6 +206,43 @@ static int emit_uring(struct emitter *e, const struct umh_iter_rec *h)
 	return umh_scan_uring_fdinfo(e->s, e->text, h->tid, h->fd, add_uring_holder, &u);
 }
 
+/* A uprobe a process holds through a perf event or a BPF link.  One
+ * registered in tracefs is held by tracefs (collect-kernel-refs.c names
+ * it): the process is only remembered as one that uses it. */
+static int emit_uprobe(struct emitter *e, const struct rec *r)
+{
+	const struct umh_iter_rec *h = &r->h;
+	struct umh_scan *s = e->s;
+	describe(e, h->pid);
+	if (h->sub & UMH_UPROBE_TRACEFS) {
+		if (UMH_GROW(s->probe_users, s->cap_probe_users, s->n_probe_users + 1, 8) < 0)
+			return -ENOMEM;
+		s->probe_users[s->n_probe_users++] = (struct umh_probe_user){
+			.obj = h->obj, .pid = h->pid, .fd = h->fd, .link_id = h->sub & UMH_UPROBE_LINK ? h->flags : 0,
+		};
+		return 0;
+	}
+	char object[32], detail[48];
+	if (h->sub & UMH_UPROBE_LINK) {
+		snprintf(object, sizeof(object), "bpf_link %u", h->flags);
+		snprintf(detail, sizeof(detail), "through BPF link %u", h->flags);
+	} else {
+		snprintf(object, sizeof(object), "perf_event");
+		snprintf(detail, sizeof(detail), "through a perf event");
+	}
+	struct umh_holder holder = {
+		.kind = UMH_KIND_UPROBE,
+		.mnt_id = h->mnt_id,
+		.tid = h->tid,
+		.fd = h->fd,
+		.path = e->path,
+		.object = object,
+		.detail = detail,
+	};
+	holder.deleted = take_path(e, r);
+	return add(e, h, &holder);
+}
+
 static enum umh_kind holder_kind(unsigned rec_kind)
 {
 	switch (rec_kind) {
@@ -251,6 +288,12 @@ static int emit_process_records(struct emitter *e, struct recs *recs)
 		}
 		if (h->kind == UMH_REC_URING) {
 			int r = emit_uring(e, h);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (h->kind == UMH_REC_UPROBE) {
+			int r = emit_uprobe(e, &recs->v[i]);
 			if (r < 0)
 				return r;
 			continue;
@@ -328,13 +371,64 @@ static int emit_scm(struct emitter *e, struct umh_scan_skel *skel, const struct 
 		};
 		snprintf(h.access, sizeof(h.access), "%s", umh_access_from_flags(r.flags));
 		int ret = umh_report_add_holder(e->s->report, &h);
-		if (ret < 0 || (ret = umh_refs_note(&e->s->refs, r.mnt_id, UMH_REF_FILE, r.obj)) < 0)
+		if (ret < 0 || (ret = umh_refs_note(&e->s->refs, r.mnt_id, UMH_REF_FILE, r.obj, r.dentry)) < 0)
 			return ret;
 	}
 	if (st->scm_lost) {
 		e->s->refs.incomplete = "some files in flight were not read (more than the scan keeps)";
 		char what[64];
 		snprintf(what, sizeof(what), "%u files in flight", st->scm_lost);
+		umh_report_add_skip(e->s->report, 0, ENOBUFS, what, "more than the scan keeps");
+	}
+	return 0;
+}
+
+/* Unix sockets bound to a path on the mounts: each holds the path until it
+ * is released, and its owners are the processes that have it open. */
+static int emit_bound(struct emitter *e, struct umh_scan_skel *skel, const struct umh_scan_stats *st,
+		      const struct recs *recs)
+{
+	uint32_t n = st->n_bound < UMH_ITER_MAX_BOUND ? st->n_bound : UMH_ITER_MAX_BOUND;
+	for (uint32_t i = 0; i < n; i++) {
+		struct umh_bound_rec r;
+		if (umh_scan_skel_bound(skel, i, &r) < 0 || r.path_len > sizeof(r.path))
+			continue;
+		char path[PATH_MAX + 8], object[48];
+		if (umh_bpf_join_path(r.path, r.path_len, r.path_complete, path, sizeof(path)) < 0)
+			snprintf(path, sizeof(path), "(a socket of inode %llu)", (unsigned long long)r.ino);
+		snprintf(object, sizeof(object), "socket:[%llu]", (unsigned long long)r.sock_ino);
+		struct umh_holder h = {
+			.kind = UMH_KIND_UNIX_SOCKET,
+			.mnt_id = r.mnt_id,
+			.fd = -1,
+			.path = path,
+			.object = object,
+			.deleted = r.nlink == 0,
+		};
+		int ret = 0;
+		bool owned = false;
+		h.detail = "bound there";
+		for (size_t k = 0; k < recs->n && ret >= 0; k++) {
+			const struct umh_iter_rec *o = &recs->v[k].h;
+			if (o->kind != UMH_REC_SOCK_OWNER || o->sock_ino != r.sock_ino || o->pid == e->s->self ||
+			    o->pid == e->s->parent)
+				continue;
+			h.tid = o->tid;
+			h.fd = o->fd;
+			owned = true;
+			ret = add(e, o, &h);
+		}
+		if (ret >= 0 && !owned) {
+			h.detail = "no process has the socket open (it is in flight in another socket, or closing)";
+			ret = umh_report_add_holder(e->s->report, &h);
+		}
+		if (ret < 0 || (ret = umh_refs_note(&e->s->refs, r.mnt_id, UMH_REF_PATH, r.obj, r.dentry)) < 0)
+			return ret;
+	}
+	if (st->bound_lost) {
+		e->s->refs.incomplete = "some bound unix sockets were not read (more than the scan keeps)";
+		char what[64];
+		snprintf(what, sizeof(what), "%u bound unix sockets", st->bound_lost);
 		umh_report_add_skip(e->s->report, 0, ENOBUFS, what, "more than the scan keeps");
 	}
 	return 0;
@@ -445,6 +539,8 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 			r = emit_process_records(&e, &recs);
 		if (r >= 0)
 			r = emit_scm(&e, umh_scan_run_skel(run), &st, &recs);
+		if (r >= 0)
+			r = emit_bound(&e, umh_scan_run_skel(run), &st, &recs);
 		if (maps_unread && !s->refs.incomplete)
 			s->refs.incomplete = "the memory mappings were not read";
 		if (r >= 0 && maps_unread)
@@ -456,6 +552,7 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 		atomic_fetch_add(&s->processes_scanned, st.tasks_seen);
 		atomic_fetch_add(&s->fds_scanned, st.files_seen);
 		s->bpf_scanned = true;
+		s->cookie_key = umh_scan_skel_cookie_key(umh_scan_run_skel(run));
 	}
 	return r;
 }

@@ -212,7 +212,7 @@ int umh_collect_swap(struct umh_scan *s)
  * namespace, or else through a detached mount (fsopen/fsmount, root only)
  * that is attached nowhere, so no mount table changes and nothing is
  * automounted on the user's behalf. */
-static int open_fs_root(struct umh_scan *s, const char *fstype, const char *where)
+int umh_open_fs_root(struct umh_scan *s, const char *fstype, const char *where)
 {
 	struct libmnt_fs *fs = mnt_table_find_target(s->table, where, MNT_ITER_BACKWARD);
 	if (fs && strcmp(mnt_fs_get_fstype(fs) ?: "", fstype) == 0) {
@@ -244,7 +244,7 @@ int umh_collect_binfmt(struct umh_scan *s)
 {
 	if (!kernel_has_fs(s, "binfmt_misc"))
 		return 0;
-	int root = open_fs_root(s, "binfmt_misc", "/proc/sys/fs/binfmt_misc");
+	int root = umh_open_fs_root(s, "binfmt_misc", "/proc/sys/fs/binfmt_misc");
 	if (root < 0)
 		return umh_report_add_skip(s->report, 0, -root, "binfmt_misc interpreters",
 					   "binfmt_misc is not mounted, and reading it needs root");
@@ -323,7 +323,7 @@ int umh_collect_nfsd(struct umh_scan *s)
 		return exports_from(s, buf);
 	if (!kernel_has_fs(s, "nfsd"))
 		return 0;
-	_cleanup_close_ int root = open_fs_root(s, "nfsd", "/proc/fs/nfsd");
+	_cleanup_close_ int root = umh_open_fs_root(s, "nfsd", "/proc/fs/nfsd");
 	if (root < 0)
 		return umh_report_add_skip(s->report, 0, -root, "nfsd exports", "the nfsd filesystem cannot be read");
 	ssize_t len = umh_read_all(root, "exports", &buf, &size);

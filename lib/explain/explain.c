@@ -154,6 +154,9 @@ static int summarize(const struct umh_explain_opts *o, struct umh_scan *s, int r
 	free(summary.incomplete);
 	free(s->mounts);
 	free(s->index);
+	free(s->probe_users);
+	if (s->tracefs_fd >= 0)
+		close(s->tracefs_fd);
 	umh_ns_set_free(&s->namespaces);
 	umh_refs_free(&s->refs);
 	return ret < 0 ? ret : 0;
@@ -171,6 +174,7 @@ static int scan_holders(const struct umh_explain_opts *o, struct umh_scan *s, bo
 		{ umh_collect_swap, "swap files" },
 	};
 	static const struct collector ledger = { umh_collect_ledger, "the open ledger" };
+	static const struct collector kernel_refs = { umh_collect_kernel_refs, "references held inside the kernel" };
 	static const struct collector procfs = { umh_collect_processes, "processes" };
 
 	/* Loop devices and swap files come first, so that the ledger does
@@ -191,6 +195,10 @@ static int scan_holders(const struct umh_explain_opts *o, struct umh_scan *s, bo
 			umh_report_add_skip(s->report, 0, -b, "processes (BPF scan)", strerror(-b));
 		if (ret >= 0)
 			ret = run_collectors(s, &ledger, 1);
+		/* Everything else that holds the target is found by now: what
+		 * the count still shows is held inside the kernel. */
+		if (ret >= 0 && count)
+			ret = run_collectors(s, &kernel_refs, 1);
 	}
 	enter_phase(o, UMH_PHASE_SCAN, "scan");
 	if (ret >= 0 && !s->bpf_scanned) {
@@ -291,6 +299,7 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 		.parent = o->exclude_pid,
 		.anon_inode_mnt_id = umh_anon_inode_mnt_id(procfd),
 		.unexplained_refs = -1,
+		.tracefs_fd = -1,
 	};
 	umh_read_mntns(procfd, "self", &s.mntns);
 	s.namespaces.ours = s.mntns;
@@ -320,6 +329,8 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 		{ umh_collect_nfsd, "nfsd exports" },
 	};
 	ret = run_collectors(&s, setup, ARRAY_SIZE(setup));
+	if (ret >= 0 && !o->no_bpf)
+		ret = umh_kernel_refs_setup(&s);
 
 	/* BPF (the copies, the process scan, the open ledger) where the
 	 * kernel lets us: the only phase that holds CAP_BPF. */

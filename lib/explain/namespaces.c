@@ -245,45 +245,21 @@ static int describe_cgroup(int procfd, int32_t pid, struct umh_namespace *ns, st
 	return 0;
 }
 
-static char *comm_of(int procfd, int32_t pid)
-{
-	char path[64], comm[64];
-	snprintf(path, sizeof(path), "%d/comm", pid);
-	if (umh_read_small(procfd, path, comm, sizeof(comm)) < 0)
-		return NULL;
-	comm[strcspn(comm, "\n")] = '\0';
-	return strdup(comm);
-}
-
-/* A command line of at most UMH_MAX_CMDLINE bytes, arguments joined by
- * spaces. */
-static char *cmdline_of(int procfd, int32_t pid)
-{
-	char path[64], buf[UMH_MAX_CMDLINE + 1];
-	snprintf(path, sizeof(path), "%d/cmdline", pid);
-	ssize_t n = umh_read_small(procfd, path, buf, sizeof(buf));
-	if (n <= 0)
-		return NULL;
-	while (n > 0 && buf[n - 1] == '\0')
-		n--;
-	for (ssize_t i = 0; i < n; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	buf[n] = '\0';
-	return strdup(buf);
-}
-
 /* Only what a namespace needs: a few reads each (a host has hundreds). */
 static int describe(int procfd, struct umh_namespace *ns, struct unit_cache *cache)
 {
-	if (ns->kept_pid && !ns->kept_comm)
-		ns->kept_comm = comm_of(procfd, ns->kept_pid);
+	char dir[16];
+	if (ns->kept_pid && !ns->kept_comm) {
+		snprintf(dir, sizeof(dir), "%d", ns->kept_pid);
+		ns->kept_comm = umh_process_comm(procfd, dir);
+	}
 	if (!ns->n_pids || ns->ours)
 		return 0;
 	int32_t pid = ns->pids[0];
+	snprintf(dir, sizeof(dir), "%d", pid);
 	if (!ns->comm)
-		ns->comm = comm_of(procfd, pid);
-	ns->cmdline = cmdline_of(procfd, pid);
+		ns->comm = umh_process_comm(procfd, dir);
+	ns->cmdline = umh_process_cmdline(procfd, dir);
 	return describe_cgroup(procfd, pid, ns, cache);
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "base/grow.h"
 #include "bpf/scan/iter.h"
@@ -34,13 +35,11 @@ int umh_refs_children_pin(const char *release)
 	return major < 6 || (major == 6 && minor < 17);
 }
 
-int umh_refs_note(struct umh_refs *r, uint64_t mnt_id, enum umh_ref_what what, uint64_t cookie)
+int umh_refs_note(struct umh_refs *r, uint64_t mnt_id, enum umh_ref_what what, uint64_t cookie, uint64_t dentry)
 {
-	if (mnt_id != r->target)
-		return 0;
 	if (UMH_GROW(r->objs, r->cap_objs, r->n_objs + 1, 32) < 0)
 		return -ENOMEM;
-	r->objs[r->n_objs++] = (struct umh_ref_obj){ .cookie = cookie, .what = what };
+	r->objs[r->n_objs++] = (struct umh_ref_obj){ .cookie = cookie, .dentry = dentry, .mnt_id = mnt_id, .what = what };
 	return 0;
 }
 
@@ -51,13 +50,18 @@ int umh_refs_note_iter(struct umh_refs *r, const struct umh_iter_rec *rec)
 	case UMH_REC_THREAD_FD:
 	case UMH_REC_EXE:
 	case UMH_REC_MMAP:
-		return umh_refs_note(r, rec->mnt_id, UMH_REF_FILE, rec->obj);
+		return umh_refs_note(r, rec->mnt_id, UMH_REF_FILE, rec->obj, rec->dentry);
 	case UMH_REC_CWD:
 	case UMH_REC_THREAD_CWD:
-		return umh_refs_note(r, rec->mnt_id, UMH_REF_PWD, rec->obj);
+		return umh_refs_note(r, rec->mnt_id, UMH_REF_PWD, rec->obj, rec->dentry);
 	case UMH_REC_ROOT:
 	case UMH_REC_THREAD_ROOT:
-		return umh_refs_note(r, rec->mnt_id, UMH_REF_ROOT, rec->obj);
+		return umh_refs_note(r, rec->mnt_id, UMH_REF_ROOT, rec->obj, rec->dentry);
+	case UMH_REC_UPROBE:
+		/* A tracefs uprobe holds its path itself, whoever uses it. */
+		if (rec->sub & UMH_UPROBE_TRACEFS)
+			return 0;
+		return umh_refs_note(r, rec->mnt_id, UMH_REF_PATH, rec->obj, rec->dentry);
 	default:
 		return 0; /* io_uring descriptors, sockets: on other mounts */
 	}
@@ -71,10 +75,12 @@ static int cmp_obj(const void *a, const void *b)
 	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
 }
 
-/* Distinct (what, cookie) pairs: a file shared by fds of several processes
- * is one reference; an fs_struct's cwd and root are one each. */
-static int64_t distinct_objects(const struct umh_refs *r)
+/* The objects noted, sorted, one of each (what, cookie): a file shared by
+ * fds of several processes is one reference; an fs_struct's cwd and root
+ * are one each.  Returns their number, or -ENOMEM. */
+static ssize_t distinct(const struct umh_refs *r, struct umh_ref_obj **out)
 {
+	*out = NULL;
 	if (!r->n_objs)
 		return 0;
 	struct umh_ref_obj *v = malloc(r->n_objs * sizeof(*v));
@@ -82,11 +88,61 @@ static int64_t distinct_objects(const struct umh_refs *r)
 		return -ENOMEM;
 	memcpy(v, r->objs, r->n_objs * sizeof(*v));
 	qsort(v, r->n_objs, sizeof(*v), cmp_obj);
-	int64_t n = 1;
+	size_t n = 1;
 	for (size_t i = 1; i < r->n_objs; i++)
-		n += cmp_obj(&v[i - 1], &v[i]) != 0;
+		if (cmp_obj(&v[n - 1], &v[i]) != 0)
+			v[n++] = v[i];
+	*out = v;
+	return (ssize_t)n;
+}
+
+/* The references to the target the objects noted hold. */
+static int64_t distinct_objects(const struct umh_refs *r)
+{
+	struct umh_ref_obj *v;
+	ssize_t n = distinct(r, &v);
+	if (n < 0)
+		return n;
+	int64_t on_target = 0;
+	for (ssize_t i = 0; i < n; i++)
+		on_target += v[i].mnt_id == r->target;
 	free(v);
-	return n;
+	return on_target;
+}
+
+static int cmp_dentry(const void *a, const void *b)
+{
+	const struct umh_dentry_refs *x = a, *y = b;
+	return x->dentry < y->dentry ? -1 : x->dentry > y->dentry;
+}
+
+int umh_refs_dentries(const struct umh_refs *r, struct umh_dentry_refs **out)
+{
+	*out = NULL;
+	struct umh_ref_obj *v;
+	ssize_t n = distinct(r, &v);
+	if (n <= 0)
+		return (int)n;
+	struct umh_dentry_refs *d = malloc((size_t)n * sizeof(*d));
+	if (!d) {
+		free(v);
+		return -ENOMEM;
+	}
+	size_t m = 0;
+	for (ssize_t i = 0; i < n; i++)
+		if (v[i].dentry)
+			d[m++] = (struct umh_dentry_refs){ .dentry = v[i].dentry, .refs = 1 };
+	free(v);
+	qsort(d, m, sizeof(*d), cmp_dentry);
+	size_t k = 0;
+	for (size_t i = 0; i < m; i++) {
+		if (k && d[k - 1].dentry == d[i].dentry)
+			d[k - 1].refs++;
+		else
+			d[k++] = d[i];
+	}
+	*out = d;
+	return (int)k;
 }
 
 /* A loop device's backing file, or a file registered with an io_uring, is

@@ -15,6 +15,8 @@
  *   one per mount on top of it (mnt_set_mountpoint), before Linux 6.17:
  *     "don't have mounts pin their parents" (Al Viro's mount series, 6.17)
  *     dropped that reference, and the child mounts still block by being there
+ *   one per kernel object that keeps a struct path on it: a uprobe (tracefs,
+ *     a perf event's, a BPF uprobe_multi link's), a unix socket bound there
  *
  * The BPF scan names each file and fs_struct by a cookie (iter.bpf.c), so
  * they are counted once each; mntcount.bpf.c reads the count and the child
@@ -38,10 +40,13 @@ enum umh_ref_what {
 	UMH_REF_FILE, /* a struct file */
 	UMH_REF_PWD,  /* an fs_struct's working directory */
 	UMH_REF_ROOT, /* an fs_struct's root */
+	UMH_REF_PATH, /* an object that keeps a struct path: a uprobe, a bound socket */
 };
 
 struct umh_ref_obj {
 	uint64_t cookie;
+	uint64_t dentry; /* the dentry it holds, as a cookie (0: not known) */
+	uint64_t mnt_id;
 	enum umh_ref_what what;
 };
 
@@ -50,7 +55,7 @@ struct umh_mntcount;
 struct umh_refs {
 	uint64_t target;        /* the target's mount id */
 	struct umh_mntcount *counter; /* the loaded mntcount.bpf.c, while the scan runs */
-	struct umh_ref_obj *objs; /* what the BPF scan saw holding the target */
+	struct umh_ref_obj *objs; /* what the BPF scan saw holding the scanned mounts */
 	size_t n_objs, cap_objs;
 	bool noted;             /* the BPF scan noted its objects */
 	const char *incomplete; /* why what the BPF scan saw is not all there is */
@@ -69,9 +74,19 @@ void umh_refs_free(struct umh_refs *r);
  * when RELEASE does not say. */
 int umh_refs_children_pin(const char *release);
 
-/* One object that holds mount MNT_ID (ignored unless it is the target).
- * Returns 0 or -ENOMEM. */
-int umh_refs_note(struct umh_refs *r, uint64_t mnt_id, enum umh_ref_what what, uint64_t cookie);
+/* One object that holds mount MNT_ID and DENTRY (a cookie, 0 if not
+ * known).  Only the target's count the mount's references; all of them
+ * count their dentry's (umh_refs_dentries).  Returns 0 or -ENOMEM. */
+int umh_refs_note(struct umh_refs *r, uint64_t mnt_id, enum umh_ref_what what, uint64_t cookie, uint64_t dentry);
+
+/* The references to dentries that the objects noted explain: distinct
+ * objects, so many descriptors of one file count once.  *OUT (malloc'd)
+ * holds one entry per dentry cookie; returns their number, or -ENOMEM. */
+struct umh_dentry_refs {
+	uint64_t dentry;
+	uint32_t refs;
+};
+int umh_refs_dentries(const struct umh_refs *r, struct umh_dentry_refs **out);
 
 /* The same, for one record of the BPF scan (any process's, ours too). */
 struct umh_iter_rec;

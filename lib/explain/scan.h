@@ -55,6 +55,16 @@ struct umh_scan {
 	atomic_bool out_of_time;
 
 	bool bpf_scanned;        /* the BPF scan ran: holders came from it */
+	uint64_t cookie_key;     /* how the BPF scan named kernel objects (iter.h) */
+	/* Processes that use a uprobe registered in tracefs (a perf event or
+	 * a link to it): the probe holds the mount, they only keep it alive. */
+	struct umh_probe_user {
+		uint64_t obj; /* the uprobe, as a cookie */
+		int32_t pid, fd;
+		uint32_t link_id; /* 0: a perf event */
+	} *probe_users;
+	size_t n_probe_users, cap_probe_users;
+	int tracefs_fd;          /* tracefs's root, or -1 (umh_kernel_refs_setup) */
 	struct umh_refs refs;    /* the target's count, what holds it */
 	int64_t unexplained_refs; /* -1: unknown (see refs.h) */
 };
@@ -113,6 +123,17 @@ int umh_collect_ledger(struct umh_scan *s);
 int umh_collect_loop(struct umh_scan *s);
 int umh_collect_swap(struct umh_scan *s);
 int umh_collect_binfmt(struct umh_scan *s);
+/* The root of filesystem FSTYPE: where it is mounted at WHERE in the
+ * target's namespace, else a detached mount of it (CAP_SYS_ADMIN).  A
+ * descriptor, or a negative errno. */
+int umh_open_fs_root(struct umh_scan *s, const char *fstype, const char *where);
+/* Opens tracefs for the kernel-reference search (needs CAP_SYS_ADMIN where
+ * it is not mounted: run in the setup phase). */
+int umh_kernel_refs_setup(struct umh_scan *s);
+/* References no process holds (collect-kernel-refs.c): tracefs uprobes,
+ * kernel modules, then the files that carry what is still unexplained.
+ * Runs when the BPF scan ran and the count does not show the mount free. */
+int umh_collect_kernel_refs(struct umh_scan *s);
 int umh_collect_nfsd(struct umh_scan *s);
 /* The target's reference count (collect-refs.c): read just before and just
  * after the BPF scan, then compared with every holder found, which sets

@@ -46,6 +46,16 @@ static void label_io_uring(char *buf, size_t size, const struct umh_holder *h)
 	snprintf(buf, size, "io_uring fd %d", h->fd);
 }
 
+static void label_uprobe(char *buf, size_t size, const struct umh_holder *h)
+{
+	snprintf(buf, size, "uprobe fd %d", h->fd);
+}
+
+static void label_socket(char *buf, size_t size, const struct umh_holder *h)
+{
+	snprintf(buf, size, "socket fd %d", h->fd);
+}
+
 /* ---- holders that are not processes: what they are, what to do ------------------ */
 
 static void describe_child_mount(FILE *out, const struct umh_holder *h)
@@ -185,6 +195,58 @@ static void remedy_overlay_layer(FILE *out, const struct umh_mount *pinned, cons
 	fprintf(out, "umount %s", s(h->object));
 }
 
+/* OBJECT is the tracefs event (GROUP/NAME); DETAIL says who uses it. */
+static void describe_uprobe(FILE *out, const struct umh_holder *h)
+{
+	fprintf(out, "uprobe %s on %s", s(h->object), s(h->path));
+}
+
+static void remedy_uprobe(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h, const char *target)
+{
+	(void)pinned, (void)target;
+	/* tracefs refuses to remove a probe that a perf event uses. */
+	if (h->detail && strstr(h->detail, "in use by"))
+		fputs("stop what uses it, then ", out);
+	fprintf(out, "remove it: echo '-:%s' >> /sys/kernel/tracing/uprobe_events", s(h->object));
+}
+
+/* A bound socket that no process has open (one in flight in another). */
+static void describe_unix_socket(FILE *out, const struct umh_holder *h)
+{
+	fprintf(out, "unix socket %s bound at %s", s(h->object), s(h->path));
+}
+
+static void remedy_unix_socket(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h,
+			       const char *target)
+{
+	(void)pinned, (void)h, (void)target;
+	fputs("it is released when the last descriptor of it is closed", out);
+}
+
+/* OBJECT is the module, PATH the file its data leads to. */
+static void describe_module(FILE *out, const struct umh_holder *h)
+{
+	fprintf(out, "kernel module %s holds %s%s", s(h->object), s(h->path), h->deleted ? " (deleted)" : "");
+}
+
+static void remedy_module(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h, const char *target)
+{
+	(void)pinned, (void)target;
+	fprintf(out, "unload it: rmmod %s (or stop what uses the module first)", s(h->object));
+}
+
+static void describe_kernel_ref(FILE *out, const struct umh_holder *h)
+{
+	fprintf(out, "%s%s", s(h->path), h->deleted ? " (deleted)" : "");
+}
+
+static void remedy_kernel_ref(FILE *out, const struct umh_mount *pinned, const struct umh_holder *h,
+			      const char *target)
+{
+	(void)pinned, (void)h, (void)target;
+	fputs("something in the kernel keeps it: `umount-helper ledger start` names what opens it from then on", out);
+}
+
 /* ---- the table ------------------------------------------------------------------- */
 
 static const struct umh_kind_info kinds[_UMH_KIND_MAX] = {
@@ -232,7 +294,8 @@ static const struct umh_kind_info kinds[_UMH_KIND_MAX] = {
 	[UMH_KIND_NAMESPACE_COPY] = {
 		.name = "namespace-copy", .blocks = true, .refs = UMH_KREFS_NONE,
 		.remedy = remedy_namespace_copy, .is_copy = true,
-		.one = "busy copy in another namespace", .many = "busy copies in other namespaces",
+		/* Not "in other namespaces": a copy may be in ours, at another place. */
+		.one = "busy propagated copy", .many = "busy propagated copies",
 		.headline_rank = 2,
 	},
 	[UMH_KIND_LOOP] = {
@@ -278,6 +341,34 @@ static const struct umh_kind_info kinds[_UMH_KIND_MAX] = {
 		.name = "scm-inflight", .blocks = true, .refs = UMH_KREFS_FILE,
 		.describe = describe_scm_inflight, .detail_line = true, .remedy = remedy_scm_inflight,
 		.one = "descriptor in flight", .many = "descriptors in flight", .headline_rank = 8,
+	},
+	/* The kinds below are counted by the address of what holds the path
+	 * (refs.h: UMH_REF_PATH, UMH_REF_FILE), with the BPF scan's objects. */
+	[UMH_KIND_UPROBE] = {
+		/* A process's (perf event, BPF link: DETAIL says which) is
+		 * listed under it; one registered in tracefs on its own. */
+		.name = "uprobe", .blocks = true, .refs = UMH_KREFS_NONE,
+		.hold = UMH_HOLD_PROBE, .label = label_uprobe, .detail_after_path = true,
+		.describe = describe_uprobe, .detail_line = true, .remedy = remedy_uprobe,
+		.one = "uprobe", .many = "uprobes", .headline_rank = 11,
+	},
+	[UMH_KIND_UNIX_SOCKET] = {
+		.name = "unix-socket", .blocks = true, .refs = UMH_KREFS_NONE,
+		.hold = UMH_HOLD_SOCKET, .label = label_socket, .detail_after_path = true,
+		.describe = describe_unix_socket, .detail_line = true, .remedy = remedy_unix_socket,
+		.one = "bound unix socket", .many = "bound unix sockets", .headline_rank = 12,
+	},
+	[UMH_KIND_MODULE] = {
+		.name = "module", .blocks = true, .refs = UMH_KREFS_NONE,
+		.describe = describe_module, .detail_line = true, .remedy = remedy_module,
+		.one = "kernel module", .many = "kernel modules", .headline_rank = 13,
+	},
+	[UMH_KIND_KERNEL_REF] = {
+		/* What is left of the count: never counted as explaining. */
+		.name = "kernel-ref", .blocks = true, .refs = UMH_KREFS_NONE,
+		.describe = describe_kernel_ref, .detail_line = true, .remedy = remedy_kernel_ref,
+		.one = "file with unexplained references", .many = "files with unexplained references",
+		.headline_rank = 14,
 	},
 };
 
@@ -369,6 +460,8 @@ void umh_holds_add(struct umh_holds *s, enum umh_kind kind)
 	s->only_fs &= hold == UMH_HOLD_CWD || hold == UMH_HOLD_ROOT;
 	s->only_exe &= hold == UMH_HOLD_EXE;
 	s->ring |= hold == UMH_HOLD_RING;
+	s->only_probe &= hold == UMH_HOLD_PROBE;
+	s->only_socket &= hold == UMH_HOLD_SOCKET;
 }
 
 static bool is_shell(const char *comm)
@@ -392,6 +485,11 @@ char *umh_process_remedy(const struct umh_holds *hs, const struct umh_process *p
 		fprintf(w.f, "make it leave %s, or end it: kill %d", s(target), pid);
 	else if (hs->only_exe)
 		fprintf(w.f, "it runs a program from %s: end it: kill %d", s(target), pid);
+	else if (hs->only_probe)
+		/* A perf event's or a link's uprobe goes with the descriptor. */
+		fprintf(w.f, "its uprobe keeps the file until it closes that descriptor: stop it: kill %d", pid);
+	else if (hs->only_socket)
+		fprintf(w.f, "it keeps a unix socket bound there: close that socket, or end it: kill %d", pid);
 	else if (hs->ring)
 		fprintf(w.f, "its io_uring holds registered files until the ring is closed: kill %d", pid);
 	else

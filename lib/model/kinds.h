@@ -38,6 +38,10 @@ enum umh_kind {
 	/* Explain of a filesystem (model.h, struct umh_fs): */
 	UMH_KIND_FS_MOUNT,      /* "mount": a mount of it in a namespace, which keeps it alive */
 	UMH_KIND_OVERLAY_LAYER, /* "overlay-layer": an overlay built on it (its layer's private mount) */
+	UMH_KIND_MODULE,      /* a kernel module's data leads to a file there */
+	UMH_KIND_UPROBE,      /* a uprobe on a file there (tracefs, perf, BPF link) */
+	UMH_KIND_UNIX_SOCKET, /* a unix socket bound to a path there */
+	UMH_KIND_KERNEL_REF,  /* a file whose references nothing found explains */
 	_UMH_KIND_MAX
 };
 
@@ -45,7 +49,9 @@ enum umh_kind {
  * (explain/refs.h). */
 enum umh_kind_refs {
 	/* None of its own: counted elsewhere, or another mount (a propagated
-	 * copy holds no reference to the target). */
+	 * copy holds no reference to the target).  Uprobes, bound sockets and
+	 * modules' files are counted with the BPF scan's objects, by address
+	 * (refs.h); a kernel-ref is what is left once all are counted. */
 	UMH_KREFS_NONE,
 	/* A struct file the BPF scan names by its address: one reference
 	 * however many descriptors, mappings or sockets share it. */
@@ -76,6 +82,8 @@ enum umh_kind_hold {
 	UMH_HOLD_ROOT, /* a root directory */
 	UMH_HOLD_EXE,  /* the program it runs */
 	UMH_HOLD_RING, /* a file registered with an io_uring */
+	UMH_HOLD_PROBE, /* a uprobe, through a perf event or a BPF link */
+	UMH_HOLD_SOCKET, /* a unix socket bound there */
 };
 
 struct umh_holder;
@@ -96,7 +104,9 @@ struct umh_kind_info {
 	bool ledger_twin;
 
 	/* Kinds held by a process (hold != UMH_HOLD_NONE) are listed under
-	 * their process, each as a label and a path. */
+	 * their process, each as a label and a path.  A uprobe or a bound
+	 * socket may also be held by no process (a tracefs uprobe, a socket
+	 * in flight): those kinds have the rest of the row too. */
 	enum umh_kind_hold hold;
 	/* The label ("fd 3 (r)", "thread 4243 cwd"); NULL: the name. */
 	void (*label)(char *buf, size_t size, const struct umh_holder *h);
@@ -142,8 +152,13 @@ struct umh_holds {
 	bool only_fs;  /* working and root directories only */
 	bool only_exe; /* the program it runs only */
 	bool ring;     /* a file registered with an io_uring among them */
+	bool only_probe; /* uprobes only (perf events, BPF links) */
+	bool only_socket; /* bound unix sockets only */
 };
-#define UMH_HOLDS_INIT ((struct umh_holds){ .only_cwd = true, .only_fs = true, .only_exe = true })
+#define UMH_HOLDS_INIT                                                                              \
+	((struct umh_holds){                                                                        \
+		.only_cwd = true, .only_fs = true, .only_exe = true, .only_probe = true, .only_socket = true \
+	})
 void umh_holds_add(struct umh_holds *s, enum umh_kind kind);
 /* What to do about process PID (P: its description, or NULL) holding
  * TARGET as S says: a new string, raw, or NULL when memory runs out. */

@@ -379,3 +379,8 @@ bool umh_report_is_held(const struct umh_report *r)
 {
 	return umh_report_count_blocking(r) > 0 || r->known_busy || r->unexplained_refs > 0;
 }
+
+bool umh_report_is_free(const struct umh_report *r)
+{
+	return !umh_report_is_held(r) && r->finished && !r->incomplete && r->unexplained_refs == 0;
+}

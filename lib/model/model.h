@@ -214,6 +214,11 @@ const struct umh_process *umh_report_process(const struct umh_report *r, int32_t
 bool umh_holder_blocks(const struct umh_report *r, const struct umh_holder *h);
 size_t umh_report_count_blocking(const struct umh_report *r);
 bool umh_report_is_held(const struct umh_report *r);
+/* Whether nothing holds the target, as the kernel's own count says: the
+ * scan finished, found nothing, and the count shows no reference it does
+ * not explain.  Neither held nor free: it cannot be told (the count was
+ * not read, or the scan did not finish). */
+bool umh_report_is_free(const struct umh_report *r);
 
 void umh_mount_clear(struct umh_mount *m);
 void umh_process_clear(struct umh_process *p);

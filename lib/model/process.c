@@ -46,31 +46,41 @@ static char *user_name(uid_t uid)
 	return name;
 }
 
+char *umh_process_comm(int dirfd, const char *dir)
+{
+	char path[64], comm[64];
+	snprintf(path, sizeof(path), "%s/comm", dir);
+	if (umh_read_small(dirfd, path, comm, sizeof(comm)) < 0)
+		return NULL;
+	comm[strcspn(comm, "\n")] = '\0';
+	return strdup(comm);
+}
+
+char *umh_process_cmdline(int dirfd, const char *dir)
+{
+	char path[64], buf[UMH_MAX_CMDLINE + 1];
+	snprintf(path, sizeof(path), "%s/cmdline", dir);
+	/* Arguments are NUL-separated; a process may rewrite them. */
+	ssize_t n = umh_read_small(dirfd, path, buf, sizeof(buf));
+	if (n <= 0)
+		return NULL;
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
 int umh_describe_process(int dirfd, int32_t pid, struct umh_process *p)
 {
 	char buf[UMH_MAX_CMDLINE + 1];
 	*p = (struct umh_process){ .pid = pid };
+	p->comm = umh_process_comm(dirfd, ".");
+	p->cmdline = umh_process_cmdline(dirfd, ".");
 
-	ssize_t n = umh_read_small(dirfd, "comm", buf, sizeof(buf));
-	if (n >= 0) {
-		buf[strcspn(buf, "\n")] = '\0';
-		p->comm = strdup(buf);
-	}
-
-	/* Arguments are NUL-separated; a process may rewrite them, or have
-	 * none (kernel threads, zombies). */
-	n = umh_read_small(dirfd, "cmdline", buf, sizeof(buf));
-	if (n > 0) {
-		while (n > 0 && buf[n - 1] == '\0')
-			n--;
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] == '\0')
-				buf[i] = ' ';
-		buf[n] = '\0';
-		p->cmdline = strdup(buf);
-	}
-
-	n = umh_read_small(dirfd, "status", buf, sizeof(buf));
+	ssize_t n = umh_read_small(dirfd, "status", buf, sizeof(buf));
 	const char *uid_line = n > 0 ? strstr(buf, "\nUid:") : NULL;
 	unsigned ruid, euid;
 	if (uid_line && sscanf(uid_line, "\nUid: %u %u", &ruid, &euid) == 2) {

@@ -259,6 +259,8 @@ void umh_report_write_json_extra(const struct umh_report *r, const char *spec, s
 	umh_json_bool(j, "busy", fs ? fs->alive : umh_report_is_held(r));
 	if (fs)
 		write_filesystem(j, fs);
+	else /* busy false is not free: "free" only where the kernel's count agrees. */
+		umh_json_str(j, "verdict", umh_report_is_held(r) ? "held" : umh_report_is_free(r) ? "free" : "unknown");
 	if (r->error)
 		umh_json_str(j, "error", r->error);
 	write_holders(j, r, "holders", true);

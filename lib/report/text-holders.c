@@ -48,15 +48,24 @@ size_t umh_text_count_processes(const struct umh_report *r, bool blocking, uint6
 
 /* ---- one reference ------------------------------------------------------------- */
 
-static void print_reference(FILE *out, const struct umh_holder *h)
+/* The label before the path: "fd 3 (rw)", "thread 2112 cwd", "mmap". */
+static void reference_label(const struct umh_holder *h, char *label, size_t size)
+{
+	const struct umh_kind_info *k = umh_kind_info(h->kind);
+	if (k->label)
+		k->label(label, size, h);
+	else
+		snprintf(label, size, "%s", k->name);
+}
+
+/* WIDTH: the labels' column, as wide as the longest label of the process
+ * (at least 16), so that its paths line up. */
+static void print_reference(FILE *out, const struct umh_holder *h, int width)
 {
 	const struct umh_kind_info *k = umh_kind_info(h->kind);
 	char label[64];
-	if (k->label)
-		k->label(label, sizeof(label), h);
-	else
-		snprintf(label, sizeof(label), "%s", k->name);
-	fprintf(out, "      %-16s ", label);
+	reference_label(h, label, sizeof(label));
+	fprintf(out, "      %-*s ", width, label);
 	if (h->path && *h->path)
 		esc(out, h->path);
 	else
@@ -108,6 +117,16 @@ static void print_process(FILE *out, const struct umh_report *r, size_t first, s
 	}
 	fputc('\n', out);
 
+	int width = 16;
+	for (size_t i = first, n = 0; i < end && n < UMH_TEXT_MAX_REFS; i++) {
+		char label[64];
+		if (!holder_matches(r, &r->holders[i], blocking, mnt_id))
+			continue;
+		reference_label(&r->holders[i], label, sizeof(label));
+		if ((int)strlen(label) > width)
+			width = (int)strlen(label);
+		n++;
+	}
 	struct umh_holds holds = UMH_HOLDS_INIT;
 	size_t shown = 0, hidden = 0;
 	for (size_t i = first; i < end; i++) {
@@ -116,7 +135,7 @@ static void print_process(FILE *out, const struct umh_report *r, size_t first, s
 			continue;
 		umh_holds_add(&holds, h->kind);
 		if (shown < UMH_TEXT_MAX_REFS) {
-			print_reference(out, h);
+			print_reference(out, h, width);
 			shown++;
 		} else {
 			hidden++;

@@ -95,19 +95,37 @@ static void print_mount_line(FILE *out, const struct umh_mount *t)
 }
 
 /* What may hold the mount unseen.  Where the reference count showed
- * references left over, its paragraph already said so; the BPF scan sees
- * descriptors in flight. */
+ * references left over, its paragraph already said so.  The BPF scan sees
+ * descriptors in flight, uprobes held through descriptors and bound
+ * sockets; the kernel-reference search (run where the count is not
+ * known) looks at tracefs uprobes and modules. */
 static void print_invisible_causes(FILE *out, const struct umh_report *r)
 {
 	if (r->unexplained_refs > 0)
 		return;
-	fputs("What this scan cannot see, and could still hold it: a file opened inside the kernel\n", out);
-	if (r->method && strcmp(r->method, "bpf") == 0)
-		fputs("(by a module or a subsystem), a process that started using it after the scan.\n", out);
-	else
-		fputs("(by a module or a subsystem), a descriptor in flight in a unix socket, a process\n"
-		      "that started using it after the scan.\n",
-		      out);
+	if (r->refs.count >= 0 && r->unexplained_refs == 0) {
+		/* The count was read and all of it is explained: nothing
+		 * unseen holds it now. */
+		char text[400], above[64] = "";
+		if (r->refs.explained)
+			snprintf(above, sizeof(above), ", %lld explained above", (long long)r->refs.explained);
+		snprintf(text, sizeof(text),
+			 "The kernel's count of the mount's references agrees that nothing else holds it now (%lld: %lld "
+			 "for being mounted%s): the unmount failed for another reason, or something held it only for a "
+			 "moment.",
+			 (long long)r->refs.count, (long long)r->refs.mounted, above);
+		paragraph(out, "", text);
+		return;
+	}
+	bool bpf = r->method && strcmp(r->method, "bpf") == 0;
+	char text[640];
+	snprintf(text, sizeof(text),
+		 "What this scan cannot see, and could still hold it: %s%sa process that started using it after the "
+		 "scan.",
+		 bpf ? "a file or a path kept inside the kernel (by a subsystem, or by a module deeper than its data), "
+		     : "a file opened inside the kernel (by a module or a subsystem), a uprobe on a file there, ",
+		 bpf ? "" : "a descriptor in flight in a unix socket, a unix socket bound there, ");
+	paragraph(out, "", text);
 }
 
 /* ---- the reference count ------------------------------------------------------------ */
@@ -124,13 +142,36 @@ static void print_refs(FILE *out, const struct umh_report *r)
 		fputc('\n', out);
 		paragraph(out, "The mount's reference count is unknown: ", why);
 	} else if (left > 0) {
-		fprintf(out,
-			"\n%lld reference%s to this mount %s not explained by anything found: the kernel counts %lld\n"
-			"(%lld for being mounted, %lld explained above).  Something inside the kernel holds %s: a file\n"
-			"a module or a subsystem opened (`umount-helper ledger start` names the files the kernel\n"
-			"opens from then on), or a reference taken while the scan ran.\n",
-			left, left == 1 ? "" : "s", left == 1 ? "is" : "are", (long long)c->count, (long long)c->mounted,
-			(long long)c->explained, left == 1 ? "it" : "them");
+		size_t named = 0;
+		for (size_t i = 0; i < r->n_holders; i++)
+			named += r->holders[i].kind == UMH_KIND_KERNEL_REF;
+		fprintf(out, "\n%lld reference%s to this mount %s not explained by anything found: the kernel counts %lld\n",
+			left, left == 1 ? "" : "s", left == 1 ? "is" : "are", (long long)c->count);
+		if (c->explained)
+			fprintf(out, "(%lld for being mounted, %lld explained above).\n", (long long)c->mounted,
+				(long long)c->explained);
+		else /* nothing above to point at */
+			fprintf(out, "(%lld for being mounted).\n", (long long)c->mounted);
+		if (named) {
+			const char *them = left == 1 ? "it" : "them";
+			char text[640];
+			snprintf(text, sizeof(text),
+				 "The %s named above %s %s; what holds %s is none of what this tool can name (a process, a "
+				 "uprobe, a bound socket, a module's data): most often a subsystem of the kernel, or a "
+				 "module that keeps %s deeper. `umount-helper ledger start` names the files the kernel opens "
+				 "from then on, and what opened them.",
+				 named == 1 ? "file" : "files", named == 1 ? "carries" : "carry", them, them,
+				 named == 1 ? "the file" : "the files");
+			paragraph(out, "", text);
+		} else {
+			paragraph(out, "",
+				  left == 1 ? "Something inside the kernel holds it (a subsystem, a module), or a reference "
+					      "was taken while the scan ran. `umount-helper ledger start` names the files the "
+					      "kernel opens from then on, and what opened them."
+					    : "Something inside the kernel holds them (a subsystem, a module), or references "
+					      "were taken while the scan ran. `umount-helper ledger start` names the files the "
+					      "kernel opens from then on, and what opened them.");
+		}
 	} else {
 		fprintf(out,
 			"\nEvery reference to this mount is accounted for: the kernel counts %lld, %lld for being\n"
@@ -171,9 +212,15 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 	} else if (!r->finished || r->incomplete) {
 		esc(out, target);
 		fputs(": no holder found so far, but the scan did not finish.\n", out);
+	} else if (umh_report_is_free(r)) {
+		/* The kernel's own count agrees: nothing else can hold it. */
+		esc(out, target);
+		fputs(": nothing holds it; umount should succeed.\n", out);
 	} else {
 		esc(out, target);
-		fputs(": no holder found; umount should succeed.\n", out);
+		fputs(": no holder found, but that does not make it free: the kernel's count of its\n"
+		      "references could not be compared with what was found.\n",
+		      out);
 	}
 	print_mount_line(out, t);
 
@@ -233,7 +280,10 @@ void umh_report_print_text(const struct umh_report *r, FILE *out)
 		umh_text_print_processes(out, r, false, o->id, o->target);
 	}
 
+	bool unknown = !blocking && !busy && r->finished && !r->incomplete && !umh_report_is_free(r);
+	if (unknown)
+		print_refs(out, r);
 	umh_text_skips(out, r);
-	if (!blocking && (r->known_busy || r->still_mounted || r->n_skips))
+	if (!blocking && (r->known_busy || r->still_mounted || r->n_skips || unknown))
 		print_invisible_causes(out, r);
 }

@@ -2,11 +2,11 @@
 
 #include "base/escape.h"
 
-void umh_vanished_print_text(const struct umh_jnode *v, const char *spec, FILE *out)
+void umh_vanished_print_text(const struct umh_jnode *v, const char *spec, bool seen_all, FILE *out)
 {
 	const char *sentence = umh_jstr(v, "sentence"), *from = umh_jstr(v, "from");
 	umh_fputs_escaped(spec, out);
-	fputs(" is not mounted.\n", out);
+	fputs(seen_all ? " is not mounted.\n" : " is not mounted in any namespace read.\n", out);
 	if (sentence) {
 		fputs("  ", out);
 		umh_fputs_escaped(sentence, out);

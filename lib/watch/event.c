@@ -2,14 +2,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/cleanup.h"
-#include "base/escape.h"
+#include "base/text.h"
 #include "watch/record.h"
 
 const char *umh_wby_name(enum umh_wby by)
@@ -94,225 +93,176 @@ const char *umh_format_iso(int64_t t_us, bool ms, char *buf, size_t size)
 	return buf;
 }
 
-/* An in-memory text that grows; a failed allocation is remembered and
- * reported once at the end. */
-struct text {
-	char *s;
-	size_t len;
-	bool oom;
-};
-
-static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(struct text *t, const char *fmt, ...)
+static void add_mount(struct umh_text *t, const struct umh_wmount *m, bool short_lived)
 {
-	va_list ap;
-	char *piece;
-	if (t->oom)
-		return;
-	va_start(ap, fmt);
-	int n = vasprintf(&piece, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		t->oom = true;
-		return;
-	}
-	char *s = realloc(t->s, t->len + (size_t)n + 1);
-	if (!s) {
-		free(piece);
-		t->oom = true;
-		return;
-	}
-	memcpy(s + t->len, piece, (size_t)n + 1);
-	t->s = s;
-	t->len += (size_t)n;
-	free(piece);
-}
-
-/* Adds S escaped for a terminal. */
-static void add_name(struct text *t, const char *s)
-{
-	_cleanup_free_ char *e = umh_escape(s ? s : "");
-	if (!e)
-		t->oom = true;
-	else
-		add(t, "%s", e);
-}
-
-static void add_mount(struct text *t, const struct umh_wmount *m, bool short_lived)
-{
-	add_name(t, m->target);
+	umh_text_add_escaped(t, m->target);
 	if (short_lived) {
-		add(t, " (");
+		umh_text_add(t, " (");
 		if (m->fstype) {
-			add_name(t, m->fstype);
-			add(t, ", ");
+			umh_text_add_escaped(t, m->fstype);
+			umh_text_add(t, ", ");
 		}
-		add(t, "a mount that came and went between two reads of the mount table)");
+		umh_text_add(t, "a mount that came and went between two reads of the mount table)");
 		return;
 	}
-	add(t, " (");
-	add_name(t, m->fstype ? m->fstype : "?");
+	umh_text_add(t, " (");
+	umh_text_add_escaped(t, m->fstype ? m->fstype : "?");
 	if (m->source && strcmp(m->source, "none") != 0 && (!m->fstype || strcmp(m->source, m->fstype) != 0)) {
-		add(t, " from ");
-		add_name(t, m->source);
+		umh_text_add(t, " from ");
+		umh_text_add_escaped(t, m->source);
 	}
-	add(t, ", mount id %" PRIu64 ")", m->id);
+	umh_text_add(t, ", mount id %" PRIu64 ")", m->id);
 }
 
 /* "bash (pid 4100)", with the pid namespace's own number when that says
  * more: "systemd (pid 3791, PID 1 of its pid namespace)"; EXTRA (or NULL)
  * goes inside the parentheses. */
-static void add_task(struct text *t, const struct umh_wtask *k, int32_t local, const char *extra)
+static void add_task(struct umh_text *t, const struct umh_wtask *k, int32_t local, const char *extra)
 {
-	add_name(t, k->comm);
+	umh_text_add_escaped(t, k->comm);
 	if (local > 0)
-		add(t, " (pid %d", local);
+		umh_text_add(t, " (pid %d", local);
 	else
-		add(t, " (pid %d on the host", k->pid);
+		umh_text_add(t, " (pid %d on the host", k->pid);
 	if (k->ns_pid == 1 && local != 1)
-		add(t, ", PID 1 of its pid namespace");
+		umh_text_add(t, ", PID 1 of its pid namespace");
 	else if (k->ns_pid > 0 && k->ns_pid != local && k->ns_pid != k->pid)
-		add(t, ", %d in its pid namespace", k->ns_pid);
+		umh_text_add(t, ", %d in its pid namespace", k->ns_pid);
 	if (extra)
-		add(t, ", %s", extra);
-	add(t, ")");
+		umh_text_add(t, ", %s", extra);
+	umh_text_add(t, ")");
 }
 
-static void add_verb(struct text *t, uint32_t flags)
+static void add_verb(struct umh_text *t, uint32_t flags)
 {
 	if (flags & 2)
-		add(t, "detached lazily (MNT_DETACH)");
+		umh_text_add(t, "detached lazily (MNT_DETACH)");
 	else if (flags & 1)
-		add(t, "unmounted by force (MNT_FORCE)");
+		umh_text_add(t, "unmounted by force (MNT_FORCE)");
 	else if (flags & 4)
-		add(t, "expired (MNT_EXPIRE)");
+		umh_text_add(t, "expired (MNT_EXPIRE)");
 	else
-		add(t, "unmounted");
+		umh_text_add(t, "unmounted");
 }
 
 /* "umount (pid 4242, uid 0) as 'umount /mnt/e', child of bash (pid 4100),
  * in session-1.scope" */
-static void add_process(struct text *t, const struct umh_wcall *c, int32_t local_pid, const int32_t *local_parents)
+static void add_process(struct umh_text *t, const struct umh_wcall *c, int32_t local_pid, const int32_t *local_parents)
 {
 	char uid[32];
 	snprintf(uid, sizeof(uid), "uid %u", c->uid);
 	add_task(t, &c->self, local_pid, uid);
 	if (c->cmdline && *c->cmdline) {
-		add(t, " as '");
-		add_name(t, c->cmdline);
-		add(t, "'");
+		umh_text_add(t, " as '");
+		umh_text_add_escaped(t, c->cmdline);
+		umh_text_add(t, "'");
 	}
 	/* Up to three parents: enough to see the shell, the session, the
 	 * service; the record has them all. */
 	for (size_t i = 0; i < c->n_parents && i < 3; i++) {
-		add(t, i ? " < " : ", child of ");
+		umh_text_add(t, i ? " < " : ", child of ");
 		add_task(t, &c->parents[i], local_parents[i], NULL);
 	}
 	if (c->unit) {
-		add(t, ", in ");
-		add_name(t, c->unit);
+		umh_text_add(t, ", in ");
+		umh_text_add_escaped(t, c->unit);
 	}
 }
 
 char *umh_wcall_describe(const struct umh_wcall *c, int32_t local_pid, const int32_t *local_parents)
 {
-	struct text t = { 0 };
+	struct umh_text t = { 0 };
 	add_process(&t, c, local_pid, local_parents);
-	if (t.oom) {
-		free(t.s);
-		return NULL;
-	}
-	return t.s;
+	return umh_text_take(&t);
 }
 
-static void add_caller(struct text *t, const struct umh_wevent *ev)
+static void add_caller(struct umh_text *t, const struct umh_wevent *ev)
 {
 	const struct umh_wcall *c = &ev->caller;
 	if (ev->by == UMH_WBY_SYSTEMD && c->n_parents > 0) {
-		add(t, "by ");
+		umh_text_add(t, "by ");
 		add_task(t, &c->parents[0], ev->local_parents[0], NULL);
 		if (ev->sd.unit) {
-			add(t, " via ");
-			add_name(t, ev->sd.unit);
+			umh_text_add(t, " via ");
+			umh_text_add_escaped(t, ev->sd.unit);
 		}
 		return;
 	}
-	add(t, "by ");
+	umh_text_add(t, "by ");
 	add_process(t, c, ev->local_pid, ev->local_parents);
 }
 
-static void add_systemd_cause(struct text *t, const struct umh_wevent *ev)
+static void add_systemd_cause(struct umh_text *t, const struct umh_wevent *ev)
 {
 	const struct umh_wsystemd *s = &ev->sd;
 	if (s->reason) {
-		add(t, ": ");
-		add_name(t, s->reason);
+		umh_text_add(t, ": ");
+		umh_text_add_escaped(t, s->reason);
 	} else if (s->sentence) {
-		add(t, "; ");
-		add_name(t, s->sentence);
+		umh_text_add(t, "; ");
+		umh_text_add_escaped(t, s->sentence);
 	} else if (s->note) {
-		add(t, "; why is not known: ");
-		add_name(t, s->note);
+		umh_text_add(t, "; why is not known: ");
+		umh_text_add_escaped(t, s->note);
 	}
 }
 
 int umh_wevent_compose(struct umh_wevent *ev)
 {
-	struct text t = { 0 };
+	struct umh_text t = { 0 };
 	add_mount(&t, &ev->mount, ev->short_lived);
-	add(&t, " ");
+	umh_text_add(&t, " ");
 	switch (ev->how) {
 	case UMH_WHOW_MOVED:
-		add(&t, "moved to ");
-		add_name(&t, ev->moved_to);
+		umh_text_add(&t, "moved to ");
+		umh_text_add_escaped(&t, ev->moved_to);
 		break;
 	case UMH_WHOW_TAKEN_ALONG:
-		add(&t, "went along when ");
-		add_name(&t, ev->along_with);
-		add(&t, " was ");
+		umh_text_add(&t, "went along when ");
+		umh_text_add_escaped(&t, ev->along_with);
+		umh_text_add(&t, " was ");
 		add_verb(&t, ev->caller.flags);
-		add(&t, " ");
+		umh_text_add(&t, " ");
 		add_caller(&t, ev);
 		break;
 	case UMH_WHOW_PROPAGATED:
-		add(&t, "unmounted by propagation from mount namespace mnt:[%" PRIu64 "] (an unmount of ",
+		umh_text_add(&t, "unmounted by propagation from mount namespace mnt:[%" PRIu64 "] (an unmount of ",
 		    ev->caller.mntns);
-		add_name(&t, ev->caller.target);
-		add(&t, " there) ");
+		umh_text_add_escaped(&t, ev->caller.target);
+		umh_text_add(&t, " there) ");
 		add_caller(&t, ev);
 		break;
 	case UMH_WHOW_DIRECT:
 		add_verb(&t, ev->caller.flags);
-		add(&t, " ");
+		umh_text_add(&t, " ");
 		add_caller(&t, ev);
 		break;
 	case UMH_WHOW_UNKNOWN:
-		add(&t, "unmounted");
+		umh_text_add(&t, "unmounted");
 		if (ev->by == UMH_WBY_SYSTEMD && ev->sd.unit) {
-			add(&t, " by systemd via ");
-			add_name(&t, ev->sd.unit);
+			umh_text_add(&t, " by systemd via ");
+			umh_text_add_escaped(&t, ev->sd.unit);
 		}
 		break;
 	}
 	if (ev->by == UMH_WBY_SYSTEMD)
 		add_systemd_cause(&t, ev);
 	if (ev->how == UMH_WHOW_UNKNOWN && ev->by != UMH_WBY_SYSTEMD) {
-		add(&t, "; who did it is unknown");
+		umh_text_add(&t, "; who did it is unknown");
 		if (ev->no_caller) {
-			add(&t, ": ");
-			add_name(&t, ev->no_caller);
+			umh_text_add(&t, ": ");
+			umh_text_add_escaped(&t, ev->no_caller);
 		}
 	} else if (ev->how == UMH_WHOW_UNKNOWN && ev->no_caller) {
-		add(&t, " (the umount call itself was not seen: ");
-		add_name(&t, ev->no_caller);
-		add(&t, ")");
+		umh_text_add(&t, " (the umount call itself was not seen: ");
+		umh_text_add_escaped(&t, ev->no_caller);
+		umh_text_add(&t, ")");
 	}
-	if (t.oom) {
-		free(t.s);
+	char *sentence = umh_text_take(&t);
+	if (!sentence)
 		return -ENOMEM;
-	}
 	free(ev->sentence);
-	ev->sentence = t.s;
+	ev->sentence = sentence;
 	return 0;
 }
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "base/cleanup.h"
-#include "base/escape.h"
+#include "base/text.h"
 #include "base/json.h"
 #include "systemd/journal.h"
 #include "watch/event.h"
@@ -59,65 +59,26 @@ char *umh_container_of_cgroup(const char *cgroup)
 	return found ? strndup(found, found_len) : NULL;
 }
 
-/* A growing string; a failed allocation is remembered. */
-struct text {
-	char *s;
-	size_t len;
-	bool oom;
-};
-
-static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	char *piece;
-	if (t->oom)
-		return;
-	va_start(ap, fmt);
-	int n = vasprintf(&piece, fmt, ap);
-	va_end(ap);
-	char *s = n < 0 ? NULL : realloc(t->s, t->len + (size_t)n + 1);
-	if (!s) {
-		if (n >= 0)
-			free(piece);
-		t->oom = true;
-		return;
-	}
-	memcpy(s + t->len, piece, (size_t)n + 1);
-	t->s = s;
-	t->len += (size_t)n;
-	free(piece);
-}
-
-static void add_name(struct text *t, const char *s)
-{
-	_cleanup_free_ char *e = umh_escape(s ? s : "");
-	if (!e)
-		t->oom = true;
-	else
-		add(t, "%s", e);
-}
-
 /* "sleep (pid 4300: cwd /mnt/x)", "loop device (/dev/loop0)" */
-static void add_holder(struct text *t, const struct umh_jnode *h)
+static void add_holder(struct umh_text *t, const struct umh_jnode *h)
 {
 	int64_t pid = 0;
 	const char *kind = umh_jstr(h, "kind"), *path = umh_jstr(h, "path"), *object = umh_jstr(h, "object");
 	if (umh_jint(h, "pid", &pid) && pid > 0) {
-		add_name(t, umh_jstr(h, "comm") ? umh_jstr(h, "comm") : "?");
-		add(t, " (pid %" PRId64 ": ", pid);
-		add_name(t, kind);
+		umh_text_add_escaped(t, umh_jstr(h, "comm") ? umh_jstr(h, "comm") : "?");
+		umh_text_add(t, " (pid %" PRId64 ": ", pid);
+		umh_text_add_escaped(t, kind);
 		if (path) {
-			add(t, " ");
-			add_name(t, path);
+			umh_text_add(t, " ");
+			umh_text_add_escaped(t, path);
 		}
-		add(t, ")");
+		umh_text_add(t, ")");
 		return;
 	}
-	add_name(t, kind);
+	umh_text_add_escaped(t, kind);
 	if (object || path) {
-		add(t, " ");
-		add_name(t, object ? object : path);
+		umh_text_add(t, " ");
+		umh_text_add_escaped(t, object ? object : path);
 	}
 }
 
@@ -130,77 +91,73 @@ static size_t count_children(const struct umh_jnode *n)
 }
 
 /* What the examination said, after "; ". */
-static void add_finding(struct text *t, const struct umh_wburst *u)
+static void add_finding(struct umh_text *t, const struct umh_wburst *u)
 {
 	const struct umh_jnode *r = u->result;
 	if (!r) {
-		add_name(t, u->why ? u->why : "not examined");
+		umh_text_add_escaped(t, u->why ? u->why : "not examined");
 		return;
 	}
 	const char *error = umh_jstr(r, "error");
 	if (error) {
-		add(t, "when examined: ");
-		add_name(t, error);
+		umh_text_add(t, "when examined: ");
+		umh_text_add_escaped(t, error);
 		return;
 	}
 	const struct umh_jnode *holders = umh_jget(r, "holders");
 	size_t n = count_children(holders), shown = 0;
 	if (n == 0) {
 		int64_t unexplained = 0;
-		add(t, "nothing holding it was found");
+		umh_text_add(t, "nothing holding it was found");
 		if (umh_jint(r, "unexplained_refs", &unexplained) && unexplained > 0)
-			add(t, " (%" PRId64 " reference%s to it not explained by anything found)", unexplained,
+			umh_text_add(t, " (%" PRId64 " reference%s to it not explained by anything found)", unexplained,
 			    unexplained == 1 ? "" : "s");
 	} else {
-		add(t, "held then by ");
+		umh_text_add(t, "held then by ");
 		for (const struct umh_jnode *h = holders->child; h && shown < 3; h = h->next, shown++) {
 			if (shown)
-				add(t, ", ");
+				umh_text_add(t, ", ");
 			add_holder(t, h);
 		}
 		if (n > shown)
-			add(t, " and %zu more", n - shown);
+			umh_text_add(t, " and %zu more", n - shown);
 	}
 	const char *incomplete = umh_jstr(r, "incomplete");
 	if (incomplete) {
-		add(t, " (the examination is incomplete: ");
-		add_name(t, incomplete);
-		add(t, ")");
+		umh_text_add(t, " (the examination is incomplete: ");
+		umh_text_add_escaped(t, incomplete);
+		umh_text_add(t, ")");
 	}
 }
 
 static int compose_sentence(const struct umh_wburst *u, bool final, char **ret)
 {
-	struct text t = { 0 };
+	struct umh_text t = { 0 };
 	char a[16], b[16];
 	_cleanup_free_ char *who = umh_wcall_describe(&u->first, u->local_pid, u->local_parents);
 	if (!who)
 		return -ENOMEM;
-	add(&t, "umount of ");
-	add_name(&t, u->path);
-	add(&t, " by %s failed %u time%s (EBUSY, target is busy) ", who, u->attempts, u->attempts == 1 ? "" : "s");
+	umh_text_add(&t, "umount of ");
+	umh_text_add_escaped(&t, u->path);
+	umh_text_add(&t, " by %s failed %u time%s (EBUSY, target is busy) ", who, u->attempts, u->attempts == 1 ? "" : "s");
 	if (u->attempts == 1 || u->last_real_us / 1000000 == u->first_real_us / 1000000)
-		add(&t, "at %s", umh_format_clock(u->first_real_us, a, sizeof(a)));
+		umh_text_add(&t, "at %s", umh_format_clock(u->first_real_us, a, sizeof(a)));
 	else
-		add(&t, "between %s and %s", umh_format_clock(u->first_real_us, a, sizeof(a)),
+		umh_text_add(&t, "between %s and %s", umh_format_clock(u->first_real_us, a, sizeof(a)),
 		    umh_format_clock(u->last_real_us, b, sizeof(b)));
 	if (u->n_pids > 1 || u->more_pids)
-		add(&t, ", by %s%zu processes", u->more_pids ? "more than " : "", u->n_pids);
+		umh_text_add(&t, ", by %s%zu processes", u->more_pids ? "more than " : "", u->n_pids);
 	if (u->dropped_last > u->dropped_first)
-		add(&t, ", and up to %u more (calls of uid %u over the rate bound were not traced meanwhile)",
+		umh_text_add(&t, ", and up to %u more (calls of uid %u over the rate bound were not traced meanwhile)",
 		    u->dropped_last - u->dropped_first, u->first.account);
 	if (!final)
-		add(&t, ", and goes on");
-	add(&t, "; ");
+		umh_text_add(&t, ", and goes on");
+	umh_text_add(&t, "; ");
 	add_finding(&t, u);
 	if (u->unmounted)
-		add(&t, "; then it was unmounted at %s", umh_format_clock(u->unmounted_real_us, a, sizeof(a)));
-	if (t.oom) {
-		free(t.s);
-		return -ENOMEM;
-	}
-	*ret = t.s;
-	return 0;
+		umh_text_add(&t, "; then it was unmounted at %s", umh_format_clock(u->unmounted_real_us, a, sizeof(a)));
+	*ret = umh_text_take(&t);
+	return *ret ? 0 : -ENOMEM;
 }
 
 /* The holders array of the result, at most MAX of them, as JSON. */

@@ -1,6 +1,7 @@
-# The BPF scan, the in-flight descriptor walk, the filesystem's walk and
-# doctor under valgrind, the scan both with programs it loads and with
-# those the watcher keeps pinned (lib/bpf/scan/scan-pin.h)
+# The BPF scan, the in-flight descriptor walk, the filesystem's walk, the
+# search inside the kernel and doctor under valgrind, the scan both with
+# programs it loads and with those the watcher keeps pinned
+# (lib/bpf/scan/scan-pin.h)
 # (memcheck, the forked analysis process included): no errors, no definite
 # or indirect leaks.  libbpf's bpf(2) calls that valgrind only half knows
 # are suppressed (libbpf.supp).  A long budget: valgrind makes libbpf's
@@ -51,6 +52,16 @@ json=$(vg explain --timeout 120 --json --fs "$M"); rc=$?
 check_eq "explain --fs under valgrind exits 32" 32 "$rc"
 check_json "the walk found the mount here, and its holders" "$json" \
 	'.filesystem.alive and .filesystem.partial == false and ([.holders[] | select(.kind == "mount")] | length == 1) and ([.holders[] | select(.kind == "fd")] | length == 1)'
+# The search inside the kernel (lib/bpf/refcount/kernrefs, explain's
+# collect-kernel-refs): a reference nothing else explains, an unread
+# fanotify event's, makes it run its steps (tracefs, the modules' data, the
+# dentry walk), and the walk names the file.
+mkdir "$M/k"; echo x >"$M/k/watched"
+start_holder "$R/fan" "$FIX/kholder" "$R/fan" fanotify "$M/k/watched" || not_ok "holder fanotify"
+json=$(vg explain --timeout 120 --json "$M"); rc=$?
+check_eq "explain with a kernel-held reference under valgrind exits 32" 32 "$rc"
+check_json "the count was read, and the walk named the file the event keeps" "$json" \
+	".references.count != null and ([.holders[] | select(.kind == \"kernel-ref\" and .path == \"$M/k/watched\")] | length == 1)"
 vg doctor >/dev/null; rc=$?
 check_eq "doctor under valgrind exits 0" 0 "$rc"
 errors=$(cat "$logdir"/*.log 2>/dev/null | grep -cE '== (Invalid|Conditional|Syscall param|Mismatched|Source and destination)|definitely lost: [1-9]|indirectly lost: [1-9]')

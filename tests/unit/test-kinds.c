@@ -18,11 +18,15 @@ static void test_rows(void)
 		CHECK(umh_kind_from_name(i->name) == k, "%s: its name leads back to it", i->name);
 		CHECK(!strcmp(umh_kind_name(k), i->name), "%s: umh_kind_name agrees", i->name);
 		CHECK(i->refs != UMH_KREFS_UNCOUNTABLE || i->refs_why, "%s: uncountable, and says why", i->name);
-		if (umh_kind_is_process(k)) {
-			CHECK(!i->describe && !i->remedy && !i->headline_rank,
-			      "%s: held by a process, so listed under it and counted as one", i->name);
+		if (umh_kind_is_process(k))
 			CHECK(i->refs != UMH_KREFS_ONE && i->refs != UMH_KREFS_CHILD_MOUNT,
-			      "%s: a process's reference is a file or a directory", i->name);
+			      "%s: a process's reference is a file, a directory or an object it holds", i->name);
+		/* A uprobe or a bound socket is held by a process, or by none
+		 * (a tracefs uprobe, a socket in flight): then it is described
+		 * on its own, as the kinds no process holds are. */
+		if (umh_kind_is_process(k) && !i->describe) {
+			CHECK(!i->remedy && !i->headline_rank,
+			      "%s: held by a process, so listed under it and counted as one", i->name);
 		} else {
 			/* Listed on a line of its own, or as a copy's section. */
 			CHECK(i->describe || i->is_copy, "%s: the text report can describe it", i->name);
@@ -67,6 +71,13 @@ static void test_process_remedies(void)
 	check_process_remedy(ring, 2, "ringd", "its io_uring holds registered files until the ring is closed: kill 42");
 	enum umh_kind files[] = { UMH_KIND_CWD, UMH_KIND_MMAP, UMH_KIND_EXE };
 	check_process_remedy(files, 3, "bash", "make it close what it holds, or end it: kill 42");
+	enum umh_kind probes[] = { UMH_KIND_UPROBE, UMH_KIND_UPROBE };
+	check_process_remedy(probes, 2, "agent",
+			     "its uprobe keeps the file until it closes that descriptor: stop it: kill 42");
+	enum umh_kind sock[] = { UMH_KIND_UNIX_SOCKET };
+	check_process_remedy(sock, 1, "daemon", "it keeps a unix socket bound there: close that socket, or end it: kill 42");
+	enum umh_kind mixed[] = { UMH_KIND_UPROBE, UMH_KIND_FD };
+	check_process_remedy(mixed, 2, "agent", "make it close what it holds, or end it: kill 42");
 }
 
 static void test_holder_words(void)
@@ -105,6 +116,32 @@ static void test_holder_words(void)
 	m = umh_copy_remedy(&copy);
 	CHECK_STR(m, "unmount the copy first: nsenter -t 3001 -m umount /data", "the copy's remedy from its mount");
 	free(m);
+
+	/* Held inside the kernel, with no process. */
+	struct umh_holder probe = { .kind = UMH_KIND_UPROBE, .fd = -1, .path = "/mnt/lib.so", .object = "uprobes/agent_ssl",
+				    .detail = "registered in tracefs (uprobe_events), at offset 0x1000" };
+	d = umh_kind_describe(&probe), m = umh_kind_remedy(umh_report_mount(&r, probe.mnt_id), &probe, "/mnt");
+	CHECK_STR(d, "uprobe uprobes/agent_ssl on /mnt/lib.so", "uprobe in tracefs: described");
+	CHECK_STR(m, "remove it: echo '-:uprobes/agent_ssl' >> /sys/kernel/tracing/uprobe_events",
+		  "uprobe in tracefs: removed by its event's name");
+	free(d), free(m);
+	probe.detail = "registered in tracefs (uprobe_events); in use by pid 812 (agent) through its perf event, fd 3";
+	m = umh_kind_remedy(umh_report_mount(&r, probe.mnt_id), &probe, "/mnt");
+	CHECK_STR(m, "stop what uses it, then remove it: echo '-:uprobes/agent_ssl' >> /sys/kernel/tracing/uprobe_events",
+		  "uprobe in use: its user first (tracefs refuses to remove it)");
+	free(m);
+	struct umh_holder mod = { .kind = UMH_KIND_MODULE, .fd = -1, .path = "/mnt/dir/file", .object = "holdfile",
+				  .detail = "an open file (struct file) in its data (held)" };
+	d = umh_kind_describe(&mod), m = umh_kind_remedy(umh_report_mount(&r, mod.mnt_id), &mod, "/mnt");
+	CHECK_STR(d, "kernel module holdfile holds /mnt/dir/file", "module: described");
+	CHECK_STR(m, "unload it: rmmod holdfile (or stop what uses the module first)", "module: unloaded");
+	free(d), free(m);
+	struct umh_holder kref = { .kind = UMH_KIND_KERNEL_REF, .fd = -1, .path = "/mnt/dir/file", .object = "kernel",
+				   .detail = "1 reference that nothing found explains" };
+	d = umh_kind_describe(&kref);
+	CHECK_STR(d, "/mnt/dir/file", "kernel-ref: the file, its detail on the next line");
+	CHECK(umh_kind_info(kref.kind)->detail_line, "kernel-ref: its detail is printed");
+	free(d);
 
 	struct umh_holder fd = { .kind = UMH_KIND_FD, .pid = 1, .fd = 3, .access = "rw" };
 	char label[64];

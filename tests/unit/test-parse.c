@@ -151,6 +151,28 @@ static void test_exports(void)
 	CHECK(e.options == NULL, "no options: NULL");
 }
 
+static void test_uprobe_events(void)
+{
+	struct umh_uprobe_event e;
+	/* As Linux 6.18 and Debian's 6.1 print them. */
+	char p[] = "p:uprobes/i14probe /tmp/i14m/prog:0x0000000000001000\n";
+	CHECK(umh_parse_uprobe_event(p, &e) == 0, "a uprobe parses");
+	CHECK_STR(e.event, "uprobes/i14probe", "its event: group and name");
+	CHECK(!e.ret && e.has_offset && e.offset == 0x1000, "an entry probe at 0x1000");
+	char r[] = "r:agent/ret_open /srv/my prog:v2/lib.so:0x00000000000a2b40(0x0000000000004000) arg1=%ax:u32";
+	CHECK(umh_parse_uprobe_event(r, &e) == 0, "a return probe with a semaphore and arguments parses");
+	CHECK_STR(e.event, "agent/ret_open", "its event");
+	CHECK(e.ret && e.has_offset && e.offset == 0xa2b40, "its offset, past the space and the colon in the name (%llx)",
+	      (unsigned long long)e.offset);
+	char noff[] = "p:uprobes/x /bin/true";
+	CHECK(umh_parse_uprobe_event(noff, &e) == 0 && !e.has_offset, "no offset printed: none taken");
+	char bad1[] = "-:uprobes/x", bad2[] = "p:noslash /bin/true:0x0000000000001000", bad3[] = "p:uprobes/", bad4[] = "";
+	CHECK(umh_parse_uprobe_event(bad1, &e) == -EINVAL, "a removal is not an event");
+	CHECK(umh_parse_uprobe_event(bad2, &e) == -EINVAL, "an event without a group: refused");
+	CHECK(umh_parse_uprobe_event(bad3, &e) == -EINVAL, "no name, no file: refused");
+	CHECK(umh_parse_uprobe_event(bad4, &e) == -EINVAL, "an empty line: refused");
+}
+
 static void test_path_under(void)
 {
 	CHECK(umh_path_under("/mnt/a", "/mnt"), "/mnt/a under /mnt");
@@ -191,6 +213,7 @@ int main(void)
 	test_swaps();
 	test_binfmt();
 	test_exports();
+	test_uprobe_events();
 	test_path_under();
 	test_numbers();
 	UNIT_EXIT();

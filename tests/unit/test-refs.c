@@ -2,10 +2,14 @@
  * counts once however many holders share it; kernel-side holders count one
  * each; whatever cannot be told apart or counted makes the result unknown,
  * never a guess. */
+#include <linux/types.h>
+
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "bpf/refcount/mntcount-load.h"
+#include "bpf/scan/iter.h"
 #include "explain/refs.h"
 #include "unit.h"
 
@@ -38,13 +42,13 @@ static void test_processes(void)
 	 * reference.  An fs_struct with both cwd and root on the target: two.
 	 * Two threads sharing an fs_struct: its cwd once.  A mapping's file. */
 	for (int i = 0; i < 4; i++)
-		umh_refs_note(&refs, T, UMH_REF_FILE, 0xf11e);
-	umh_refs_note(&refs, T, UMH_REF_PWD, 0xf5);
-	umh_refs_note(&refs, T, UMH_REF_ROOT, 0xf5);
-	umh_refs_note(&refs, T, UMH_REF_PWD, 0xf6);
-	umh_refs_note(&refs, T, UMH_REF_PWD, 0xf6);
-	umh_refs_note(&refs, T, UMH_REF_FILE, 0x3a9);
-	umh_refs_note(&refs, T + 1, UMH_REF_FILE, 0x0e1); /* another mount: not ours */
+		umh_refs_note(&refs, T, UMH_REF_FILE, 0xf11e, 0);
+	umh_refs_note(&refs, T, UMH_REF_PWD, 0xf5, 0);
+	umh_refs_note(&refs, T, UMH_REF_ROOT, 0xf5, 0);
+	umh_refs_note(&refs, T, UMH_REF_PWD, 0xf6, 0);
+	umh_refs_note(&refs, T, UMH_REF_PWD, 0xf6, 0);
+	umh_refs_note(&refs, T, UMH_REF_FILE, 0x3a9, 0);
+	umh_refs_note(&refs, T + 1, UMH_REF_FILE, 0x0e1, 0); /* another mount: not ours */
 	counted(&refs, 1 + 5, 0);
 	struct umh_refcount c;
 	CHECK(umh_refs_tally(&refs, &r, &c) == 0, "shared files and fs_structs count once: nothing left");
@@ -121,6 +125,56 @@ static void test_unknown(void)
 	umh_refs_free(&refs);
 }
 
+/* Objects that keep a struct path (a uprobe, a bound socket) count one
+ * reference each on the target, as files do; a tracefs uprobe a process
+ * only uses (its perf event) counts none: the probe holds it.  Every object
+ * on any scanned mount counts on its dentry, once however many holders
+ * share it. */
+static void test_paths_and_dentries(void)
+{
+	struct umh_report r;
+	umh_report_init(&r);
+	struct umh_refs refs;
+	umh_refs_init(&refs, T);
+	umh_refs_note(&refs, T, UMH_REF_FILE, 0xf1, 0xd1);
+	umh_refs_note(&refs, T, UMH_REF_FILE, 0xf1, 0xd1); /* the same file again (dup) */
+	umh_refs_note(&refs, T, UMH_REF_FILE, 0xf2, 0xd1); /* another open file of the same dentry */
+	umh_refs_note(&refs, T, UMH_REF_PWD, 0xf5, 0xd2);
+	umh_refs_note(&refs, T, UMH_REF_ROOT, 0xf5, 0xd2); /* the fs_struct's root, the same directory */
+	umh_refs_note(&refs, T, UMH_REF_PATH, 0xb1, 0xd3);  /* a uprobe */
+	umh_refs_note(&refs, T, UMH_REF_PATH, 0xb1, 0xd3);  /* the same one, through a second descriptor */
+	umh_refs_note(&refs, T + 1, UMH_REF_FILE, 0xf9, 0xd1); /* a bind mount's: the same dentry */
+	umh_refs_note(&refs, T, UMH_REF_FILE, 0xf7, 0);    /* a dentry not known */
+
+	struct umh_iter_rec used = { .kind = UMH_REC_UPROBE, .mnt_id = T, .obj = 0xb2, .dentry = 0xd3,
+				     .sub = UMH_UPROBE_PERF | UMH_UPROBE_TRACEFS };
+	umh_refs_note_iter(&refs, &used);
+	struct umh_iter_rec held = { .kind = UMH_REC_UPROBE, .mnt_id = T, .obj = 0xb3, .dentry = 0xd3,
+				     .sub = UMH_UPROBE_LINK };
+	umh_refs_note_iter(&refs, &held);
+
+	counted(&refs, 1 + 7, 0);
+	struct umh_refcount c;
+	CHECK(umh_refs_tally(&refs, &r, &c) == 0 && c.explained == 7,
+	      "three files, cwd, root, two uprobes held by processes: 7 on the target; a tracefs probe's user "
+	      "none (explained %lld)",
+	      (long long)c.explained);
+
+	struct umh_dentry_refs *d = NULL;
+	int n = umh_refs_dentries(&refs, &d);
+	CHECK(n == 3, "three dentries carry references (got %d)", n);
+	uint32_t want[4] = { 0 };
+	for (int i = 0; n > 0 && i < n; i++)
+		if (d[i].dentry >= 0xd1 && d[i].dentry <= 0xd3)
+			want[d[i].dentry - 0xd1] = d[i].refs;
+	CHECK(want[0] == 3, "the file's dentry: two open files of the target, one of the bind mount (%u)", want[0]);
+	CHECK(want[1] == 2, "the directory: cwd and root of one fs_struct (%u)", want[1]);
+	CHECK(want[2] == 2, "the probed file: two uprobes that hold it, not the one only used (%u)", want[2]);
+	free(d);
+	umh_report_free(&r);
+	umh_refs_free(&refs);
+}
+
 static void test_release(void)
 {
 	CHECK(umh_refs_children_pin("6.1.0-56-amd64") == 1, "6.1: child mounts pin their parent");
@@ -149,6 +203,7 @@ int main(void)
 {
 	test_processes();
 	test_unknown();
+	test_paths_and_dentries();
 	test_release();
 	test_cpu_list();
 	UNIT_EXIT();

@@ -172,7 +172,7 @@ static void probe_refcount(struct umh_feature_state *s)
 	uint32_t children;
 	int r = umh_mntcount_open(&m, why, sizeof(why));
 	if (r == 0 && (r = umh_mntcount_read(m, (uint32_t)stx.stx_mnt_id, &count, &children, why, sizeof(why))) == 0) {
-		set(s, true, "read through the per-CPU offsets (__per_cpu_offset): / (mount %llu) has %lld references",
+		set(s, true, "read through %s: / (mount %llu) has %lld references", umh_mntcount_way(m),
 		    (unsigned long long)stx.stx_mnt_id, (long long)count);
 		return;
 	}

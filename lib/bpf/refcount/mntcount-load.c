@@ -25,6 +25,7 @@
 
 struct umh_mntcount {
 	struct umh_mntcount_lbpf *skel;
+	bool by_symbol; /* the offsets came from __per_cpu_offset, not the map */
 };
 
 static inline void mntcount_lbpf_destroyp(struct umh_mntcount_lbpf **p)
@@ -114,19 +115,13 @@ static int find_percpu_offsets(uint64_t *addr, char *why, size_t size)
 	return 0;
 }
 
-int umh_mntcount_open(struct umh_mntcount **out, char *why, size_t size)
+/* Loads the program, its per-CPU offsets from OFFSETS (&__per_cpu_offset[0])
+ * or, when 0, from its per-CPU map. */
+static int load(uint64_t offsets, struct umh_mntcount_lbpf **out, char *why, size_t size)
 {
-	*out = NULL;
-	int r = umh_bpf_precheck(why, size);
-	if (r < 0)
-		return r;
-	umh_bpf_init();
-	uint64_t offsets = 0;
-	if ((r = find_percpu_offsets(&offsets, why, size)) < 0)
-		return r;
 	_cleanup_(mntcount_lbpf_destroyp) struct umh_mntcount_lbpf *skel = umh_mntcount_lbpf__open();
 	if (!skel) {
-		r = -errno;
+		int r = -errno;
 		umh_bpf_describe_error(r, "the mount-count program", why, size);
 		return r;
 	}
@@ -137,16 +132,70 @@ int umh_mntcount_open(struct umh_mntcount **out, char *why, size_t size)
 	}
 	skel->rodata->n_cpus = (uint32_t)n;
 	skel->rodata->percpu_offsets = offsets;
-	if ((r = umh_mntcount_lbpf__load(skel)) < 0) {
+	int r = umh_mntcount_lbpf__load(skel);
+	if (r < 0) {
 		umh_bpf_describe_error(r, "the mount-count program", why, size);
 		return r;
+	}
+	*out = TAKE_PTR(skel);
+	return 0;
+}
+
+/* UMOUNT_HELPER_DEBUG=percpu-symbol: the offsets from kallsyms even where
+ * the map would do, so that the tests keep that way checked on a kernel
+ * that has both (Debian's). */
+static bool symbol_wanted(void)
+{
+	const char *dbg = getenv("UMOUNT_HELPER_DEBUG");
+	return dbg && strstr(dbg, "percpu-symbol");
+}
+
+int umh_mntcount_open(struct umh_mntcount **out, char *why, size_t size)
+{
+	*out = NULL;
+	int r = umh_bpf_precheck(why, size);
+	if (r < 0)
+		return r;
+	umh_bpf_init();
+	_cleanup_(mntcount_lbpf_destroyp) struct umh_mntcount_lbpf *skel = NULL;
+	bool by_symbol = symbol_wanted();
+	/* The map needs no symbol, and no second program to find one. */
+	char map_why[256] = "";
+	if (!by_symbol && (r = load(0, &skel, map_why, sizeof(map_why))) < 0) {
+		/* No privilege: the other way needs the same. */
+		if (r == -EPERM || r == -EACCES) {
+			snprintf(why, size, "%s", map_why);
+			return r;
+		}
+		by_symbol = true;
+	}
+	if (by_symbol) {
+		/* Before Linux 5.19 the verifier knows no
+		 * bpf_map_lookup_percpu_elem: the symbol, where kallsyms
+		 * has it. */
+		uint64_t offsets = 0;
+		if ((r = find_percpu_offsets(&offsets, why, size)) < 0 || (r = load(offsets, &skel, why, size)) < 0) {
+			if (map_why[0]) {
+				char sym_why[256];
+				snprintf(sym_why, sizeof(sym_why), "%s", why);
+				snprintf(why, size, "%s; and %s", map_why, sym_why);
+			}
+			return r;
+		}
 	}
 	struct umh_mntcount *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
 	m->skel = TAKE_PTR(skel);
+	m->by_symbol = by_symbol;
 	*out = m;
 	return 0;
+}
+
+const char *umh_mntcount_way(const struct umh_mntcount *m)
+{
+	return m->by_symbol ? "the per-CPU offsets in kallsyms (__per_cpu_offset)"
+			    : "the per-CPU offsets of a per-CPU map of its own";
 }
 
 int umh_mntcount_read(struct umh_mntcount *m, uint32_t mnt_id, int64_t *count, uint32_t *children, char *why,
@@ -179,9 +228,6 @@ int umh_mntcount_read(struct umh_mntcount *m, uint32_t mnt_id, int64_t *count, u
 	case UMH_MNTCOUNT_FAULT:
 		snprintf(why, size, "reading the count of mount %u faulted (it changed, or went away)", mnt_id);
 		return -EFAULT;
-	case UMH_MNTCOUNT_NO_OFFSETS:
-		snprintf(why, size, "the per-CPU offsets are unknown");
-		return -ENOTSUP;
 	default:
 		snprintf(why, size, "the mount-count iterator never saw its own task");
 		return -ESRCH;

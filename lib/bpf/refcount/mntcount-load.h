@@ -13,6 +13,9 @@ struct umh_mntcount;
  * no way to read per-CPU memory). */
 int umh_mntcount_open(struct umh_mntcount **out, char *why, size_t size);
 
+/* How the per-CPU offsets were found, in words (for doctor). */
+const char *umh_mntcount_way(const struct umh_mntcount *m);
+
 /* Reads mount MNT_ID, looked up in this process's mount namespace:
  * mnt_get_count() (*COUNT) and the number of mounts on top of it
  * (*CHILDREN).  Returns 0, or a negative errno with WHY set. */

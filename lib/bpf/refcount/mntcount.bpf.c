@@ -8,12 +8,18 @@
  * memory only through bpf_per_cpu_ptr, which verifiers refuse on mnt_pcp
  * (no __percpu type tag in Debian's BTF; an untrusted pointer on newer
  * kernels), or by adding each CPU's offset, __per_cpu_offset[cpu], by
- * hand.  That array is a data symbol: kallsyms lists it only with
- * CONFIG_KALLSYMS_ALL (Debian's kernels have it).
+ * hand.  Two ways to learn the offsets:
  *
- *   percpu.bpf.c  (run first, and alone: it needs no kernel BTF, so it
- *                 costs nothing where the answer is no): where
- *                 __per_cpu_offset is, which user space passes on here
+ *   a per-CPU map of our own (Linux 5.19 and later: no symbol needed).
+ *     The map's struct bpf_array holds its element's __percpu address
+ *     (pptrs[0]), and bpf_map_lookup_percpu_elem() returns where that
+ *     element is on each CPU: the difference is the CPU's offset, the
+ *     same for every per-CPU allocation, mnt_pcp included
+ *   __per_cpu_offset[], a data symbol that kallsyms lists only with
+ *     CONFIG_KALLSYMS_ALL (Debian's kernels have it; this development
+ *     kernel does not): percpu.bpf.c looks it up, for kernels whose
+ *     verifier does not know bpf_map_lookup_percpu_elem
+ *
  *   read_count    (iter/task, acts on the reader's own task only): finds
  *                 the mount by id in the reader's mount namespace, walking
  *                 the mount tree from the namespace's root, and sums its
@@ -29,6 +35,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "mntcount.h"
+#include "mounttree.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -40,61 +47,50 @@ struct mount___up {
 const volatile __u32 n_cpus = 0; /* highest possible CPU + 1 */
 const volatile __u64 possible_cpus[UMH_MNTCOUNT_MAX_CPUS / 64] = {};
 
-const volatile __u64 percpu_offsets = 0; /* &__per_cpu_offset[0] (percpu.bpf.c) */
+/* &__per_cpu_offset[0] (percpu.bpf.c); 0: the offsets come from the
+ * per-CPU map below.  Constant at load, so the verifier never sees the
+ * way that is not taken: a kernel that lacks the map's helper loads the
+ * program with the symbol's address. */
+const volatile __u64 percpu_offsets = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} percpu_probe SEC(".maps");
 __u32 want_mnt_id = 0;    /* set before each read */
 struct umh_mntcount_result result = {};
 
-#define MOUNT_OF(list, field) ((struct mount *)((void *)(list) - bpf_core_field_offset(struct mount, field)))
-
-/* Depth-first walk of the mount tree without a stack: down to the first
- * child, else on to the next sibling, else up to the parent (UP set: its
- * children are done). */
-struct walk {
-	struct mount *cur, *root, *found;
-	__u32 want;
-	__u32 up;
-	__u32 steps;
-};
-
-static long walk_step(__u32 i, void *data)
-{
-	struct walk *w = data;
-	struct mount *m = w->cur;
-	w->steps = i + 1;
-	if (!m)
-		return 1;
-	if (!w->up) {
-		if ((__u32)BPF_CORE_READ(m, mnt_id) == w->want) {
-			w->found = m;
-			return 1;
-		}
-		struct list_head *first = BPF_CORE_READ(m, mnt_mounts.next);
-		if (first && first != &m->mnt_mounts) {
-			w->cur = MOUNT_OF(first, mnt_child);
-			return 0;
-		}
-	}
-	if (m == w->root)
-		return 1;
-	struct mount *parent = BPF_CORE_READ(m, mnt_parent);
-	struct list_head *next = BPF_CORE_READ(m, mnt_child.next);
-	if (!parent || parent == m || !next)
-		return 1;
-	if (next != &parent->mnt_mounts) {
-		w->cur = MOUNT_OF(next, mnt_child);
-		w->up = 0;
-	} else {
-		w->cur = parent;
-		w->up = 1;
-	}
-	return 0;
-}
-
 struct sum {
 	void *pcp; /* mnt_pcp: a per-CPU address */
+	__u64 map_base; /* percpu_probe's element, as a per-CPU address */
 	__s64 count;
 	bool fault;
 };
+
+/* A kernel pointer the verifier tracks (a map's, a map value's), as a
+ * plain number: read back from the stack, it is one. */
+static __always_inline __u64 address_of(void *p)
+{
+	__u64 n = 0;
+	bpf_probe_read_kernel(&n, sizeof(n), &p);
+	return n;
+}
+
+/* CPU's offset, what it adds to a per-CPU address, into *OFF; false when
+ * it cannot be known. */
+static __always_inline bool cpu_offset(struct sum *s, __u32 cpu, __u64 *off)
+{
+	if (percpu_offsets)
+		return bpf_probe_read_kernel(off, sizeof(*off), (void *)(percpu_offsets + (__u64)cpu * sizeof(*off))) == 0;
+	__u32 zero = 0;
+	void *elem = bpf_map_lookup_percpu_elem(&percpu_probe, &zero, cpu);
+	if (!elem || !s->map_base)
+		return false;
+	*off = address_of(elem) - s->map_base;
+	return true;
+}
 
 static long sum_cpu(__u32 cpu, void *data)
 {
@@ -105,9 +101,7 @@ static long sum_cpu(__u32 cpu, void *data)
 		return 0;
 	__u64 off = 0;
 	int n = 0;
-	if (bpf_probe_read_kernel(&off, sizeof(off), (void *)(percpu_offsets + (__u64)cpu * sizeof(off))) < 0 ||
-	    bpf_probe_read_kernel(&n, sizeof(n),
-				  s->pcp + off + bpf_core_field_offset(struct mnt_pcp, mnt_count)) < 0) {
+	if (!cpu_offset(s, cpu, &off) || bpf_probe_read_kernel(&n, sizeof(n), s->pcp + off + bpf_core_field_offset(struct mnt_pcp, mnt_count)) < 0) {
 		s->fault = true;
 		return 1;
 	}
@@ -139,25 +133,21 @@ int read_count(struct bpf_iter__task *ctx)
 	 * namespace is the one the id was taken from. */
 	if (!task || task->pid != (__u32)bpf_get_current_pid_tgid())
 		return 0;
-	struct umh_mntcount_result r = { .status = UMH_MNTCOUNT_NO_OFFSETS };
-	if (bpf_core_field_exists(struct mount, mnt_pcp) && !percpu_offsets) {
+	struct umh_mntcount_result r = { .status = UMH_MNTCOUNT_NOT_FOUND };
+	struct mount *found = umh_find_mount(task, want_mnt_id, UMH_MNTCOUNT_MAX_STEPS, &r.steps);
+	if (!found) {
 		result = r;
 		return 0;
 	}
-	struct walk w = { .want = want_mnt_id };
-	w.root = BPF_CORE_READ(task, nsproxy, mnt_ns, root);
-	w.cur = w.root;
-	bpf_loop(UMH_MNTCOUNT_MAX_STEPS, walk_step, &w, 0);
-	r.steps = w.steps;
-	if (!w.found) {
-		r.status = UMH_MNTCOUNT_NOT_FOUND;
-		result = r;
-		return 0;
-	}
-	/* (A plain local: BPF_CORE_READ(w.found, ...) would relocate w too.) */
-	struct mount *found = w.found;
 	if (bpf_core_field_exists(struct mount, mnt_pcp)) {
 		struct sum s = { .pcp = BPF_CORE_READ(found, mnt_pcp) };
+		if (!percpu_offsets) {
+			/* The map's element, as the kernel allocated it. */
+			void *pptr = NULL;
+			bpf_probe_read_kernel(&pptr, sizeof(pptr),
+					      (void *)address_of(&percpu_probe) + bpf_core_field_offset(struct bpf_array, pptrs));
+			s.map_base = (__u64)pptr;
+		}
 		bpf_loop(n_cpus, sum_cpu, &s, 0);
 		r.count = (__s32)s.count;
 		r.status = s.fault || !s.pcp ? UMH_MNTCOUNT_FAULT : UMH_MNTCOUNT_OK;

@@ -11,7 +11,6 @@
 enum umh_mntcount_status {
 	UMH_MNTCOUNT_OK = 1,
 	UMH_MNTCOUNT_NOT_RUN = 0,     /* the program never saw its own task */
-	UMH_MNTCOUNT_NO_OFFSETS = -1, /* per-CPU offsets unknown */
 	UMH_MNTCOUNT_NOT_FOUND = -2,  /* no mount of that id in our namespace */
 	UMH_MNTCOUNT_FAULT = -3,      /* a read of kernel memory failed */
 };

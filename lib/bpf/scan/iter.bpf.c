@@ -44,6 +44,7 @@
 
 #include "iter.h"
 #include "path.bpf.h"
+#include "uprobe.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -66,7 +67,8 @@ struct {
 __u32 fast_ids[UMH_ITER_FAST_MOUNTS] = {};
 __u32 use_map = 0;
 
-/* Sockets with files in flight towards the mounts (iter/unix fills it). */
+/* Sockets to name the owners of (iter/unix fills it): those with files in
+ * flight towards the mounts, those bound to a path on them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, UMH_ITER_MAX_SCM);
@@ -92,7 +94,19 @@ const volatile char build_id[UMH_ITER_BUILD_ID_SIZE] = {};
  * with the skeleton's structs). */
 __u64 cookie_key = 0; /* random */
 __u32 n_scm = 0;      /* entries used in scm_found */
-__u32 sock_mnt_id = 0; /* sockfs, where the sockets with files in flight are */
+__u32 sock_mnt_id = 0; /* sockfs, where the sockets of scm_socks are */
+
+/* Unix sockets bound to a path on the mounts (iter/unix).  A bound
+ * socket holds that path (unix_bind: a reference to the mount and the
+ * dentry) until it is released, whoever holds its descriptor. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, UMH_ITER_MAX_BOUND);
+	__type(key, __u32);
+	__type(value, struct umh_bound_rec);
+} bound_found SEC(".maps");
+__u32 n_bound = 0;
+__u32 bound_lost = 0;
 __u32 scm_lost = 0;   /* in-flight files beyond UMH_ITER_MAX_SCM */
 __u64 files_seen = 0; /* descriptors walked: the scan's own statistics */
 __u64 tasks_seen = 0; /* processes (thread group leaders) */
@@ -257,20 +271,32 @@ static __always_inline void inode_facts(struct umh_iter_rec *rec, struct inode *
 
 /* --- descriptors ------------------------------------------------------------- */
 
-static __always_inline bool is_uring(struct file *file)
+/* Anonymous inodes are told apart by their names (their f_ops, such as
+ * io_uring_fops, are data symbols this kernel may not export). */
+enum anon_kind { ANON_OTHER, ANON_URING, ANON_PERF, ANON_LINK };
+
+static __always_inline __u64 word(const char *s, int i)
 {
-	/* io_uring files are anonymous inodes named "[io_uring]" (their
-	 * f_op, io_uring_fops, is a data symbol this kernel may not export). */
-	static const char want[] = "[io_uring]";
-	char name[sizeof(want)] = {};
+	__u64 w;
+	__builtin_memcpy(&w, s + 8 * i, sizeof(w));
+	return w;
+}
+
+static __always_inline enum anon_kind anon_kind_of(struct file *file)
+{
+	static const char uring[16] = "[io_uring]", perf[16] = "[perf_event]", link[16] = "bpf_link";
+	char name[16] = {};
 	const unsigned char *n = BPF_CORE_READ(file, f_path.dentry, d_name.name);
-	if (bpf_probe_read_kernel_str(name, sizeof(name), n) != sizeof(want))
-		return false;
-#pragma unroll
-	for (int i = 0; i < (int)sizeof(want); i++)
-		if (name[i] != want[i])
-			return false;
-	return true;
+	if (bpf_probe_read_kernel_str(name, sizeof(name), n) <= 0)
+		return ANON_OTHER;
+	__u64 w0 = word(name, 0), w1 = word(name, 1);
+	if (w0 == word(uring, 0) && w1 == word(uring, 1))
+		return ANON_URING;
+	if (w0 == word(perf, 0) && w1 == word(perf, 1))
+		return ANON_PERF;
+	if (w0 == word(link, 0) && w1 == word(link, 1))
+		return ANON_LINK;
+	return ANON_OTHER;
 }
 
 struct fd_walk {
@@ -295,6 +321,7 @@ struct fd_walk {
 struct slots {
 	__u64 file[64];
 	struct fd_walk w;
+	struct umh_iter_rec rec; /* one_fd's and one_probe's record (see one_fd) */
 	__u64 word; /* the word of the bitmap being walked, shifted */
 	__u32 base; /* the descriptor of its lowest bit */
 };
@@ -305,13 +332,63 @@ struct {
 	__type(value, struct slots);
 } slots SEC(".maps");
 
+/* A perf event or a BPF link that holds a uprobe on a file of the mounts
+ * (uprobe.bpf.h): a record of its own.  Returns 1 to stop. */
+__noinline int one_probe(struct fd_walk *w, __u32 fd, __u64 file_ptr, __u32 anon)
+{
+	struct file *file = (void *)file_ptr;
+	__u32 zero = 0;
+	struct slots *sl = bpf_map_lookup_elem(&slots, &zero);
+	if (!w || !file || !sl)
+		return 0;
+	struct umh_probe_path pp = {};
+	__u32 link_id = 0;
+	void *priv = BPF_CORE_READ(file, private_data);
+	bool found = anon == ANON_PERF ? umh_uprobe_of_perf(priv, &pp) : umh_uprobe_of_link(priv, &pp, &link_id);
+	if (!found)
+		return 0;
+	struct vfsmount *vfsmnt = pp.mnt;
+	struct dentry *dentry = pp.dentry;
+	__u32 mnt_id = mnt_id_of(vfsmnt);
+	if (!of_interest(mnt_id))
+		return 0;
+	ids_of(&w->out);
+	struct umh_iter_rec *rec = &sl->rec;
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->kind = UMH_REC_UPROBE;
+	rec->pid = w->out.pid ?: w->out.tid;
+	rec->tid = w->out.tid;
+	rec->fd = (__s32)fd;
+	rec->mnt_id = mnt_id;
+	rec->flags = link_id;
+	rec->sub = (anon == ANON_PERF ? UMH_UPROBE_PERF : UMH_UPROBE_LINK) | (pp.tracefs ? UMH_UPROBE_TRACEFS : 0);
+	rec->obj = cookie_of(pp.obj);
+	rec->dentry = cookie_of((__u64)dentry);
+	inode_facts(rec, BPF_CORE_READ(dentry, d_inode));
+	if (add_record(&w->out, rec, (__u64)dentry, (__u64)vfsmnt, sizeof(*rec)) == 0)
+		return 0;
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->kind = UMH_REC_FD_OVERFLOW;
+	rec->pid = w->out.pid ?: w->out.tid;
+	rec->tid = w->out.tid;
+	rec->fd = (__s32)fd;
+	add_record(&w->out, rec, 0, 0, 0);
+	w->out.full = 1;
+	return 1;
+}
+
 /* Descriptor FD, whose file is FILE_PTR: a record if the file is on a mount
- * of interest, is an io_uring, or is a socket with files in flight.
- * Returns 1 to stop. */
+ * of interest, is an io_uring, or is a socket whose owner is looked for.
+ * Returns 1 to stop, FD_IS_PERF or FD_IS_LINK for a perf event or a BPF
+ * link (for one_probe), else 0. */
+#define FD_IS_PERF 2
+#define FD_IS_LINK 3
 __noinline int one_fd(struct fd_walk *w, __u32 fd, __u64 file_ptr)
 {
 	struct file *file = (void *)file_ptr;
-	if (!w || !file)
+	__u32 zero = 0;
+	struct slots *sl = bpf_map_lookup_elem(&slots, &zero);
+	if (!w || !file || !sl)
 		return 0;
 	w->seen++;
 
@@ -322,14 +399,22 @@ __noinline int one_fd(struct fd_walk *w, __u32 fd, __u64 file_ptr)
 		w->last_mnt = (__u64)vfsmnt;
 		w->last_id = mnt_id;
 		w->last_hot = (anon_inode_mnt_id && mnt_id == anon_inode_mnt_id) || of_interest(mnt_id) ||
-			      (n_scm && mnt_id == sock_mnt_id);
+			      ((n_scm || n_bound) && mnt_id == sock_mnt_id);
 	}
-	bool uring = anon_inode_mnt_id && mnt_id == anon_inode_mnt_id;
-	if (uring && !is_uring(file))
-		return 0;
+	bool uring = false;
+	if (anon_inode_mnt_id && mnt_id == anon_inode_mnt_id) {
+		enum anon_kind k = anon_kind_of(file);
+		/* The caller hands it to one_probe: called from here, the
+		 * two frames would not fit in BPF's stack. */
+		if (k == ANON_PERF || k == ANON_LINK)
+			return k == ANON_PERF ? FD_IS_PERF : FD_IS_LINK;
+		if (k != ANON_URING)
+			return 0;
+		uring = true;
+	}
 	bool owner = false;
 	if (!uring && !of_interest(mnt_id)) {
-		if (!n_scm || mnt_id != sock_mnt_id)
+		if ((!n_scm && !n_bound) || mnt_id != sock_mnt_id)
 			return 0;
 		__u64 ino = BPF_CORE_READ(file, f_inode, i_ino);
 		if (!bpf_map_lookup_elem(&scm_socks, &ino))
@@ -337,30 +422,33 @@ __noinline int one_fd(struct fd_walk *w, __u32 fd, __u64 file_ptr)
 		owner = true;
 	}
 	ids_of(&w->out);
-	struct umh_iter_rec rec = {
-		.kind = uring ? UMH_REC_URING : owner ? UMH_REC_SOCK_OWNER : w->kind,
-		.pid = w->out.pid ?: w->out.tid,
-		.tid = w->out.tid,
-		.fd = (__s32)fd,
-		.mnt_id = mnt_id,
-		.flags = BPF_CORE_READ(file, f_flags),
-		.obj = cookie_of(file_ptr),
-	};
-	inode_facts(&rec, BPF_CORE_READ(file, f_inode));
+	/* The record in per-CPU memory: on the stack, it would leave too
+	 * little of BPF's 512 bytes to the calls below (Linux 6.1 counts
+	 * each frame rounded up to 32 bytes). */
+	struct umh_iter_rec *rec = &sl->rec;
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->kind = uring ? UMH_REC_URING : owner ? UMH_REC_SOCK_OWNER : w->kind;
+	rec->pid = w->out.pid ?: w->out.tid;
+	rec->tid = w->out.tid;
+	rec->fd = (__s32)fd;
+	rec->mnt_id = mnt_id;
+	rec->flags = BPF_CORE_READ(file, f_flags);
+	rec->obj = cookie_of(file_ptr);
+	inode_facts(rec, BPF_CORE_READ(file, f_inode));
 	if (owner)
-		rec.sock_ino = rec.ino;
+		rec->sock_ino = rec->ino;
 	__u64 dentry = owner ? 0 : (__u64)BPF_CORE_READ(file, f_path.dentry);
-	if (add_record(&w->out, &rec, dentry, (__u64)vfsmnt, sizeof(rec)) == 0)
+	rec->dentry = dentry ? cookie_of(dentry) : 0;
+	if (add_record(&w->out, rec, dentry, (__u64)vfsmnt, sizeof(*rec)) == 0)
 		return 0;
 	/* Too many to carry: the whole table goes to user space instead
-	 * (room for this record was kept; the same record, on a stack that
-	 * the nested calls leave little of). */
-	__builtin_memset(&rec, 0, sizeof(rec));
-	rec.kind = UMH_REC_FD_OVERFLOW;
-	rec.pid = w->out.pid ?: w->out.tid;
-	rec.tid = w->out.tid;
-	rec.fd = (__s32)fd;
-	add_record(&w->out, &rec, 0, 0, 0);
+	 * (room for this record was kept). */
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->kind = UMH_REC_FD_OVERFLOW;
+	rec->pid = w->out.pid ?: w->out.tid;
+	rec->tid = w->out.tid;
+	rec->fd = (__s32)fd;
+	add_record(&w->out, rec, 0, 0, 0);
 	w->out.full = 1;
 	return 1;
 }
@@ -374,9 +462,16 @@ static long bit_step(__u32 b, void *unused)
 		return 1;
 	bool open = sl->word & 1;
 	sl->word >>= 1;
-	/* One_fd is global, so its result is any number to the verifier:
-	 * a callback must be seen to return 0 or 1. */
-	return open ? umh_mask(one_fd(&sl->w, sl->base + b, sl->file[b & 63]), 1) : 0;
+	if (!open)
+		return 0;
+	__u32 fd = sl->base + b;
+	__u64 file = sl->file[b & 63];
+	int r = one_fd(&sl->w, fd, file);
+	if (r == FD_IS_PERF || r == FD_IS_LINK)
+		r = one_probe(&sl->w, fd, file, r == FD_IS_PERF ? ANON_PERF : ANON_LINK);
+	/* They are global, so their results are any number to the
+	 * verifier: a callback must be seen to return 0 or 1. */
+	return umh_mask(r, 1);
 }
 #endif
 
@@ -408,7 +503,10 @@ static long word_step(__u32 i, void *unused)
 			sl->w.seen++;
 			continue;
 		}
-		if (one_fd(&sl->w, sl->base + k, ptr))
+		int r = one_fd(&sl->w, sl->base + k, ptr);
+		if (r == FD_IS_PERF || r == FD_IS_LINK)
+			r = one_probe(&sl->w, sl->base + k, ptr, r == FD_IS_PERF ? ANON_PERF : ANON_LINK);
+		if (r == 1)
 			break;
 	}
 #else
@@ -455,6 +553,7 @@ __noinline int send_path(struct task_out *t, __u32 kind, __u64 vfsmnt_ptr, __u64
 	ids_of(t);
 	struct umh_iter_rec rec = {
 		.kind = kind, .pid = t->pid, .tid = t->tid, .fd = -1, .mnt_id = mnt_id, .obj = cookie_of(obj),
+		.dentry = cookie_of(dentry_ptr),
 	};
 	inode_facts(&rec, BPF_CORE_READ(dentry, d_inode));
 	return add_record(t, &rec, dentry_ptr, vfsmnt_ptr, 0);
@@ -565,8 +664,10 @@ int scan_vmas(struct bpf_iter__task_vma *ctx)
 		.flags = (vm_flags & 1 ? UMH_VM_READ : 0) | (vm_flags & 2 ? UMH_VM_WRITE : 0),
 		.obj = cookie_of((__u64)file),
 	};
+	__u64 dentry = (__u64)BPF_CORE_READ(file, f_path.dentry);
+	rec.dentry = cookie_of(dentry);
 	inode_facts(&rec, BPF_CORE_READ(file, f_inode));
-	add_record(&t, &rec, (__u64)BPF_CORE_READ(file, f_path.dentry), (__u64)vfsmnt, 0);
+	add_record(&t, &rec, dentry, (__u64)vfsmnt, 0);
 	flush(ctx->meta->seq, &t);
 	return 0;
 }
@@ -603,6 +704,7 @@ static long scm_file(__u32 i, void *data)
 	r->ino = BPF_CORE_READ(file, f_inode, i_ino);
 	r->nlink = BPF_CORE_READ(file, f_inode, i_nlink);
 	r->obj = cookie_of((__u64)file);
+	r->dentry = cookie_of((__u64)BPF_CORE_READ(file, f_path.dentry));
 	/* Names as the reader (this scan) sees them. */
 	struct task_struct *me = (void *)bpf_get_current_task();
 	struct path root = { .dentry = BPF_CORE_READ(me, fs, root.dentry), .mnt = BPF_CORE_READ(me, fs, root.mnt) };
@@ -646,12 +748,59 @@ static long scm_skb(__u32 i, void *data)
 	return 0;
 }
 
+/* A socket bound to a path on the mounts: kept, and its owners looked
+ * for in the task pass. */
+__noinline int bound_socket(__u64 u_ptr, __u64 sock_ino, __u32 sock_mnt)
+{
+	struct unix_sock *u = (void *)u_ptr;
+	if (!u)
+		return 0;
+	struct vfsmount *vfsmnt = BPF_CORE_READ(u, path.mnt);
+	struct dentry *dentry = BPF_CORE_READ(u, path.dentry);
+	__u32 mnt_id = mnt_id_of(vfsmnt);
+	if (!dentry || !of_interest(mnt_id))
+		return 0;
+	__u32 idx = __sync_fetch_and_add(&n_bound, 1);
+	struct umh_bound_rec *r = bpf_map_lookup_elem(&bound_found, &idx);
+	if (!r) {
+		bound_lost++;
+		return 0;
+	}
+	r->sock_ino = sock_ino;
+	r->mnt_id = mnt_id;
+	r->ino = BPF_CORE_READ(dentry, d_inode, i_ino);
+	r->nlink = BPF_CORE_READ(dentry, d_inode, i_nlink);
+	r->obj = cookie_of(u_ptr);
+	r->dentry = cookie_of((__u64)dentry);
+	struct task_struct *me = (void *)bpf_get_current_task();
+	struct path root = { .dentry = BPF_CORE_READ(me, fs, root.dentry), .mnt = BPF_CORE_READ(me, fs, root.mnt) };
+	struct umh_pathbuf *p = umh_walk_path(dentry, vfsmnt, &root);
+	if (p) {
+		__u32 len = p->len < sizeof(r->path) ? p->len : sizeof(r->path);
+		bpf_probe_read_kernel(r->path, umh_mask(len, sizeof(r->path) - 1), p->buf);
+		r->path_len = len;
+		r->path_complete = p->complete;
+	}
+	__u8 one = 1;
+	bpf_map_update_elem(&scm_socks, &sock_ino, &one, BPF_ANY);
+	sock_mnt_id = sock_mnt;
+	return 0;
+}
+
 SEC("iter/unix")
 int scan_unix(struct bpf_iter__unix *ctx)
 {
 	struct unix_sock *u = ctx->unix_sk;
 	if (!u)
 		return 0;
+	if (BPF_CORE_READ(u, path.mnt)) {
+		/* (A global function takes numbers: the iterator's pointer,
+		 * read back from the stack, is one.) */
+		__u64 u_ptr = 0;
+		bpf_probe_read_kernel(&u_ptr, sizeof(u_ptr), &u);
+		struct file *bfile = BPF_CORE_READ(u, sk.sk_socket, file);
+		bound_socket(u_ptr, BPF_CORE_READ(bfile, f_inode, i_ino), mnt_id_of(BPF_CORE_READ(bfile, f_path.mnt)));
+	}
 	struct sock *sk = &u->sk;
 	struct sk_buff_head *q = &sk->sk_receive_queue;
 	if (!BPF_CORE_READ(q, qlen))

@@ -10,6 +10,7 @@
 #define UMH_ITER_MAX_MOUNTS 16384 /* target, copies, other mounts of the fs; or all of a filesystem's */
 #define UMH_ITER_FAST_MOUNTS 8 /* as many are compared inline, without the map */
 #define UMH_ITER_MAX_SCM 64    /* in-flight files reported per scan */
+#define UMH_ITER_MAX_BOUND 64  /* unix sockets bound on the mounts, per scan */
 /* What one task may write: the iterator's buffer (32 kB) must hold all of
  * one task's records, or the scan stops with E2BIG.  A descriptor table
  * with more references than fit is handed over whole to user space
@@ -32,6 +33,16 @@ enum umh_iter_rec_kind {
 	UMH_REC_URING,       /* an io_uring descriptor: its files are read in user space */
 	UMH_REC_SOCK_OWNER,  /* a descriptor of a socket that has files in flight */
 	UMH_REC_FD_OVERFLOW, /* TID's table has more references than its records carry */
+	UMH_REC_UPROBE,      /* a perf event or BPF link holding a uprobe on a file of the
+			      * mounts (FLAGS: the link's id; SUB: enum umh_uprobe_via) */
+};
+
+/* How a process holds a uprobe (UMH_REC_UPROBE's SUB). */
+enum umh_uprobe_via {
+	UMH_UPROBE_PERF = 1,    /* a perf event: of the uprobe PMU, or of a tracefs uprobe */
+	UMH_UPROBE_LINK = 2,    /* a BPF link: uprobe_multi, or a perf link to a uprobe */
+	UMH_UPROBE_TRACEFS = 4, /* (a bit) the uprobe is registered in tracefs: the
+				 * process only uses it, tracefs keeps the path */
 };
 
 /* PATH_STATE: how the names were walked (path.bpf.h). */
@@ -54,10 +65,12 @@ struct umh_iter_rec {
 	__u64 ino;    /* the inode (for mappings: to drop the exe's own) */
 	__u64 sock_ino; /* UMH_REC_SOCK_OWNER: the socket's inode */
 	__u32 path_state;
-	__u32 pad;
+	__u32 sub;    /* UMH_REC_UPROBE: enum umh_uprobe_via; else 0 */
 	__u64 obj;    /* what holds the mount reference (see umh_refs): the
-		       * struct file, or for cwd and root the fs_struct, as a
-		       * cookie: distinct objects, distinct cookies */
+		       * struct file, or for cwd and root the fs_struct, or
+		       * what keeps a uprobe's path, as a cookie: distinct
+		       * objects, distinct cookies */
+	__u64 dentry; /* the dentry it holds, as a cookie (0: none) */
 };
 
 /* One file found in flight in a unix socket's receive queue (iter/unix).
@@ -73,6 +86,21 @@ struct umh_scm_rec {
 	__u32 path_parts;
 	__u32 path_complete; /* the walk reached a root (else: cut off, too deep) */
 	__u64 obj;       /* the struct file, as a cookie */
+	__u64 dentry;    /* its dentry, as a cookie */
+	char path[UMH_SCM_NAME_MAX];
+};
+
+/* One unix socket bound to a path on the mounts (iter/unix), kept as the
+ * files in flight are. */
+struct umh_bound_rec {
+	__u64 sock_ino;  /* the socket's inode (sockfs), to find its owners */
+	__u64 ino;       /* the socket file's inode on the mount */
+	__u32 mnt_id;
+	__u32 nlink;
+	__u32 path_len;
+	__u32 path_complete;
+	__u64 obj;       /* the unix_sock, as a cookie */
+	__u64 dentry;    /* the socket file's dentry, as a cookie */
 	char path[UMH_SCM_NAME_MAX];
 };
 

@@ -4,8 +4,8 @@
  * iterator link on each (link_*), and the maps a scan touches from user
  * space: its globals (map_bss, mapped), the read-only data that says which
  * build and which anon_inode mount it was loaded for (map_rodata), the
- * mounts to look for and the in-flight tables (map_mounts, map_scm_socks,
- * map_scm_found).  Scratch maps the programs keep to themselves are not
+ * mounts to look for, the in-flight tables and the bound sockets found
+ * (map_mounts, map_scm_socks, map_scm_found, map_bound_found).  Scratch maps the programs keep to themselves are not
  * pinned: the programs hold them.
  *
  * What a scan checks before it uses them: every directory on the way is on
@@ -182,6 +182,7 @@ int umh_scan_skel_pinned(uint32_t anon_inode_mnt_id, struct umh_scan_skel **out,
 		{ &s->mounts_fd, "map_mounts" },
 		{ &s->scm_socks_fd, "map_scm_socks" },
 		{ &s->scm_found_fd, "map_scm_found" },
+		{ &s->bound_found_fd, "map_bound_found" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(pins); i++)
 		if ((*pins[i].fd = get_pin(s->dir_fd, pins[i].name)) < 0)
@@ -191,12 +192,13 @@ int umh_scan_skel_pinned(uint32_t anon_inode_mnt_id, struct umh_scan_skel **out,
 		    (s->link_fd[i] = get_pin(s->dir_fd, link_pin[i])) < 0)
 			goto bad;
 
-	uint32_t ids[5];
+	uint32_t ids[6];
 	if (!map_is(s->bss_fd, BPF_MAP_TYPE_ARRAY, 4, sizeof(umh_iter_bss), &ids[0]) ||
 	    !map_is(s->rodata_fd, BPF_MAP_TYPE_ARRAY, 4, sizeof(umh_iter_rodata), &ids[1]) ||
 	    !map_is(s->mounts_fd, BPF_MAP_TYPE_HASH, 4, 1, &ids[2]) ||
 	    !map_is(s->scm_socks_fd, BPF_MAP_TYPE_HASH, 8, 1, &ids[3]) ||
-	    !map_is(s->scm_found_fd, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct umh_scm_rec), &ids[4]))
+	    !map_is(s->scm_found_fd, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct umh_scm_rec), &ids[4]) ||
+	    !map_is(s->bound_found_fd, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct umh_bound_rec), &ids[5]))
 		goto bad;
 	for (size_t i = 0; i < UMH_SCAN_N_ITERS; i++) {
 		uint32_t prog_id;
@@ -301,6 +303,7 @@ static int load_and_pin(uint32_t anon_inode_mnt_id, const char *tmp_path, char *
 		{ s->mounts_fd, "map_mounts" },
 		{ s->scm_socks_fd, "map_scm_socks" },
 		{ s->scm_found_fd, "map_scm_found" },
+		{ s->bound_found_fd, "map_bound_found" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(pins) && r >= 0; i++)
 		r = pin_fd(pins[i].fd, tmp_path, pins[i].name);

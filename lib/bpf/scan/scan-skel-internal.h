@@ -36,7 +36,7 @@ struct umh_scan_skel {
 	 * them; loaded: -1 (a link per iterator, from the program). */
 	int link_fd[UMH_SCAN_N_ITERS];
 	int prog_fd[UMH_SCAN_N_ITERS];
-	int mounts_fd, scm_socks_fd, scm_found_fd;
+	int mounts_fd, scm_socks_fd, scm_found_fd, bound_found_fd;
 	umh_iter_bss *bss; /* the programs' per-scan globals, mapped */
 	int bss_fd, rodata_fd;
 	/* Pinned only: the .bss map's mapping, and the directory, locked

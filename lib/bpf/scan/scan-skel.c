@@ -24,7 +24,7 @@ struct umh_scan_skel *umh_scan_skel_new(void)
 		return NULL;
 	for (size_t i = 0; i < UMH_SCAN_N_ITERS; i++)
 		s->link_fd[i] = s->prog_fd[i] = -1;
-	s->mounts_fd = s->scm_socks_fd = s->scm_found_fd = s->bss_fd = s->rodata_fd = s->dir_fd = -1;
+	s->mounts_fd = s->scm_socks_fd = s->scm_found_fd = s->bound_found_fd = s->bss_fd = s->rodata_fd = s->dir_fd = -1;
 	return s;
 }
 
@@ -47,6 +47,7 @@ static void set_rodata(umh_iter_rodata *ro, uint32_t anon_inode_mnt_id)
 		(s)->mounts_fd = (k)->maps.mounts.map_fd;                     \
 		(s)->scm_socks_fd = (k)->maps.scm_socks.map_fd;               \
 		(s)->scm_found_fd = (k)->maps.scm_found.map_fd;               \
+		(s)->bound_found_fd = (k)->maps.bound_found.map_fd;           \
 		(s)->bss_fd = (k)->maps.bss.map_fd;                           \
 		(s)->rodata_fd = (k)->maps.rodata.map_fd;                     \
 		(s)->bss = (umh_iter_bss *)(k)->bss;                          \
@@ -175,7 +176,8 @@ void umh_scan_skel_free(struct umh_scan_skel *s)
 		if (s->bss_map)
 			munmap(s->bss_map, s->bss_map_size);
 		int fds[] = { s->link_fd[0], s->link_fd[1], s->link_fd[2], s->prog_fd[0], s->prog_fd[1], s->prog_fd[2],
-			      s->mounts_fd,  s->scm_socks_fd, s->scm_found_fd, s->bss_fd, s->rodata_fd, s->dir_fd };
+			      s->mounts_fd,  s->scm_socks_fd, s->scm_found_fd, s->bound_found_fd, s->bss_fd, s->rodata_fd,
+			      s->dir_fd };
 		for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 			if (fds[i] >= 0)
 				close(fds[i]);
@@ -260,11 +262,18 @@ int umh_scan_skel_open(struct umh_scan_skel *s, enum umh_scan_iter which)
 	return fd < 0 ? -errno : fd;
 }
 
+uint64_t umh_scan_skel_cookie_key(const struct umh_scan_skel *s)
+{
+	return s->bss->cookie_key;
+}
+
 void umh_scan_skel_stats(const struct umh_scan_skel *s, struct umh_scan_stats *st)
 {
 	*st = (struct umh_scan_stats){
 		.n_scm = s->bss->n_scm,
 		.scm_lost = s->bss->scm_lost,
+		.n_bound = s->bss->n_bound,
+		.bound_lost = s->bss->bound_lost,
 		.files_seen = s->bss->files_seen,
 		.tasks_seen = s->bss->tasks_seen,
 	};
@@ -273,4 +282,9 @@ void umh_scan_skel_stats(const struct umh_scan_skel *s, struct umh_scan_stats *s
 int umh_scan_skel_scm(const struct umh_scan_skel *s, uint32_t i, struct umh_scm_rec *r)
 {
 	return bpf_map_lookup_elem(s->scm_found_fd, &i, r) < 0 ? -errno : 0;
+}
+
+int umh_scan_skel_bound(const struct umh_scan_skel *s, uint32_t i, struct umh_bound_rec *r)
+{
+	return bpf_map_lookup_elem(s->bound_found_fd, &i, r) < 0 ? -errno : 0;
 }

@@ -35,10 +35,17 @@ enum umh_scan_iter { UMH_SCAN_UNIX, UMH_SCAN_TASKS, UMH_SCAN_VMAS };
 int umh_scan_skel_open(struct umh_scan_skel *s, enum umh_scan_iter which);
 const char *umh_scan_skel_name(enum umh_scan_iter which);
 
+/* The key the programs mix kernel addresses with into cookies (iter.h):
+ * other programs that name the same objects use it too. */
+uint64_t umh_scan_skel_cookie_key(const struct umh_scan_skel *s);
+
 struct umh_scan_stats {
 	uint32_t n_scm, scm_lost;
+	uint32_t n_bound, bound_lost;
 	uint64_t files_seen, tasks_seen;
 };
 void umh_scan_skel_stats(const struct umh_scan_skel *s, struct umh_scan_stats *st);
 /* File in flight number I (below the n_scm of the stats). */
 int umh_scan_skel_scm(const struct umh_scan_skel *s, uint32_t i, struct umh_scm_rec *r);
+/* Bound socket number I (below the n_bound of the stats). */
+int umh_scan_skel_bound(const struct umh_scan_skel *s, uint32_t i, struct umh_bound_rec *r);

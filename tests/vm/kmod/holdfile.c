@@ -8,17 +8,50 @@
  * device is busy") until the module lets go of it at rmmod.
  *
  *     insmod holdfile.ko path=/mnt/dir/file
+ *
+ * With depth=N (N > 0) the file is kept N allocations away from the
+ * module's data (data -> kmalloc'd -> ... -> struct file *), as a driver's
+ * per-device state keeps what it opened: deeper than umount-helper's scan
+ * of module data looks (one object), so that its other way of naming the
+ * file, the walk of the mount's dentries, is what finds it.
  */
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/slab.h>
 
 static char *path;
 module_param(path, charp, 0444);
 MODULE_PARM_DESC(path, "file to open at load and keep open until unload");
+static int depth;
+module_param(depth, int, 0444);
+MODULE_PARM_DESC(depth, "allocations between the module's data and the file (default 0: in its data)");
 
 static struct file *held;
+
+/* One level of the chain: a pointer and padding, as real state has. */
+struct link {
+	unsigned long pad[4];
+	void *next;
+};
+static struct link *chain;
+
+/* Frees the chain; returns the file at its end. */
+static struct file *free_chain(void)
+{
+	void *p = chain;
+	int i;
+
+	for (i = 0; i < depth && p; i++) {
+		struct link *l = p;
+
+		p = l->next;
+		kfree(l);
+	}
+	chain = NULL;
+	return p;
+}
 
 static int __init holdfile_init(void)
 {
@@ -54,12 +87,34 @@ static int __init holdfile_init(void)
 		n--;
 	buf[n] = '\0';
 	pr_info("holdfile: holding %s open, read \"%.32s\"\n", path, buf);
+	if (depth > 0) {
+		/* Builds data -> link -> ... -> link -> file, then forgets
+		 * the direct pointer. */
+		void *target = held;
+		int i;
+
+		for (i = 0; i < depth; i++) {
+			struct link *l = kzalloc(sizeof(*l), GFP_KERNEL);
+
+			if (!l)
+				break;
+			l->next = target;
+			target = l;
+		}
+		chain = target;
+		pr_info("holdfile: %s kept %d allocations away\n", path, i);
+		depth = i;
+		if (i)
+			held = NULL;
+	}
 	return 0;
 }
 
 static void __exit holdfile_exit(void)
 {
 	/* The only reference the mount was waiting for goes away here. */
+	if (chain)
+		held = free_chain();
 	if (held)
 		filp_close(held, NULL);
 	pr_info("holdfile: closed %s\n", path);

@@ -40,14 +40,18 @@ check_umount_helper() { # CASE [PID]
 	case $1 in
 	module)
 		wrapped module umount /mnt || return 1
-		# The reference count shows the module's reference (as in
-		# 10-seed, for NFSv3).
-		check_eq "module: wrapped: then our explanation: busy, no holder found" \
-			"/mnt is busy, but no holder was found." "$(first_line "$WRAPPED_TEXT")"
+		# The reference count shows a reference no process holds,
+		# and the module's data leads to it (as in 10-seed, NFSv3).
+		check_eq "module: wrapped: then our explanation: held by 1 kernel module" \
+			"/mnt is held by 1 kernel module." "$(first_line "$WRAPPED_TEXT")"
 		check_line "module: wrapped: ... on this mount (nfs4)" "$WRAPPED_TEXT" \
 			"  (mount id $id, nfs4 from 127.0.0.1:/export)"
-		check_line "module: wrapped: ... 1 reference is held inside the kernel" "$WRAPPED_TEXT" \
-			"1 reference to this mount is not explained by anything found: the kernel counts 2"
+		check_line "module: wrapped: ... holdfile holds /mnt/dir/file" "$WRAPPED_TEXT" \
+			"  kernel module holdfile holds /mnt/dir/file"
+		check_line "module: wrapped: ... and the remedy" "$WRAPPED_TEXT" \
+			"    → unload it: rmmod holdfile (or stop what uses the module first)"
+		check_line "module: wrapped: ... every reference explained" "$WRAPPED_TEXT" \
+			"Every reference to this mount is accounted for: the kernel counts 2, 1 for being"
 		;;
 	process)
 		local pid=$2 cmd
@@ -62,21 +66,26 @@ check_umount_helper() { # CASE [PID]
 			BASE_RC=${rc[$cmd]} BASE_OUT=${out[$cmd]} BASE_ERR=${err[$cmd]}
 			# shellcheck disable=SC2086
 			wrapped "process ($cmd)" $cmd || return 1
-			check_eq "process ($cmd): wrapped: then the explanation: /mnt is held by 1 process" \
-				"/mnt is held by 1 process." "$(first_line "$WRAPPED_TEXT")"
+			check_eq "process ($cmd): wrapped: then the explanation: /mnt is held by 1 process and the module" \
+				"/mnt is held by 1 process and 1 kernel module." "$(first_line "$WRAPPED_TEXT")"
 			check_line "process ($cmd): wrapped: ... on this mount (nfs4)" "$WRAPPED_TEXT" \
 				"  (mount id $id, nfs4 from 127.0.0.1:/export)"
 			check_line "process ($cmd): wrapped: ... pid $pid" "$WRAPPED_TEXT" \
 				"$(text_pid_line "$pid" sleep "sleep 1000")"
 			check_line "process ($cmd): wrapped: ... fd 3 on /mnt/dir/file" "$WRAPPED_TEXT" \
 				"$(text_ref_line "fd 3 (r)" /mnt/dir/file)"
-			check_eq "process ($cmd): wrapped: exactly that holder" "fd $pid /mnt/dir/file" \
+			check_eq "process ($cmd): wrapped: exactly that process holder" "fd $pid /mnt/dir/file" \
 				"$(report_text_holders "$WRAPPED_TEXT")"
+			check_line "process ($cmd): wrapped: ... and the module, through the same file" "$WRAPPED_TEXT" \
+				"  kernel module holdfile holds /mnt/dir/file"
 		done
 		run "$UMH" explain --json /mnt
 		json=$RUN_OUT
 		check_eq "process: explain --json exits 32 (held)" 32 "$RUN_RC"
-		check_eq "process: explain --json: the same holder" "fd $pid /mnt/dir/file" "$(report_json_holders "$json")"
+		check_eq "process: explain --json: the same holders" "$(printf '%s\n' "fd $pid /mnt/dir/file" "module - /mnt/dir/file")" \
+			"$(report_json_holders "$json")"
+		check_eq "process: explain --json: the process's file and the module's are two references" "3 2 0" \
+			"$(jq -r '[.references.count, .references.explained, .unexplained_refs] | join(" ")' <<<"$json")"
 		;;
 	esac
 }

@@ -1,11 +1,18 @@
 #!/bin/bash
 # Reference accounting on Debian's kernel (6.1), where the mount's count can
-# be read (CONFIG_KALLSYMS_ALL: the per-CPU offsets are a kallsyms symbol):
-#   seed  a module filp_opens /mnt/dir/file on NFSv3, no ledger: no holder is
-#         found, and explain says one reference is unexplained (the module's);
+# be read two ways (the per-CPU offsets from a per-CPU map, as on the
+# development kernel, and from kallsyms: CONFIG_KALLSYMS_ALL), which agree:
+#   seed  a module filp_opens /mnt/dir/file on NFSv3, no ledger: the count
+#         shows a reference no process holds, and the scan of module data
+#         finds the module's struct file (in its data; depth=1: in an object
+#         its data points to); depth=2, deeper than that scan looks: the walk
+#         of the mount's dentries names /mnt/dir/file, 1 reference unexplained;
 #   procs cwd, an fd dup'd and inherited by a child (one struct file, four
-#         descriptors), a mapping, a thread with its own cwd: all explained,
-#         each counted once; with the module loaded too, exactly its one is left;
+#         descriptors) of the very file the module holds, a mapping, a thread
+#         with its own cwd: all explained, each counted once; with the module
+#         loaded too (depth=2), exactly its one is left, and the walk still
+#         names /mnt/dir/file alone (NFS's open contexts counted: one per
+#         open file, the process's and the module's);
 #   scm   a tmpfs file in flight in a unix socket: explained by the scm holder;
 #         then a mount on top of it, which before 6.17 holds one reference.
 # Each number is checked against the kernel's count and what explained it, so
@@ -33,13 +40,36 @@ nfs_mount nfs vers=3 || exit 1
 insmod_holdfile /mnt/dir/file
 run umount /mnt
 check_eq "seed: umount /mnt: device is busy" "umount.nfs: /mnt: device is busy" "$RUN_OUT"
-refs "seed" /mnt 2 0 1
+refs "seed" /mnt 2 1 0
 check_eq "seed: explain exits 32: busy" 32 "$RUN_RC"
-check_eq "seed: no holder is found" 0 "$(jq '.holders | length' <<<"$REFS_JSON")"
+check_eq "seed: held by module holdfile, through /mnt/dir/file, its variable held" \
+	"module holdfile /mnt/dir/file an open file (struct file) in its data (held)" \
+	"$(jq -r '.holders[] | [.kind, .object, .path, .detail] | join(" ")' <<<"$REFS_JSON")"
+UMOUNT_HELPER_DEBUG=percpu-symbol run -t 30 "$UMH" explain --json /mnt
+check_eq "seed: the count read through kallsyms (__per_cpu_offset) is the same" 2 \
+	"$(jq -r .references.count <<<"$RUN_OUT")"
+run rmmod holdfile
+
+at_exit "rmmod holdfile"
+run insmod "$VM_KMOD" path=/mnt/dir/file depth=1
+check_eq "seed, depth 1: insmod holdfile.ko depth=1" 0 "$RUN_RC"
+refs "seed, depth 1" /mnt 2 1 0
+check_eq "seed, depth 1: found in an object its data points to" \
+	"module holdfile /mnt/dir/file an open file (struct file) in an object its data points to (chain)" \
+	"$(jq -r '.holders[] | [.kind, .object, .path, .detail] | join(" ")' <<<"$REFS_JSON")"
+run rmmod holdfile
+
+run insmod "$VM_KMOD" path=/mnt/dir/file depth=2
+check_eq "seed, depth 2: insmod holdfile.ko depth=2" 0 "$RUN_RC"
+refs "seed, depth 2" /mnt 2 0 1
+check_eq "seed, depth 2: the dentry walk names the file, and only it" \
+	"kernel-ref /mnt/dir/file 1 reference that nothing found explains" \
+	"$(jq -r '.holders[] | [.kind, .path, .detail] | join(" ")' <<<"$REFS_JSON")"
 run -t 30 "$UMH" explain /mnt
-check_contains "seed: the report says busy, no holder" "$RUN_OUT" "/mnt is busy, but no holder was found."
-check_contains "seed: and that one reference is unexplained" "$RUN_OUT" \
+check_contains "seed, depth 2: the report says what nothing found explains" "$RUN_OUT" \
 	"1 reference to this mount is not explained by anything found: the kernel counts 2"
+check_contains "seed, depth 2: and that the file named carries it" "$(tr '\n' ' ' <<<"$RUN_OUT")" \
+	"The file named above carries it"
 
 # --- process holders: each struct file and fs_struct once --------------------
 hold_cwd /mnt/dir || not_ok "procs: cwd holder started"
@@ -52,6 +82,9 @@ start_holder "$R/tc" "$FIX/holder" "$R/tc" thread-cwd /mnt/dir || not_ok "procs:
 refs "procs and module" /mnt 6 4 1
 check_eq "procs: four descriptors of one file are found (bash and its child, fds 3 and 4)" 4 \
 	"$(jq '[.holders[] | select(.kind == "fd")] | length' <<<"$REFS_JSON")"
+check_eq "procs and module: the walk names /mnt/dir/file alone, with 1 reference" \
+	"/mnt/dir/file 1 reference that nothing found explains" \
+	"$(jq -r '.holders[] | select(.kind == "kernel-ref") | [.path, .detail] | join(" ")' <<<"$REFS_JSON")"
 run rmmod holdfile
 refs "procs" /mnt 5 4 0
 run -t 30 "$UMH" explain /mnt
