@@ -43,6 +43,7 @@ FIX_BINS   := $(FIX_SRCS:%.c=$(BUILD)/%) $(BUILD)/tests/fixtures/hangfs
 
 LIBUMH     := $(BUILD)/libumh.a
 PROG       := $(BUILD)/umount-helper
+LEAN       := $(BUILD)/umount-helper-lean
 
 # Filled in by the included area makefiles.
 CHECK_SUITES    :=

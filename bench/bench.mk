@@ -7,15 +7,23 @@
 #                                 (tests/bench/t-bench-quick.sh)
 #
 # Its programs: bench/farm (the scenario: a crowd of processes and holders
-# of every kind) and bench/measure (wall time and peak RSS of one run).
+# of every kind), bench/nsfarm (mount namespaces holding copies),
+# bench/measure (wall time and peak RSS of one run) and bench/floor-helper
+# (the least a umount.TYPE helper can be, for the helper table; static like
+# the lean helper, except under the sanitizers).
 # bench/umount-latency.sh, apart: what the watcher costs umount(2)
 # (bench/umount-latency, with and without it).
 
-BENCH_BINS := $(BUILD)/bench/farm $(BUILD)/bench/measure $(BUILD)/bench/nsfarm $(BUILD)/bench/umount-latency
+BENCH_BINS := $(BUILD)/bench/farm $(BUILD)/bench/measure $(BUILD)/bench/floor-helper $(BUILD)/bench/nsfarm \
+	$(BUILD)/bench/umount-latency
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -pthread
+
+$(BUILD)/bench/floor-helper: bench/floor-helper.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(LEAN_LDFLAGS) -o $@ $<
 
 .PHONY: bench bench-programs
 bench-programs: $(BENCH_BINS)

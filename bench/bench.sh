@@ -2,7 +2,9 @@
 # make bench: how long each tool takes to say what holds a mount, and whether
 # what it says is right.  Side by side, in one run, on one scenario:
 #
-#   umount-helper explain            (the BPF iterator scan, its default here)
+#   umount-helper explain            (the BPF iterator scan, its default here), with
+#                                    the watcher running, which keeps its programs
+#                                    loaded (as the package's service does), and without
 #   umount-helper explain --no-bpf   (the procfs scan)
 #   fuser -m MOUNT,  lsof -t MOUNT,  lsfd -Q 'MNTID == ID'
 #
@@ -27,7 +29,8 @@
 # 20,000 processes of FDS descriptors each; the median of --scale-reps runs
 # (one run for a tool whose warm-up took over --slow seconds), and the cost
 # of each 1,000 more descriptors between sizes: equal slopes, linear growth.
-# Then helper mode on unmounts that succeed, against util-linux alone.
+# Then helper mode on unmounts that succeed, against util-linux alone, in
+# --helper-reps paired rounds (50).
 # Then mount namespaces (--ns): a host with NS-MOUNTS mounts and NS-COUNT
 # more mount namespaces that hold copies of them (bench/nsfarm; one copy of
 # the target held by a process in its namespace, and the target by one in
@@ -47,11 +50,13 @@
 #
 #   bench/bench.sh [--quick] [--procs N] [--fds M] [--reps R] [--each H]
 #                  [--scale "N1 N2 ..."] [--scale-reps R] [--slow SECONDS]
-#                  [--no-helper] [--ns-mounts M] [--ns-count N] [--no-ns]
-#                  [--only-ns] [--dentries N] [--results FILE]
+#                  [--no-helper] [--helper-reps R] [--ns-mounts M]
+#                  [--ns-count N] [--no-ns] [--only-ns] [--dentries N]
+#                  [--results FILE]
 #
-# --quick: 50 x 20, one round, scale 20 and 50, 50 mounts x 10 namespaces,
-# 2,000 dentries (make check runs it).  --only-ns: the mount namespaces alone.
+# --quick: 50 x 20, one round, scale 20 and 50, 3 helper rounds, 50 mounts
+# x 10 namespaces, 2,000 dentries (make check runs it).  --only-ns: the
+# mount namespaces alone.
 # --each H: every process also holds H descriptors on the target.
 # --results FILE: the numbers, one line each (tests/bench/t-bench-quick.sh).
 # Runs as root, in a private mount namespace; kills what it started, by pid,
@@ -61,19 +66,21 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 UMH=${UMH:-$BUILD/umount-helper}
+LEAN=${LEAN:-$BUILD/umount-helper-lean}
 FARM=$BUILD/bench/farm
 NSFARM=$BUILD/bench/nsfarm
 MEASURE=$BUILD/bench/measure
+FLOOR=$BUILD/bench/floor-helper
 export LC_ALL=C
 
-PROCS=2000 FDS=100 REPS=5 EACH=0 SCALE="200 2000 20000" SCALE_REPS=3 SLOW=10 RESULTS= HELPER=1 DENTRIES=100000
+PROCS=2000 FDS=100 REPS=5 EACH=0 SCALE="200 2000 20000" SCALE_REPS=3 SLOW=10 RESULTS= HELPER=1 HELPER_REPS=50 DENTRIES=100000
 NS=1 NS_MOUNTS=2000 NS_COUNT=300 ONLY_NS=0
 KINDS=fd,cwd,mmap,exe,thread-cwd,thread-fd,uring,scm
 usage() { sed -n 's/^#   //p; s/^# --/--/p' "$0"; }
 ARGS=("$@")
 while [ $# -gt 0 ]; do
 	case $1 in
-	--quick) PROCS=50 FDS=20 REPS=1 SCALE="20 50" SCALE_REPS=1 NS_MOUNTS=50 NS_COUNT=10 DENTRIES=2000; shift ;;
+	--quick) PROCS=50 FDS=20 REPS=1 SCALE="20 50" SCALE_REPS=1 HELPER_REPS=3 NS_MOUNTS=50 NS_COUNT=10 DENTRIES=2000; shift ;;
 	--procs) PROCS=$2; shift 2 ;;
 	--fds) FDS=$2; shift 2 ;;
 	--reps) REPS=$2; shift 2 ;;
@@ -82,6 +89,7 @@ while [ $# -gt 0 ]; do
 	--scale-reps) SCALE_REPS=$2; shift 2 ;;
 	--slow) SLOW=$2; shift 2 ;;
 	--no-helper) HELPER=0; shift ;;
+	--helper-reps) HELPER_REPS=$2; shift 2 ;;
 	--dentries) DENTRIES=$2; shift 2 ;;
 	--ns-mounts) NS_MOUNTS=$2; shift 2 ;;
 	--ns-count) NS_COUNT=$2; shift 2 ;;
@@ -97,7 +105,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 KHOLDER=$BUILD/tests/fixtures/kholder
-for f in "$UMH" "$FARM" "$NSFARM" "$MEASURE" "$KHOLDER"; do
+for f in "$UMH" "$LEAN" "$FARM" "$NSFARM" "$MEASURE" "$FLOOR" "$KHOLDER"; do
 	[ -x "$f" ] || { echo "bench: $f is missing: make test-programs" >&2; exit 1; }
 done
 if [ -z "${UMH_BENCH_NS:-}" ]; then
@@ -106,7 +114,13 @@ if [ -z "${UMH_BENCH_NS:-}" ]; then
 fi
 
 # --- cleanup, by pid ------------------------------------------------------------
-FARM_PID= NSFARM_PIDS= LOOP= W= KPID=
+FARM_PID= NSFARM_PIDS= LOOP= W= WATCH_PID= KPID=
+stop_watch() {
+	[ -n "$WATCH_PID" ] || return 0
+	kill -TERM "$WATCH_PID" 2>/dev/null # it removes its pins, then exits
+	wait "$WATCH_PID" 2>/dev/null
+	WATCH_PID=
+}
 stop_kholder() {
 	[ -n "$KPID" ] || return 0
 	kill -KILL "$KPID" 2>/dev/null
@@ -127,6 +141,7 @@ stop_farm() {
 }
 cleanup() {
 	trap - EXIT INT TERM HUP
+	stop_watch
 	stop_farm
 	stop_nsfarm
 	stop_kholder
@@ -203,9 +218,10 @@ start_farm() {
 }
 
 # --- the tools --------------------------------------------------------------------
-TOOLS=(bpf procfs fuser lsof lsfd)
+TOOLS=(pinned bpf procfs fuser lsof lsfd)
 declare -A NAME=(
-	[bpf]="umount-helper explain"
+	[pinned]="umount-helper explain"
+	[bpf]="  ... programs loaded by it"
 	[procfs]="umount-helper explain --no-bpf"
 	[fuser]="fuser -m"
 	[lsof]="lsof -t"
@@ -216,7 +232,7 @@ declare -A NAME=(
 UMH_ARGS=(explain --json --timeout 600)
 command_of() { # KEY: sets CMD
 	case $1 in
-	bpf) CMD=("$UMH" "${UMH_ARGS[@]}" "$M") ;;
+	pinned | bpf) CMD=("$UMH" "${UMH_ARGS[@]}" "$M") ;;
 	procfs) CMD=("$UMH" "${UMH_ARGS[@]}" --no-bpf "$M") ;;
 	fuser) CMD=(fuser -m "$M") ;;
 	lsof) CMD=(lsof -t "$M") ;;
@@ -229,11 +245,34 @@ for t in "${TOOLS[@]}"; do
 	if command -v "${CMD[0]}" >/dev/null; then AVAILABLE+=("$t"); else echo "bench: ${CMD[0]} is not installed: left out" >&2; fi
 done
 
+# The watcher, as the package's service runs it, keeping explain's BPF scan
+# loaded (lib/bpf/scan/scan-pin.h); on a BPF filesystem of the benchmark's
+# own, in its mount namespace, so that nothing else on the machine sees its
+# pins or removes them.  Stopped before the helper table: it traces every
+# unmount.
+PINS_WHERE=
+if [ "$ONLY_NS" = 0 ] && mount -t bpf -o mode=0700 bench-bpf /sys/fs/bpf 2>/dev/null; then
+	"$UMH" watch --no-record --no-journal >"$W/watch.out" 2>&1 &
+	WATCH_PID=$!
+	for ((i = 0; i < 200; i++)); do
+		grep -q 'explain: its BPF scan' "$W/watch.out" && break
+		sleep 0.05
+	done
+	PINS_WHERE=$(sed -n 's/.*explain: its BPF scan kept loaded, in //p' "$W/watch.out")
+fi
+if [ "$ONLY_NS" = 0 ] && [ -z "$PINS_WHERE" ]; then
+	echo "bench: the watcher did not keep explain's BPF scan loaded ($(grep 'explain:' "$W/watch.out" 2>/dev/null)):" \
+		"the watcher's row is left out" >&2
+	kept=()
+	for t in "${AVAILABLE[@]}"; do [ "$t" = pinned ] || kept+=("$t"); done
+	AVAILABLE=("${kept[@]}")
+fi
+
 # The holders a tool's output names, as "kind pid" lines ("pid N" for the
 # tools that print pids: a holder counts as found when its pid is printed).
 named() { # KEY OUTPUT-FILE
 	case $1 in
-	bpf | procfs)
+	pinned | bpf | procfs)
 		jq -r '.holders[] | "\(.kind) \(.pid // 0)"' "$2" 2>/dev/null |
 			sed -e 's/^io_uring /uring /' -e 's/^scm-inflight /scm /'
 		;;
@@ -262,7 +301,7 @@ count() {
 		[ -n "$pid" ] && [ "$pid" != 0 ] || continue
 		[[ "$HOLDER_PIDS" == *" $pid "* ]] || WRONG=$((WRONG + 1))
 	done < <(awk '{ print $1, $2 }' <<<"$names" | sort -u -k2,2)
-	if [[ $1 == bpf || $1 == procfs ]] && [ "$(jq -r .complete "$2" 2>/dev/null)" != true ]; then
+	if [[ $1 == pinned || $1 == bpf || $1 == procfs ]] && [ "$(jq -r .complete "$2" 2>/dev/null)" != true ]; then
 		echo "bench: ${NAME[$1]}: the scan did not finish: $(jq -r .incomplete "$2" 2>/dev/null)" >&2
 	fi
 }
@@ -272,10 +311,13 @@ declare -A WALLS CPUS RSS FOUNDS WRONGS MISS STATUS ROUNDS
 run() {
 	local key=$1 out=$OUT/$1 line wall rss st cpu
 	command_of "$key"
-	line=$("$MEASURE" "$out" "${CMD[@]}") || return 1
+	# The BPF scan with programs of its own: told not to use the watcher's.
+	local debug=
+	[ "$key" = bpf ] && debug=load
+	line=$(UMOUNT_HELPER_DEBUG=$debug "$MEASURE" "$out" "${CMD[@]}") || return 1
 	read -r wall rss st cpu <<<"$line"
 	case $key:$st in
-	bpf:32 | procfs:32 | fuser:[01] | lsof:[01] | lsfd:0) ;;
+	pinned:32 | bpf:32 | procfs:32 | fuser:[01] | lsof:[01] | lsfd:0) ;;
 	*) echo "bench: ${NAME[$key]} exited with status $st: $(head -c 300 "$out.err")" >&2 ;;
 	esac
 	count "$key" "$out"
@@ -323,11 +365,18 @@ if [ "$ONLY_NS" = 0 ]; then
 	echo "  setup: $(fmt_int "$PROCS") processes started in $(ms $((SETUP_MS * 1000))) ms (not part of any timing)"
 	echo "  $(plural "$REPS" "timed run") of each tool after one untimed warm-up run, tools taking turns;" \
 		"$(nproc) CPUs, load average $(loadavg)"
+	if [ -n "$PINS_WHERE" ]; then
+		# Which programs a scan used, as it says itself.
+		used=$(UMOUNT_HELPER_DEBUG=time "$UMH" "${UMH_ARGS[@]}" "$M" 2>&1 >/dev/null | sed -n 's/.*bpf scan: \(the watcher.s pinned programs\|load\).*/\1/p')
+		echo "  umount-helper watch runs, keeping explain's programs loaded in $PINS_WHERE;" \
+			"explain uses $used"
+		result "pinned where=$PINS_WHERE used=$(tr ' ' _ <<<"$used")"
+	fi
 	echo
 	measure_all "$REPS" 0
-	base=$(median_of "${WALLS[bpf]:-}") pbase=$(median_of "${WALLS[procfs]:-}")
+	base=$(median_of "${WALLS[pinned]:-}") pbase=$(median_of "${WALLS[procfs]:-}")
 	printf '%-31s %9s %9s %9s %8s %9s %9s %6s %5s\n' "" "wall ms" "wall ms" "CPU ms" "max RSS" "ratio to" "ratio to" "" ""
-	printf '%-31s %9s %9s %9s %8s %9s %9s %6s %5s\n' tool min median median MB "BPF scan" "procfs" found wrong
+	printf '%-31s %9s %9s %9s %8s %9s %9s %6s %5s\n' tool min median median MB "explain" "procfs" found wrong
 	for t in "${AVAILABLE[@]}"; do
 		med=$(median_of "${WALLS[$t]}") min=$(min_of "${WALLS[$t]}") cpu=$(median_of "${CPUS[$t]}")
 		found=$(min_of "${FOUNDS[$t]}") wrong=$(max_of "${WRONGS[$t]}")
@@ -336,6 +385,12 @@ if [ "$ONLY_NS" = 0 ]; then
 			"$(ratio "$med" "$pbase")" "$found/$K" "$wrong"
 		result "main $t procs=$PROCS fds=$FDS min_us=$min median_us=$med cpu_us=$cpu maxrss_kb=${RSS[$t]} found=$found k=$K wrong=$wrong missed=${MISS[$t]:-none} status=${STATUS[$t]}"
 	done
+	if [ -n "$base" ] && [ -n "${WALLS[fuser]:-}" ]; then
+		echo
+		echo "fuser -m took $(ratio "$(median_of "${WALLS[fuser]}")" "$base") the time of umount-helper explain," \
+			"$(ratio "$(median_of "${WALLS[fuser]}")" "$pbase") that of the procfs scan (medians)."
+		result "versus fuser_over_explain=$(ratio "$(median_of "${WALLS[fuser]}")" "$base") fuser_over_procfs=$(ratio "$(median_of "${WALLS[fuser]}")" "$pbase")"
+	fi
 	echo
 	echo "load average after: $(loadavg).  found: holders named, of K (the least of all runs);"
 	echo "wrong: processes named that hold nothing on the target (the most of all runs)."
@@ -399,39 +454,82 @@ fi
 # overlay on /usr/sbin, in this mount namespace only) against util-linux
 # unmounting by itself, with the crowd running: a helper that scanned
 # anything would grow with it.  tests/t-helper-noscan.sh proves there is no
-# scan (no process started, no /proc/PID read, no BPF).
+# scan (no process started, no /proc/PID read, no BPF), t-helper-lean.sh
+# that the lean helper, what /sbin/umount.TYPE links to when installed,
+# loads no library and starts nothing.  The floor: a static program that
+# only calls umount(2) (bench/floor-helper.c), what any helper costs.
+#
+# Paired: HELPER_REPS rounds after an untimed one, every variant once in
+# each round, in turn, /sbin/umount.tmpfs switched between them; "paired"
+# is the median of the rounds' ratios to util-linux alone (a load that
+# comes and goes hits both runs of a pair), beside the ratio of medians.
+stop_watch
 if [ "$HELPER" = 1 ]; then
 	echo
 	start_farm "$PROCS" || exit 1
 	F=$W/free
 	mkdir -p "$F" "$W/sbin-up" "$W/sbin-work"
-	cycle() { # LABEL COMMAND...: REPS+1 unmounts of a fresh tmpfs, the first untimed
-		local label=$1 i line wall rss st cpu walls=
-		shift
-		for ((i = 0; i <= REPS; i++)); do
-			mount -t tmpfs bench-free "$F" || return 1
-			line=$("$MEASURE" "$OUT/helper" "$@" "$F")
-			read -r wall rss st cpu <<<"$line"
-			[ "$st" = 0 ] || echo "bench: $label: exit status $st: $(head -c 200 "$OUT/helper.err")" >&2
-			findmnt -n --mountpoint "$F" >/dev/null && { echo "bench: $label left $F mounted" >&2; umount -l "$F"; }
-			[ "$i" -gt 0 ] && walls+="$wall "
-		done
-		printf '  %-44s %9s %9s\n' "$label" "$(ms "$(min_of "$walls")")" "$(ms "$(median_of "$walls")")"
-		result "helper $(tr ' ' _ <<<"$label") min_us=$(min_of "$walls") median_us=$(median_of "$walls")"
-	}
-	echo "Helper mode, unmounts that succeed ($(fmt_int "$PROCS") processes running; $(plural "$REPS" run) each" \
-		"after one untimed):"
-	printf '  %-44s %9s %9s\n' "" "wall ms" "wall ms"
-	printf '  %-44s %9s %9s\n' "" min median
-	cycle "umount -i (util-linux, no helper)" umount -i
-	cycle "umount, no umount.tmpfs (util-linux alone)" umount
 	SBIN=/usr/sbin # what /sbin links to where /usr is merged
 	[ -L /sbin ] || SBIN=/sbin
-	mount -t overlay overlay -o "lowerdir=$SBIN,upperdir=$W/sbin-up,workdir=$W/sbin-work" "$SBIN" &&
-		ln -s "$UMH" "$SBIN/umount.tmpfs" &&
-		cycle "umount, /sbin/umount.tmpfs = umount-helper" umount
-	cycle "umount-helper as umount.tmpfs, run directly" "$W/sbin-up/umount.tmpfs"
+	mount -t overlay overlay -o "lowerdir=$SBIN,upperdir=$W/sbin-up,workdir=$W/sbin-work" "$SBIN" || exit 1
+	HKEYS=(uli ul lean tool floor direct)
+	declare -A HLABEL=(
+		[uli]="umount -i (util-linux, no helper)"
+		[ul]="umount, no umount.tmpfs (util-linux alone)"
+		[lean]="umount, /sbin/umount.tmpfs = umount-helper-lean"
+		[tool]="umount, /sbin/umount.tmpfs = umount-helper"
+		[floor]="umount, /sbin/umount.tmpfs = only umount(2)"
+		[direct]="umount-helper-lean as umount.tmpfs, directly"
+	)
+	declare -A HWALLS=() HCPUS=()
+	# helper_run KEY: one timed unmount of a fresh tmpfs; sets WALL.
+	helper_run() {
+		local key=$1 line rss st cpu cmd=(umount)
+		rm -f "$SBIN/umount.tmpfs"
+		case $key in
+		uli) cmd=(umount -i) ;;
+		lean | direct) ln -s "$LEAN" "$SBIN/umount.tmpfs" ;;
+		tool) ln -s "$UMH" "$SBIN/umount.tmpfs" ;;
+		floor) ln -s "$FLOOR" "$SBIN/umount.tmpfs" ;;
+		esac
+		[ "$key" = direct ] && cmd=("$SBIN/umount.tmpfs")
+		mount -t tmpfs bench-free "$F" || return 1
+		line=$("$MEASURE" "$OUT/helper" "${cmd[@]}" "$F")
+		read -r WALL rss st cpu <<<"$line"
+		[ "$st" = 0 ] || echo "bench: ${HLABEL[$key]}: exit status $st: $(head -c 200 "$OUT/helper.err")" >&2
+		findmnt -n --mountpoint "$F" >/dev/null && { echo "bench: ${HLABEL[$key]} left $F mounted" >&2; umount -l "$F"; }
+		CPU=$cpu
+	}
+	declare -A RATIOS=()
+	for ((r = 0; r <= HELPER_REPS; r++)); do
+		declare -A round=()
+		for k in "${HKEYS[@]}"; do
+			helper_run "$k" || exit 1
+			round[$k]=$WALL
+			[ "$r" -gt 0 ] && HWALLS[$k]+="$WALL " HCPUS[$k]+="$CPU "
+		done
+		[ "$r" -gt 0 ] || continue
+		for k in "${HKEYS[@]}"; do
+			RATIOS[$k]+="$(awk -v a="${round[$k]}" -v b="${round[ul]}" 'BEGIN { printf "%.3f", a / b }') "
+		done
+	done
+	rm -f "$SBIN/umount.tmpfs"
 	umount -l "$SBIN"
+	echo "Helper mode, unmounts that succeed ($(fmt_int "$PROCS") processes running; $HELPER_REPS rounds after an" \
+		"untimed one, each variant once a round, in turn; load average $(loadavg)):"
+	printf '  %-48s %9s %9s %9s %10s %9s\n' "" "wall ms" "wall ms" "CPU ms" "ratio to" "ratio to"
+	printf '  %-48s %9s %9s %9s %10s %9s\n' "" min median median "alone" "alone,"
+	printf '  %-48s %9s %9s %9s %10s %9s\n' "" "" "" "" "(medians)" "paired"
+	ul_med=$(median_of "${HWALLS[ul]}")
+	for k in "${HKEYS[@]}"; do
+		med=$(median_of "${HWALLS[$k]}") min=$(min_of "${HWALLS[$k]}") cpu=$(median_of "${HCPUS[$k]}")
+		paired=-
+		[ "$k" = ul ] || paired=$(tr ' ' '\n' <<<"${RATIOS[$k]}" | grep . | sort -g |
+			awk '{ v[NR] = $1 } END { printf "%.2fx", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+		printf '  %-48s %9s %9s %9s %10s %9s\n' "${HLABEL[$k]}" "$(ms "$min")" "$(ms "$med")" "$(ms "$cpu")" \
+			"$(awk -v a="$med" -v b="$ul_med" 'BEGIN { printf "%.2fx", a / b }')" "$paired"
+		result "helper $k min_us=$min median_us=$med cpu_us=$cpu ratio_paired=${paired%x} label=$(tr ' ' _ <<<"${HLABEL[$k]}")"
+	done
 	stop_farm
 fi
 

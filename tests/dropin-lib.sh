@@ -19,11 +19,15 @@ make_conf() {
 	export UMOUNT_HELPER_CONF
 }
 
-# Makes our binary reachable as NAME in $SCRATCH/bin (a link: the name
-# decides what it does).  Prints the path.
+# Makes our program reachable as NAME in $SCRATCH/bin (a link: the name
+# decides what it does): umount.TYPE is the lean helper, as installed (it
+# execs the tool beside it for all but a plain unmount), anything else the
+# tool.  Prints the path.
 link_as() {
+	local prog=$UMH
+	[[ $1 == umount.* ]] && prog=$LEAN
 	mkdir -p "$SCRATCH/bin"
-	ln -sf "$UMH" "$SCRATCH/bin/$1"
+	ln -sf "$prog" "$SCRATCH/bin/$1"
 	echo "$SCRATCH/bin/$1"
 }
 

@@ -11,6 +11,8 @@ set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-build}
 UMH=${UMH:-$TOP/$BUILD/umount-helper}
+# The lean helper: what /sbin/umount.TYPE links to (umount-helper/lean/).
+LEAN=${LEAN:-$TOP/$BUILD/umount-helper-lean}
 FIX=$TOP/$BUILD/tests/fixtures
 export LC_ALL=C
 

@@ -135,7 +135,7 @@ teardown
 # --- one explanation, whoever unmounts ---------------------------------------
 overlay_sbin
 count() { grep -c "is held by" <<<"$1"; }
-ln -s "$UMH" "$SBIN/umount.tmpfs"        # our helper, native
+ln -s "$LEAN" "$SBIN/umount.tmpfs"        # our helper, native
 setup_busy
 run_capture one "$FE" "$T/m"
 check_eq "our native helper under the front end: exit 32" 32 "$one_rc"
@@ -171,7 +171,7 @@ run_capture nf "$FE" "$T/m"
 check_eq "a foreign helper failing, nothing held: its status" 16 "$nf_rc"
 check_eq "a foreign helper failing, nothing held: still mounted, said once" 1 "$(still "$nf_err")"
 mv "$SBIN/umount.tmpfs" "$SBIN/umount.tmpfs.distrib"
-ln -s "$UMH" "$SBIN/umount.tmpfs"
+ln -s "$LEAN" "$SBIN/umount.tmpfs"
 run_capture nw "$FE" "$T/m"
 check_eq "our wrapping helper failing, nothing held: its status" 16 "$nw_rc"
 check_eq "our wrapping helper failing, nothing held: its message first" "umount.fake: $T/m: device is busy" \

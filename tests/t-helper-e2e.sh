@@ -23,8 +23,8 @@ run_capture base $UMOUNT "$M"
 check_eq "without the helper: util-linux says busy, 32" "32|umount: $M: target is busy." "$base_rc|$base_err"
 
 overlay_sbin
-ln -s "$UMH" "$SBIN/umount.tmpfs"
-check "libmount's /sbin/umount.tmpfs is ours, here only" test "$(readlink -f /sbin/umount.tmpfs)" = "$(readlink -f "$UMH")"
+ln -s "$LEAN" "$SBIN/umount.tmpfs"
+check "libmount's /sbin/umount.tmpfs is ours, here only" test "$(readlink -f /sbin/umount.tmpfs)" = "$(readlink -f "$LEAN")"
 
 run_capture held $UMOUNT "$M"
 diag "\$ umount $M"

@@ -16,7 +16,7 @@ make_fake_original
 WRAPPER=$(link_as umount.tmpfs)
 # The same binary without an original beside it: native mode.
 mkdir -p "$SCRATCH/native"
-ln -s "$UMH" "$SCRATCH/native/umount.tmpfs"
+ln -s "$LEAN" "$SCRATCH/native/umount.tmpfs"
 NATIVE=$SCRATCH/native/umount.tmpfs
 
 M=$(new_tmpfs held)

@@ -121,6 +121,11 @@ make_conf "helper.tmpfs = $UMH"
 run_capture self "$HELPER" "$M"
 check_eq "original is ourselves: status 126, no recursion" 126 "$self_rc"
 check_contains "original is ourselves: says so" "$self_err" "is this program itself"
+# The lean helper is ours too: it would exec the tool, which would run it.
+make_conf "helper.tmpfs = $LEAN"
+run_capture lean "$HELPER" "$M"
+check_eq "original is the lean helper: status 126, no recursion" "126|1" \
+	"$lean_rc|$(grep -c 'is this program itself' <<<"$lean_err")"
 make_conf
 
 # --- real nfs-common, found as util-linux finds helpers ----------------------
@@ -137,8 +142,8 @@ for args in "${cases[@]}"; do
 done
 overlay_sbin
 mv "$SBIN/umount.nfs" "$SBIN/umount.nfs.distrib"
-ln -s "$UMH" "$SBIN/umount.nfs"
-check "nfs: /sbin/umount.nfs is now ours" test "$(readlink -f /sbin/umount.nfs)" = "$(readlink -f "$UMH")"
+ln -s "$LEAN" "$SBIN/umount.nfs"
+check "nfs: /sbin/umount.nfs is now ours" test "$(readlink -f /sbin/umount.nfs)" = "$(readlink -f "$LEAN")"
 for args in "${cases[@]}"; do
 	run_capture w /sbin/umount.nfs $args
 	check_eq "nfs '${args/$SCRATCH/S}': same stdout" "${base_out_of[$args]}" "$w_out"

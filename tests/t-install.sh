@@ -1,6 +1,6 @@
 #!/bin/bash
 # Installing (issue item 6), all into DESTDIR staging directories: make
-# install puts the binary, man pages and completions in place; make
+# install puts the tool, the lean helper, man pages and completions in place; make
 # install-umount the set-user-ID front end; make install-nfs-wrapper moves a
 # staged copy of nfs-common's helpers aside (plain renames, and dpkg-divert
 # with the staging root's own dpkg database) and links ours in; and
@@ -21,6 +21,16 @@ for f in bin/umount-helper share/man/man8/umount-helper.8 share/man/man8/umount-
 done
 check "make install: the binary runs" grep -q "^umount-helper " <<<"$("$D/usr/local/bin/umount-helper" --version)"
 check_eq "make install: the tool is not set-user-ID" 755 "$(stat -c %a "$D/usr/local/bin/umount-helper")"
+lean=$D/usr/local/libexec/umount-helper/umount-helper-lean
+check_eq "make install: the lean helper, in libexec, not set-user-ID" 755 "$(stat -c %a "$lean")"
+if [ -n "${UMH_UNDER_ASAN:-}" ]; then
+	# The sanitizers' build links it dynamically (lean.mk): their runtimes
+	# and the C library's, and nothing of the tool's (libmount, libbpf...).
+	check_eq "make install: the lean helper needs no shared library but the sanitizers' and the C runtime's" "" \
+		"$(ldd "$lean" 2>&1 | awk '/=>/ { print $1 }' | grep -vxE 'lib(asan|ubsan|c|m|gcc_s|stdc\+\+)\.so\.[0-9]+')"
+else
+	check "make install: the lean helper needs no shared library" sh -c "! ldd '$lean' 2>&1 | grep -q '=>'"
+fi
 
 "${MAKE[@]}" install-umount DESTDIR="$D" PREFIX=/usr/local >>"$SCRATCH/log" 2>&1
 check "make install-umount" test $? = 0
@@ -59,7 +69,8 @@ for divert in no yes; do
 	wrapper install-nfs-wrapper $divert
 	check "dpkg-divert=$divert: make install-nfs-wrapper" test $? = 0
 	for n in umount.nfs umount.nfs4; do
-		check_eq "dpkg-divert=$divert: /sbin/$n is our link" /usr/bin/umount-helper "$(readlink "$D/sbin/$n")"
+		check_eq "dpkg-divert=$divert: /sbin/$n is our link, to the lean helper" \
+			/usr/libexec/umount-helper/umount-helper-lean "$(readlink "$D/sbin/$n")"
 		check_eq "dpkg-divert=$divert: the original moved aside" mount.nfs "$(readlink "$D/sbin/$n.distrib")"
 	done
 	check "dpkg-divert=$divert: mount.nfs itself untouched" cmp -s /usr/sbin/mount.nfs "$D/sbin/mount.nfs"
@@ -78,7 +89,7 @@ for divert in no yes; do
 
 	wrapper uninstall-nfs-wrapper $divert
 	check "dpkg-divert=$divert: make uninstall-nfs-wrapper" test $? = 0
-	rm -f "$D/usr/bin/umount-helper" && rm -rf "$D/usr/share" "$D/usr/bin"
+	rm -rf "$D/usr/share" "$D/usr/bin" "$D/usr/libexec"
 	after=$(snapshot)
 	check_eq "dpkg-divert=$divert: the originals restored byte for byte" "$before" "$after"
 	[ $divert = yes ] && check_eq "dpkg-divert: no diversion left" "" "$(grep -v '^$' "$D/var/lib/dpkg/diversions")"

@@ -17,7 +17,7 @@
 #include "vanished/vanished.h"
 #include "watch/attempts.h"
 
-int umh_mount_before(struct libmnt_context *cxt, const char *spec, uint64_t *mnt_id, char **target)
+int umh_mount_lookup(struct libmnt_context *cxt, const char *spec, uint64_t *mnt_id, char **target)
 {
 	*mnt_id = 0;
 	*target = NULL;

@@ -1,8 +1,10 @@
 /* Explaining a failed umount, without ever changing its outcome.
  *
- * The mount umount is about to try is noted first (its mount id); after a
- * failure, the explanation runs in a separate process within a time budget
- * (runner.h), and only if the target is still that very mount.  Whatever
+ * The mount umount tries is noted (its mount id): before a wrapped helper
+ * runs (which may change the mount table before it fails), or after
+ * umount(2) itself said EBUSY (which leaves the mount where it was); after
+ * a failure, the explanation runs in a separate process within a time
+ * budget (runner.h), and only if the target is still that very mount.  Whatever
  * the analysis does (crash, hang, no permission), the caller's exit status
  * and the mount are what they would have been without it: these functions
  * only ever print, and only to stderr. */
@@ -14,16 +16,16 @@
 
 #include "config.h"
 
-/* The mount that umount will try for SPEC, looked up now in CXT's target
+/* The mount that umount tries for SPEC, looked up now in CXT's target
  * namespace (-N) as umount(8) looks it up: its mount id and mount point
  * (allocated), for umh_explain_failure().  Returns 0, or a negative errno
  * when SPEC is not mounted or the table cannot be read. */
-int umh_mount_before(struct libmnt_context *cxt, const char *spec, uint64_t *mnt_id, char **target);
+int umh_mount_lookup(struct libmnt_context *cxt, const char *spec, uint64_t *mnt_id, char **target);
 
 struct umh_failure {
-	const char *target;  /* the mount point from umh_mount_before() */
+	const char *target;  /* the mount point from umh_mount_lookup() */
 	const char *ns;      /* -N as the user gave it (a pid or a file), or NULL */
-	uint64_t mnt_id;     /* from umh_mount_before(); 0: unknown, say nothing */
+	uint64_t mnt_id;     /* from umh_mount_lookup(); 0: unknown, say nothing */
 	bool known_busy;     /* umount(2) itself returned EBUSY */
 	bool helper_failed;  /* a wrapped helper failed, for a reason its status
 			      * does not say (nfs-utils: 16 for any failure) */

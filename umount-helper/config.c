@@ -94,7 +94,7 @@ int umh_config_parse(FILE *f, const char *prog, const char *type, struct umh_con
 		}
 		if (r == -ENOMEM)
 			return r;
-		if (r < 0)
+		if (r < 0 && prog)
 			fprintf(stderr, "%s: %s:%u: ignored: expected explain = yes|no, timeout = SECONDS or "
 					"helper.TYPE = /PATH|none\n",
 				prog, c->path ? c->path : "(config)", lineno);

@@ -28,7 +28,8 @@ struct umh_config {
 /* Reads the configuration; TYPE (may be NULL) selects the helper.TYPE line.
  * A missing file gives the defaults; a line that cannot be understood is
  * reported on stderr as PROG: FILE:LINE: ... and ignored, so that a typo
- * never stops an unmount.  Returns 0 or -ENOMEM. */
+ * never stops an unmount (PROG NULL: ignored silently, by the lean helper,
+ * which leaves the saying to the tool it may exec).  Returns 0 or -ENOMEM. */
 int umh_config_load(const char *prog, const char *type, struct umh_config *c);
 
 /* The file's lines from F, applied to C (which holds the defaults or what

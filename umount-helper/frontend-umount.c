@@ -47,7 +47,7 @@ int frontend_umount_one(struct frontend *fe, const char *spec)
 	if (!spec)
 		return MNT_EX_SOFTWARE;
 	if (explaining(fe))
-		before = umh_mount_before(cxt, spec, &mnt_id, &target);
+		before = umh_mount_lookup(cxt, spec, &mnt_id, &target);
 
 	if (mnt_context_set_target(cxt, spec))
 		err(MNT_EX_SYSERR, "failed to set umount target");

@@ -2,7 +2,13 @@
  * libmount, which mnt_context_init_helper() tells not to look for helpers
  * (we are the helper: no recursion), and speak like util-linux umount, so
  * that `umount /mnt` reads the same as without us, plus the explanation on
- * stderr when umount(2) said EBUSY. */
+ * stderr when umount(2) said EBUSY.
+ *
+ * Nothing is looked at before umount(2) that its verdict does not need:
+ * the mount to explain is looked up after it said EBUSY (it is still there
+ * then).  When the lean helper already called umount(2) and got EBUSY
+ * (handover.h), libmount prepares the same context but is not asked to
+ * call it again: the syscall's status is set to what it was. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -41,7 +47,21 @@ static void usage(FILE *out, const char *prog)
 		prog);
 }
 
-int helper_native(int argc, char **argv, const struct umh_config *c, struct umh_env_list **envs)
+/* mnt_context_umount() for a umount(2) that was already called and said
+ * EBUSY: the same preparation (the mount looked up as libmount looks it
+ * up, whose target the message names), then that status, as
+ * mnt_context_set_syscall_status() is meant for. */
+static int umount_already_busy(struct libmnt_context *cxt)
+{
+	int r = mnt_context_prepare_umount(cxt);
+	if (r < 0)
+		return r;
+	mnt_context_set_syscall_status(cxt, -EBUSY);
+	return EBUSY; /* what mnt_context_umount() returns for a umount(2) error */
+}
+
+int helper_native(int argc, char **argv, const struct umh_config *c, struct umh_env_list **envs,
+		  bool umount_said_busy)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -110,16 +130,14 @@ int helper_native(int argc, char **argv, const struct umh_config *c, struct umh_
 		return EX_SYSERR;
 	}
 
-	bool explain = c->explain && !umh_frontend_explains();
-	uint64_t mnt_id = 0;
-	_cleanup_free_ char *mount_point = NULL;
-	if (explain)
-		umh_mount_before(cxt, target, &mnt_id, &mount_point);
-
-	int rc = umh_umount_exit_code(cxt, mnt_context_umount(cxt), false);
+	int api_rc = umount_said_busy ? umount_already_busy(cxt) : mnt_context_umount(cxt);
+	int rc = umh_umount_exit_code(cxt, api_rc, false);
 	if (rc == EX_OK && verbose)
 		umh_umount_success_message(cxt, false);
-	if (rc != EX_OK && explain && umh_umount_said_busy(cxt)) {
+	if (rc != EX_OK && c->explain && !umh_frontend_explains() && umh_umount_said_busy(cxt)) {
+		uint64_t mnt_id = 0;
+		_cleanup_free_ char *mount_point = NULL;
+		umh_mount_lookup(cxt, target, &mnt_id, &mount_point);
 		struct umh_failure f = { .target = mount_point, .ns = ns, .mnt_id = mnt_id, .known_busy = true };
 		umh_explain_failure(&f, c);
 	}

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,52 +26,18 @@
 #include "base/caps.h"
 #include "base/cleanup-mount.h"
 #include "config.h"
+#include "handover.h"
 #include "helper-args.h"
+#include "helper-find.h"
 #include "suid.h"
 #include "umount-helper.h"
-
-#define DISTRIB_SUFFIX ".distrib"
-/* libmount's FS_SEARCH_PATH: where umount looks for umount.<type>. */
-static const char *const helper_dirs[] = { "/sbin", "/sbin/fs.d", "/sbin/fs" };
-
-static bool same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-/* The distribution's helper this one wraps: helper.TYPE from the
- * configuration, else umount.TYPE.distrib beside the name we were run as
- * (where `make install-nfs-wrapper` and dpkg-divert put it), else in
- * libmount's search path.  ARGV0 NULL: not beside it (set-user-ID, the name
- * is the caller's choice).  NULL: none, unmount natively. */
-static char *find_original(const char *argv0, const char *type, const struct umh_config *c)
-{
-	char *path = NULL;
-	if (c->helper_none)
-		return NULL;
-	if (c->helper)
-		return strdup(c->helper);
-	if (argv0 && strchr(argv0, '/')) {
-		if (asprintf(&path, "%s%s", argv0, DISTRIB_SUFFIX) >= 0 && access(path, X_OK) == 0)
-			return path;
-		free(path);
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(helper_dirs); i++) {
-		if (asprintf(&path, "%s/umount.%s%s", helper_dirs[i], type, DISTRIB_SUFFIX) >= 0 &&
-		    access(path, X_OK) == 0)
-			return path;
-		free(path);
-	}
-	return NULL;
-}
 
 static void note_mount(const char *target, const char *ns, uint64_t *mnt_id, char **mount_point)
 {
 	_cleanup_(mnt_free_contextp) struct libmnt_context *cxt = mnt_new_context();
 	if (!cxt || (ns && mnt_context_set_target_ns(cxt, ns) < 0))
 		return;
-	umh_mount_before(cxt, target, mnt_id, mount_point);
+	umh_mount_lookup(cxt, target, mnt_id, mount_point);
 }
 
 /* Runs ORIGINAL with our own argv (argv[0] included: mount.nfs reads its
@@ -137,6 +102,8 @@ int helper_main(int argc, char **argv, const char *type)
 	 * (suid.h), before anything else. */
 	bool suid = umh_suid_run();
 	struct umh_env_list *envs = suid ? umh_sanitize_env() : NULL;
+	/* Taken now, so that no process we start inherits it. */
+	bool umount_said_busy = umh_handover_take_busy();
 	struct umh_config c;
 	if (umh_config_load(prog, type, &c) < 0) {
 		fprintf(stderr, "%s: out of memory\n", prog);
@@ -144,14 +111,14 @@ int helper_main(int argc, char **argv, const char *type)
 		return EX_SYSERR;
 	}
 	int status;
-	_cleanup_free_ char *original = find_original(suid ? NULL : argv[0], type, &c);
+	_cleanup_free_ char *original = umh_helper_find_original(suid ? NULL : argv[0], type, &c);
 	/* Wrapping needs no privilege: the original runs as the user (set-
 	 * user-ID itself if it needs to be), and so does the explanation. */
 	if (original && suid)
 		umh_suid_drop(NULL, &envs);
 	if (!original) {
-		status = helper_native(argc, argv, &c, &envs);
-	} else if (same_file(original, "/proc/self/exe")) {
+		status = helper_native(argc, argv, &c, &envs, umount_said_busy);
+	} else if (umh_helper_is_ours(original, suid ? NULL : argv[0])) {
 		fprintf(stderr, "%s: %s is this program itself, not the helper to wrap (see %s)\n", prog, original,
 			c.path);
 		status = EX_EXEC;

@@ -1,5 +1,6 @@
-# Installing: `make install` (PREFIX, DESTDIR) puts the tool, its man pages
-# and its shell completions in place; the drop-in parts are separate steps,
+# Installing: `make install` (PREFIX, DESTDIR) puts the tool, the lean
+# helper (in LIBEXECDIR: /sbin/umount.TYPE links to it, see
+# umount-helper/lean/main.c), its man pages and its shell completions in place; the drop-in parts are separate steps,
 # because each replaces something the system already has:
 #
 #   make install-umount         the front end as $(SBINDIR)/umount, set-user-ID
@@ -7,7 +8,8 @@
 #   make install-nfs-wrapper    nfs-common's /sbin/umount.nfs and umount.nfs4
 #                               moved aside to *.distrib (with dpkg-divert when
 #                               installing to / where dpkg is: package upgrades
-#                               then keep the wrapper) and ours linked in
+#                               then keep the wrapper) and the lean helper
+#                               linked in
 #   make uninstall-nfs-wrapper  the originals put back as they were
 #
 # libmount looks for helpers only in /sbin:/sbin/fs.d:/sbin/fs, so HELPERDIR
@@ -15,6 +17,7 @@
 # and it exists), yes (also under DESTDIR, with its var/lib/dpkg), no.
 
 BINDIR      ?= $(PREFIX)/bin
+LIBEXECDIR  ?= $(PREFIX)/libexec/umount-helper
 SBINDIR     ?= $(PREFIX)/sbin
 MANDIR      ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
@@ -29,17 +32,18 @@ MAN5 := man/umount-helper.conf.5
 
 .PHONY: install uninstall install-umount uninstall-umount install-nfs-wrapper uninstall-nfs-wrapper
 
-install: $(PROG)
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+install: $(PROG) $(LEAN)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	$(INSTALL) -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/umount-helper
+	$(INSTALL) -m 0755 $(LEAN) $(DESTDIR)$(LIBEXECDIR)/umount-helper-lean
 	$(INSTALL) -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 0644 completions/bash/umount-helper $(DESTDIR)$(BASHCOMPDIR)/umount-helper
 	$(INSTALL) -m 0644 completions/zsh/_umount-helper completions/zsh/_umount_helper_targets $(DESTDIR)$(ZSHCOMPDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/umount-helper $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
+	rm -f $(DESTDIR)$(BINDIR)/umount-helper $(DESTDIR)$(LIBEXECDIR)/umount-helper-lean $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
 		$(DESTDIR)$(BASHCOMPDIR)/umount-helper $(DESTDIR)$(ZSHCOMPDIR)/_umount-helper \
 		$(DESTDIR)$(ZSHCOMPDIR)/_umount_helper_targets
@@ -56,7 +60,7 @@ uninstall-umount:
 		$(DESTDIR)$(ZSHCOMPDIR)/_umount-helper-umount
 
 NFS_WRAPPER = DESTDIR='$(DESTDIR)' HELPERDIR='$(HELPERDIR)' DPKG_DIVERT='$(DPKG_DIVERT)' \
-	TARGET='$(BINDIR)/umount-helper' umount-helper/nfs-wrapper.sh
+	TARGET='$(LIBEXECDIR)/umount-helper-lean' umount-helper/nfs-wrapper.sh
 
 install-nfs-wrapper: install
 	$(NFS_WRAPPER) install umount.nfs umount.nfs4

@@ -37,10 +37,13 @@ int frontend_main(int argc, char **argv);
 
 struct umh_config;
 /* Run as "umount.TYPE": the libmount helper for TYPE (helper.c), which
- * wraps the distribution's helper or unmounts natively (helper-native.c). */
+ * wraps the distribution's helper or unmounts natively (helper-native.c);
+ * UMOUNT_SAID_BUSY: the lean helper that was this process already called
+ * umount(2), which said EBUSY (handover.h). */
 int helper_main(int argc, char **argv, const char *type);
 struct umh_env_list;
 /* ENVS: the environment a set-user-ID helper put aside (suid.h), put back
  * if it becomes the user. */
-int helper_native(int argc, char **argv, const struct umh_config *c, struct umh_env_list **envs);
+int helper_native(int argc, char **argv, const struct umh_config *c, struct umh_env_list **envs,
+		  bool umount_said_busy);
 

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -117,4 +119,17 @@ ssize_t umh_readlink(int dirfd, const char *name, char *buf, size_t size)
 		return -errno;
 	buf[n] = '\0';
 	return n;
+}
+
+uint64_t umh_anon_inode_mnt_id(int procfd)
+{
+	_cleanup_close_ int efd = eventfd(0, EFD_CLOEXEC);
+	char name[64];
+	struct statx stx;
+	if (efd < 0)
+		return 0;
+	snprintf(name, sizeof(name), "self/fd/%d", efd);
+	if (statx(procfd, name, AT_STATX_DONT_SYNC, 0, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return stx.stx_mnt_id;
 }

@@ -36,3 +36,8 @@ int umh_list_pids(int procfd, int32_t **ret, size_t *n);
 
 /* readlinkat() into BUF, NUL-terminated; returns the length or -errno. */
 ssize_t umh_readlink(int dirfd, const char *name, char *buf, size_t size);
+
+/* The mount id of the kernel's anon_inode mount, where io_uring and eventfd
+ * descriptors live (the scans tell io_uring descriptors by it), or 0 if it
+ * cannot be read. */
+uint64_t umh_anon_inode_mnt_id(int procfd);

@@ -23,8 +23,8 @@ BPF_SRCS   := $(wildcard lib/bpf/*/*.bpf.c)
 BPF_NAMES  := $(notdir $(BPF_SRCS:%.bpf.c=%))
 BPF_OBJS   := $(BPF_NAMES:%=$(BPF_DIR)/%.bpf.o)
 BPF_SKELS  := $(BPF_NAMES:%=$(BPF_DIR)/%.skel.h)
-BPF_LSKELS := $(BPF_DIR)/iter.lskel.h $(BPF_DIR)/mntcount.lskel.h $(BPF_DIR)/sbmounts.lskel.h \
-	$(BPF_DIR)/fsview.lskel.h $(BPF_DIR)/kernrefs.lskel.h
+BPF_LSKELS := $(BPF_DIR)/iter.lskel.h $(BPF_DIR)/iter-fast.lskel.h $(BPF_DIR)/mntcount.lskel.h \
+	$(BPF_DIR)/sbmounts.lskel.h $(BPF_DIR)/fsview.lskel.h $(BPF_DIR)/kernrefs.lskel.h
 BPF_HDRS   := $(wildcard lib/bpf/*/*.h)
 vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
@@ -42,8 +42,22 @@ $(BPF_DIR)/%.bpf.o: %.bpf.c $(BPF_HDRS)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
 	$(LLVM_STRIP) -g $@
 
+# The scan again, for Linux 6.2 and later (lib/bpf/scan/iter.bpf.c says
+# what differs): a light skeleton only, loaded where the kernel takes it.
+$(BPF_DIR)/iter-fast.bpf.o: lib/bpf/scan/iter.bpf.c $(BPF_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -DUMH_ITER_FAST -c -o $@ $<
+	$(LLVM_STRIP) -g $@
+
 $(BPF_DIR)/%.skel.h: $(BPF_DIR)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name umh_$(subst -,_,$*)_bpf > $@.tmp
+	mv $@.tmp $@
+
+# The scan's build id: the hash of its light skeletons, which hold all of
+# the programs as the kernel gets them.  Pinned programs are used only by a
+# scan of the same id (lib/bpf/scan/scan-pin.h).
+$(BPF_DIR)/iter.id.h: $(BPF_DIR)/iter.lskel.h $(BPF_DIR)/iter-fast.lskel.h
+	printf '#define UMH_ITER_BUILD_ID "%s"\n' "$$(cat $^ | sha256sum | cut -c1-32)" >$@.tmp
 	mv $@.tmp $@
 
 $(BPF_DIR)/%.lskel.h: $(BPF_DIR)/%.bpf.o
@@ -52,9 +66,9 @@ $(BPF_DIR)/%.lskel.h: $(BPF_DIR)/%.bpf.o
 
 # Any C file may include a skeleton; the first build has no dependency
 # files yet, so every object waits for the skeletons.
-$(LIB_OBJS) $(PROG_OBJS) $(UNIT_SRCS:%.c=$(OBJ)/%.o): | $(BPF_SKELS) $(BPF_LSKELS)
+$(LIB_OBJS) $(PROG_OBJS) $(UNIT_SRCS:%.c=$(OBJ)/%.o): | $(BPF_SKELS) $(BPF_LSKELS) $(BPF_DIR)/iter.id.h
 
 # Kept: the tests and the QEMU harness load them with bpftool too.
-.SECONDARY: $(BPF_OBJS)
+.SECONDARY: $(BPF_OBJS) $(BPF_DIR)/iter-fast.bpf.o
 .PHONY: bpf
-bpf: $(BPF_SKELS) $(BPF_LSKELS)
+bpf: $(BPF_SKELS) $(BPF_LSKELS) $(BPF_DIR)/iter.id.h

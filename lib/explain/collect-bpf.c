@@ -19,6 +19,7 @@
 #include "base/grow.h"
 #include "bpf/common/loader.h"
 #include "bpf/common/pathjoin.h"
+#include "bpf/scan/scan-pin.h"
 #include "bpf/scan/scan-run.h"
 #include "bpf/scan/scan-skel.h"
 #include "base/cleanup.h"
@@ -482,10 +483,21 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 		snprintf(why, size, "more mounts to look for (%zu) than the BPF scan takes", s->n_mounts);
 		return -E2BIG;
 	}
+	/* The programs the watcher keeps loaded (scan-pin.h), else our own:
+	 * loading them is most of a small scan's time. */
 	_cleanup_(umh_scan_skel_freep) struct umh_scan_skel *skel = NULL;
-	if ((r = umh_scan_skel_load((uint32_t)s->anon_inode_mnt_id, &skel, why, size)) < 0)
+	char pin_why[256] = "UMOUNT_HELPER_DEBUG=load";
+	const char *dbg = getenv("UMOUNT_HELPER_DEBUG");
+	bool pinned = !(dbg && strstr(dbg, "load")) &&
+		      umh_scan_skel_pinned((uint32_t)s->anon_inode_mnt_id, &skel, pin_why, sizeof(pin_why)) == 0;
+	if (!pinned && (r = umh_scan_skel_load((uint32_t)s->anon_inode_mnt_id, &skel, why, size)) < 0)
 		return r;
-	debug_time("load", &t);
+	char what[384];
+	if (pinned)
+		snprintf(what, sizeof(what), "the watcher's pinned programs");
+	else
+		snprintf(what, sizeof(what), "load (%s; not pinned: %s)", umh_scan_skel_build(skel), pin_why);
+	debug_time(what, &t);
 	_cleanup_free_ uint32_t *ids = calloc(s->n_mounts ? s->n_mounts : 1, sizeof(*ids));
 	if (!ids)
 		return -ENOMEM;

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include "explain/fs.h"
 #include "explain/scan.h"
 #include "base/parse.h"
+#include "base/procfs.h"
 
 static int fail(struct umh_report *r, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(struct umh_report *r, int err, const char *fmt, ...)
@@ -48,21 +48,6 @@ static int enter_namespace(int procfd, const char *ns)
 	if (setns(fd, CLONE_NEWNS) < 0)
 		return -errno;
 	return 0;
-}
-
-/* io_uring and eventfd descriptors live on the kernel's anon_inode mount;
- * its id tells the process scan which descriptors may be io_uring. */
-static uint64_t anon_inode_mount_id(int procfd)
-{
-	_cleanup_close_ int efd = eventfd(0, EFD_CLOEXEC);
-	char name[64];
-	struct statx stx;
-	if (efd < 0)
-		return 0;
-	snprintf(name, sizeof(name), "self/fd/%d", efd);
-	if (statx(procfd, name, AT_STATX_DONT_SYNC, 0, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
-		return 0;
-	return stx.stx_mnt_id;
 }
 
 static unsigned int default_workers(void)
@@ -312,7 +297,7 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 		.workers = o->workers ? o->workers : default_workers(),
 		.self = getpid(),
 		.parent = o->exclude_pid,
-		.anon_inode_mnt_id = anon_inode_mount_id(procfd),
+		.anon_inode_mnt_id = umh_anon_inode_mnt_id(procfd),
 		.unexplained_refs = -1,
 		.tracefs_fd = -1,
 	};

@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "base/procfs.h"
+#include "bpf/scan/scan-pin.h"
 #include "bpf/umount/umount-load.h"
 #include "base/cleanup.h"
 #include "base/clock.h"
@@ -80,6 +82,11 @@ struct umh_watch {
 	struct umh_umount_trace trace;
 	struct umh_wcalls calls;
 	struct umh_wfailed failed;
+
+	/* Explain's BPF scan, kept loaded and pinned while this runs
+	 * (bpf/scan/scan-pin.h), or why not. */
+	struct umh_scan_pins *pins;
+	char pins_why[256];
 
 	struct umh_sd_where sdw_where;
 	bool sd;
@@ -846,6 +853,9 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 		w->bpf = umh_umount_trace_start(&w->trace, w->ns_fd, on_bpf_event, w, why, sizeof(why)) >= 0;
 	if (!w->bpf)
 		snprintf(w->bpf_why, sizeof(w->bpf_why), "umount calls are not traced: %s", why);
+	snprintf(w->pins_why, sizeof(w->pins_why), "--no-bpf was given");
+	if (!cfg->no_bpf)
+		umh_scan_pin((uint32_t)umh_anon_inode_mnt_id(w->procfd), &w->pins, w->pins_why, sizeof(w->pins_why));
 
 	/* The first line: what is watched, and with what. */
 	note_line(w, "Watching %s (mnt:[%" PRIu64 "], %zu mounts) for unmounts.\n", w->ns_desc, w->mntns, w->table.n);
@@ -857,6 +867,10 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 			 (double)w->failed.budget_ns / 1e9);
 	else
 		note_line(w, "  failed unmounts: EBUSY, in any mount namespace, counted but not examined (--no-explain)\n");
+	if (w->pins)
+		note_line(w, "  explain: its BPF scan kept loaded, in %s\n", umh_scan_pins_where(w->pins));
+	else
+		note_line(w, "  explain: its BPF scan not kept loaded (%s)\n", w->pins_why);
 	if (w->sd)
 		note_line(w, "  systemd: asked at %s when it stops a mount unit\n", w->sdw.where);
 	else
@@ -1039,6 +1053,7 @@ void umh_watch_close(struct umh_watch *w)
 	}
 	free(w->pending);
 	umh_umount_trace_close(&w->trace);
+	umh_scan_unpin(w->pins);
 	umh_wfailed_free(&w->failed);
 	umh_wcalls_free(&w->calls);
 	if (w->sd)

@@ -1,9 +1,11 @@
 #!/bin/bash
 # The benchmark (bench/bench.sh, `make bench`) in its quick mode, so that it
 # cannot rot: 50 processes x 20 descriptors, one round, a scale series of
-# 20 and 50, helper mode, 50 mounts in 10 more mount namespaces.  What it checks is what the numbers rest on, not
-# the numbers: umount-helper names every holder (the procfs scan all but the
-# descriptor in flight, which no /proc file shows) and nothing else, the
+# 20 and 50, helper mode, 50 mounts in 10 more mount namespaces.  What it
+# checks is what the numbers rest on, not the numbers: umount-helper names
+# every holder, with the watcher's pinned programs and with its own (the
+# procfs scan all but the descriptor in flight, which no /proc file shows)
+# and nothing else, the
 # other tools' counts are what they are, every table prints, and nothing
 # the benchmark started is left behind.  No timing ratio is asserted: that
 # is for the full run, on a quiet machine.
@@ -33,6 +35,13 @@ check "the scenario has holders of several kinds (K=$k)" test "${k:-0}" -ge 8
 check_eq "BPF scan: every holder found" "$k" "$(field "main bpf" found)"
 check_eq "BPF scan: no process named that holds nothing" 0 "$(field "main bpf" wrong)"
 check_eq "BPF scan: exit 32 (held)" 32 "$(field "main bpf" status)"
+# The same with the watcher running (its pinned programs): the run said it
+# used them, and they find what a scan that loads its own finds.
+check_eq "with the watcher: explain used its pinned programs" "the_watcher's_pinned_programs" "$(field "pinned" used)"
+check_eq "with the watcher: every holder found" "$k" "$(field "main pinned" found)"
+check_eq "with the watcher: no process named that holds nothing" 0 "$(field "main pinned" wrong)"
+check_eq "with the watcher: exit 32 (held)" 32 "$(field "main pinned" status)"
+check "the ratio to fuser is printed" grep -q "^versus fuser_over_explain=[0-9.]*x fuser_over_procfs=[0-9.]*x" "$res"
 check_eq "procfs scan: every holder but the descriptor in flight" "$((k - 1))|scm" \
 	"$(field "main procfs" found)|$(field "main procfs" missed)"
 check_eq "procfs scan: no process named that holds nothing" 0 "$(field "main procfs" wrong)"
@@ -49,8 +58,12 @@ for s in 20 50; do
 done
 check_contains "the side-by-side table prints" "$out" "ratio to"
 check_contains "the scale table prints" "$out" "ms per 1,000 fds"
-check_contains "the helper table prints" "$out" "umount, /sbin/umount.tmpfs = umount-helper"
-check_eq "helper mode: four timings" 4 "$(grep -c '^helper ' "$res")"
+check_contains "the helper table prints" "$out" "umount, /sbin/umount.tmpfs = umount-helper-lean"
+check_eq "helper mode: six timings" 6 "$(grep -c '^helper ' "$res")"
+for k in uli lean tool floor direct; do
+	check "helper mode, $k: a paired ratio to util-linux alone" \
+		grep -q "^helper $k .*ratio_paired=[0-9][0-9.]* " "$res"
+done
 # References held inside the kernel: the walk ran, timed, and named the one
 # file the unread fanotify event keeps.
 check_contains "the kernel-reference table prints" "$out" "held inside the kernel: modules, then the dentry walk"

@@ -1,5 +1,7 @@
 # The BPF scan, the in-flight descriptor walk, the filesystem's walk, the
-# search inside the kernel and doctor under valgrind
+# search inside the kernel and doctor under valgrind, the scan both with
+# programs it loads and with those the watcher keeps pinned
+# (lib/bpf/scan/scan-pin.h)
 # (memcheck, the forked analysis process included): no errors, no definite
 # or indirect leaks.  libbpf's bpf(2) calls that valgrind only half knows
 # are suppressed (libbpf.supp).  A long budget: valgrind makes libbpf's
@@ -20,6 +22,9 @@ R=$(mktemp -d /tmp/umh-ready.XXXXXX)
 at_exit "umount -l $M; rmdir $M; rm -rf $R"
 mount -t tmpfs vg-test "$M"
 mkdir "$M/d"; echo x >"$M/f"; echo x >"$M/s"
+# A BPF filesystem of the test's own: what watchers of other tests pin is
+# not seen here, so that the first scan loads its programs.
+mount -t bpf -o mode=0700 bpf /sys/fs/bpf || not_ok "a BPF filesystem of the test's own"
 start_holder "$R/a" "$FIX/holder" "$R/a" open "$M/f" || not_ok "holder open"
 start_holder "$R/b" "$FIX/holder" "$R/b" thread-cwd "$M/d" || not_ok "holder thread-cwd"
 start_holder "$R/c" "$FIX/holder" "$R/c" scm "$M/s" || not_ok "holder scm"
@@ -28,6 +33,19 @@ json=$(vg explain --timeout 120 --json "$M"); rc=$?
 check_eq "explain under valgrind exits 32" 32 "$rc"
 check_json "the BPF scan ran under valgrind" "$json" '.scan.method == "bpf"'
 check_json "and found the three holders" "$json" '[.holders[].kind] | sort == ["fd", "scm-inflight", "thread-cwd"]'
+# The watcher's pinned programs: checked, locked, their maps cleared with
+# BPF_MAP_GET_NEXT_KEY (libbpf.supp), iterators made from their links.
+"$UMH" watch --no-record --no-journal --duration 300 >"$R/w.out" 2>&1 &
+W_PID=$!
+STARTED_PIDS+=("$W_PID")
+wait_for "grep -q 'explain: its BPF scan' '$R/w.out'" 100
+check_contains "the watcher keeps the scan's programs pinned" "$(cat "$R/w.out")" "explain: its BPF scan kept loaded"
+json=$(UMOUNT_HELPER_DEBUG=time vg explain --timeout 120 --json "$M" 2>"$R/pinned.err"); rc=$?
+check_eq "explain with the pinned programs under valgrind exits 32" 32 "$rc"
+check_contains "... used the watcher's pinned programs" "$(cat "$R/pinned.err")" "bpf scan: the watcher's pinned programs"
+check_json "... and found the three holders" "$json" '[.holders[].kind] | sort == ["fd", "scm-inflight", "thread-cwd"]'
+kill -TERM "$W_PID" 2>/dev/null
+wait "$W_PID" 2>/dev/null
 # The filesystem's walk (lib/bpf/fsview): its ring buffer, its two
 # iterators, the namespaces' description.
 json=$(vg explain --timeout 120 --json --fs "$M"); rc=$?

@@ -94,6 +94,9 @@ _sd_init() {
 	mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
 	mount -t sysfs -o nosuid,nodev,noexec sysfs "$R/sys"
 	mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 "$R/sys/fs/cgroup"
+	# A BPF filesystem of its own, as systemd mounts on a host (the
+	# watch service pins explain's programs there).
+	mount -t bpf -o nosuid,nodev,noexec,mode=0700 bpf "$R/sys/fs/bpf"
 	mount -t tmpfs -o mode=0755,nosuid,size=4m umh-sd-dev "$R/dev"
 	# The device nodes, copied (one program for all, where a bind mount
 	# each would take two); autofs: for automount units.

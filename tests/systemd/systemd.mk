@@ -5,12 +5,14 @@
 #                            build/tests/systemd/fake-udev-event
 #                            build/tests/unit/test-systemd-unit-name
 #
-# lib/systemd/*.c land in libumh.a like every lib/ folder; whatever links
-# libumh.a needs -lsystemd, hence LDLIBS below.
+# lib/systemd/*.c land in libumh.a like every lib/ folder, with
+# lib/systemd/lazy.c: libsystemd's functions, loaded from the library when
+# first called (dlopen), so that whatever links libumh.a starts without
+# libsystemd and what it links.  The test programs below link the cause
+# reader alone, with libsystemd itself.
 
 SD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsystemd 2>/dev/null)
 SD_LIBS   := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
-LDLIBS    += $(SD_LIBS)
 
 # The cause reader only (cause.c and the files it is split into, with the
 # few lib/base helpers they call): the other lib/systemd/*.c (the watcher's

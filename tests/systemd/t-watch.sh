@@ -412,6 +412,17 @@ check_json_of "the service's record in /run/umount-helper" "$(tail -n 1 "$SD_ROO
 	'.event == "unmount" and .mount.target == "/mnt/b" and .by == "systemd" and .systemd.cause == "binds-to-inactive"'
 check_contains "explain inside the container reads the service's record (the default place)" \
 	"$(sd_exec "$IN_UMH" explain /mnt/b 2>/dev/null)" "unmounted by systemd (pid 1) via mnt-b.mount: it is bound (BindsTo=) to never-started.service, which is inactive."
+# Its sandbox (ProtectSystem=strict, its capabilities) lets it keep
+# explain's BPF scan loaded, in the container's BPF filesystem (where a
+# host's systemd mounts one: container.sh does), and explain there uses it.
+check_contains "the service keeps explain's BPF scan loaded" \
+	"$(journal _SYSTEMD_UNIT=umount-helper-watch.service | jq -r .MESSAGE | grep 'explain: ')" \
+	"explain: its BPF scan kept loaded, in /sys/fs/bpf/umount-helper/scan-"
+sd_exec mkdir -p /mnt/pinned
+sd_exec mount -t tmpfs tmpfs /mnt/pinned
+check_contains "... explain in the container uses it" \
+	"$(sd_exec env UMOUNT_HELPER_DEBUG=time "$IN_UMH" explain /mnt/pinned 2>&1 >/dev/null)" "bpf scan: the watcher's pinned programs"
+sd_exec umount /mnt/pinned
 sd_exec mount -t tmpfs busy /mnt/busy
 sd_exec systemd-run --quiet --unit=umh-holder2.service --property=WorkingDirectory=/mnt/busy /bin/sleep infinity
 wait_for "[ \"\$(sd_exec systemctl is-active umh-holder2.service)\" = active ]" 50
@@ -428,6 +439,7 @@ sd_exec umount /mnt/busy
 sd_exec systemctl stop umount-helper-watch.service
 check_json_of "the service stops cleanly: watch-stop in its record, which stays" "$(tail -n 1 "$SD_ROOT/run/umount-helper/events.jsonl")" \
 	'.event == "watch-stop" and .reason == "TERM"'
+check_eq "... and its pins are gone" "" "$(sd_exec ls -A /sys/fs/bpf/umount-helper 2>/dev/null)"
 
 # === forged entries: a user's lines in the journal are not the watcher's, nor systemd's ===========
 # Anyone may write any field but the trusted ones (_UID, _PID, _SYSTEMD_UNIT:

@@ -40,10 +40,19 @@ expected=()
 for s in "$VM_SRC"/scenarios/*.sh; do
 	n=$(basename "$s" .sh)
 	[ -n "$only" ] && [[ "$n" != *"$only"* ]] && continue
+	[ -z "$only" ] && [[ "$n" == *-deb-* ]] && continue # its own boot: t-vm-deb.sh
 	expected+=("$n")
 done
 if [ ${#expected[@]} = 0 ]; then
 	echo "not ok - vm: no scenario matches VM_ONLY=$only"
+	exit 1
+fi
+# The package scenario installs build/umount-helper_*.deb: built (again
+# only when the tree changed) before the guest boots.
+if [[ " ${expected[*]}" == *-deb-* ]] &&
+	! make --no-print-directory -C "$VM_TOP" deb >"$VM_OUT/deb.log" 2>&1; then
+	echo "not ok - vm: make deb failed (the package scenario installs it)"
+	tail -n 20 "$VM_OUT/deb.log" | sed -e 's/^/# /'
 	exit 1
 fi
 

@@ -16,6 +16,10 @@
  * with more references than fit is handed over whole to user space
  * (UMH_REC_FD_OVERFLOW), which reads it through /proc. */
 #define UMH_ITER_TASK_BYTES (24 * 1024)
+/* 32 hex digits of a sha256 and NULs: 36, so that the read-only section
+ * (a __u32 before it) has no padding at its end, and its map's value size
+ * is the size of the skeleton's struct, which a scan checks (scan-pin.c). */
+#define UMH_ITER_BUILD_ID_SIZE 36
 
 enum umh_iter_rec_kind {
 	UMH_REC_FD = 1,      /* a leader's descriptor */

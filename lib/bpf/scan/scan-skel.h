@@ -21,6 +21,9 @@ struct umh_scan_skel;
  * live.  Returns 0, or a negative errno with WHY set to a sentence. */
 int umh_scan_skel_load(uint32_t anon_inode_mnt_id, struct umh_scan_skel **out, char *why, size_t size);
 void umh_scan_skel_free(struct umh_scan_skel *s);
+/* Which build of the programs S holds, for debugging: "the fast build"
+ * (Linux 6.2 and later), "the build for every kernel", or "pinned". */
+const char *umh_scan_skel_build(const struct umh_scan_skel *s);
 static inline void umh_scan_skel_freep(struct umh_scan_skel **s) { umh_scan_skel_free(*s); }
 
 /* The mount ids to look for (at most UMH_ITER_MAX_MOUNTS). */

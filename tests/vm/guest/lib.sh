@@ -12,6 +12,7 @@ VM_SCENARIO=${VM_SCENARIO:?run by tests/vm/guest/run-scenarios.sh}
 VM_BIN=$VM_REPO/build/tests/vm
 VM_KMOD=$VM_BIN/kmod/holdfile.ko
 UMH=$VM_REPO/build/umount-helper
+LEAN=$VM_REPO/build/umount-helper-lean # what /sbin/umount.nfs links to
 VM_FAILED=0
 
 # --- the console protocol ------------------------------------------------------
@@ -341,7 +342,8 @@ insmod_holdfile() { # PATH
 # from it) makes it writable.  Then umount-helper/nfs-wrapper.sh -- what
 # `make install-nfs-wrapper` runs; without dpkg-divert, whose database is
 # the host's -- moves nfs-utils' helpers aside to *.distrib and links
-# build/umount-helper in their place:
+# build/umount-helper-lean in their place (it execs build/umount-helper,
+# beside it, for everything but a plain unmount):
 #
 #   umount /mnt -> libmount -> /sbin/umount.nfs (ours) -> /sbin/umount.nfs.distrib
 #                                                         (nfs-utils' mount.nfs)
@@ -355,12 +357,12 @@ sbin_overlay() {
 		mount -t overlay vm-sbin -o lowerdir=/usr/sbin,upperdir=/run/vm-sbin/up,workdir=/run/vm-sbin/work /usr/sbin
 }
 # nfs-wrapper.sh install|uninstall, as `make install-nfs-wrapper` runs it.
-NFS_WRAPPER_SCRIPT=(env TARGET="$UMH" HELPERDIR=/sbin DPKG_DIVERT=no sh "$VM_REPO/umount-helper/nfs-wrapper.sh")
+NFS_WRAPPER_SCRIPT=(env TARGET="$LEAN" HELPERDIR=/sbin DPKG_DIVERT=no sh "$VM_REPO/umount-helper/nfs-wrapper.sh")
 nfs_wrapper_script() { "${NFS_WRAPPER_SCRIPT[@]}" "$1" umount.nfs umount.nfs4; }
 nfs_wrapper_is_on() {
 	# -ef (same file) rather than readlink: a test, not a program.
-	[ -L /sbin/umount.nfs ] && [ /sbin/umount.nfs -ef "$UMH" ] &&
-		[ -L /sbin/umount.nfs4 ] && [ /sbin/umount.nfs4 -ef "$UMH" ]
+	[ -L /sbin/umount.nfs ] && [ /sbin/umount.nfs -ef "$LEAN" ] &&
+		[ -L /sbin/umount.nfs4 ] && [ /sbin/umount.nfs4 -ef "$LEAN" ]
 }
 # The originals, where the wrapper finds them.
 nfs_originals_aside() {
@@ -379,9 +381,9 @@ nfs_wrapper_on() {
 	fi
 	run "${NFS_WRAPPER_SCRIPT[@]}" install umount.nfs umount.nfs4
 	if [ "$RUN_RC" = 0 ] && nfs_wrapper_is_on && nfs_originals_aside; then
-		ok "wrapper on: /sbin/umount.nfs{,4} -> build/umount-helper, nfs-utils' at /sbin/umount.nfs{,4}.distrib"
+		ok "wrapper on: /sbin/umount.nfs{,4} -> build/umount-helper-lean, nfs-utils' at /sbin/umount.nfs{,4}.distrib"
 	else
-		not_ok "wrapper on: /sbin/umount.nfs{,4} -> build/umount-helper, nfs-utils' at /sbin/umount.nfs{,4}.distrib"
+		not_ok "wrapper on: /sbin/umount.nfs{,4} -> build/umount-helper-lean, nfs-utils' at /sbin/umount.nfs{,4}.distrib"
 		return 1
 	fi
 }
