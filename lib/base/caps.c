@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include "base/debug.h"
 #include "base/cleanup.h"
 
 #ifndef CAP_CHECKPOINT_RESTORE
@@ -135,8 +136,7 @@ int umh_become_real_user(void)
 
 void umh_caps_debug(const char *phase)
 {
-	const char *dbg = getenv("UMOUNT_HELPER_DEBUG");
-	if (!dbg || !strstr(dbg, "caps"))
+	if (!umh_debug("caps"))
 		return;
 	_cleanup_fclose_ FILE *f = fopen("/proc/thread-self/status", "re");
 	char line[256];

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/debug.h"
 #include "base/grow.h"
 #include "bpf/common/loader.h"
 #include "bpf/common/pathjoin.h"
@@ -439,11 +440,7 @@ static int emit_bound(struct emitter *e, struct umh_scan_skel *skel, const struc
 /* UMOUNT_HELPER_DEBUG=time: where the BPF scan's time goes. */
 static void debug_time(const char *what, int64_t *t)
 {
-	const char *dbg = getenv("UMOUNT_HELPER_DEBUG");
-	int64_t now = umh_now_ns();
-	if (dbg && strstr(dbg, "time"))
-		fprintf(stderr, "umount-helper: debug: bpf scan: %s %.1f ms\n", what, (double)(now - *t) / 1e6);
-	*t = now;
+	umh_debug_time("bpf scan", what, t);
 }
 
 /* Waits for the iterators until the scan's deadline.  Without the socket
@@ -487,8 +484,7 @@ int umh_collect_bpf(struct umh_scan *s, char *why, size_t size)
 	 * loading them is most of a small scan's time. */
 	_cleanup_(umh_scan_skel_freep) struct umh_scan_skel *skel = NULL;
 	char pin_why[256] = "UMOUNT_HELPER_DEBUG=load";
-	const char *dbg = getenv("UMOUNT_HELPER_DEBUG");
-	bool pinned = !(dbg && strstr(dbg, "load")) &&
+	bool pinned = !umh_debug("load") &&
 		      umh_scan_skel_pinned((uint32_t)s->anon_inode_mnt_id, &skel, pin_why, sizeof(pin_why)) == 0;
 	if (!pinned && (r = umh_scan_skel_load((uint32_t)s->anon_inode_mnt_id, &skel, why, size)) < 0)
 		return r;

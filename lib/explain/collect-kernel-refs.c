@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/debug.h"
 #include "base/cleanup.h"
 #include "base/clock.h"
 #include "base/grow.h"
@@ -55,11 +56,12 @@ static int64_t walk_deadline(const struct umh_scan *s)
 /* UMOUNT_HELPER_DEBUG=time: what each walk cost (make bench reads it). */
 static void debug_time(const char *what, const struct umh_kref_stats *st, const char *unit)
 {
-	const char *dbg = getenv("UMOUNT_HELPER_DEBUG");
-	if (dbg && strstr(dbg, "time") && *unit)
+	if (!umh_debug("time"))
+		return;
+	if (*unit)
 		fprintf(stderr, "umount-helper: debug: kernel refs: %s %.1f ms, %llu %s\n", what, (double)st->elapsed_ns / 1e6,
 			(unsigned long long)st->visited, unit);
-	else if (dbg && strstr(dbg, "time"))
+	else
 		fprintf(stderr, "umount-helper: debug: kernel refs: %s %.1f ms\n", what, (double)st->elapsed_ns / 1e6);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "base/debug.h"
 #include "bpf/refcount/mntcount-load.h"
 #include "explain/scan.h"
 
@@ -30,8 +31,7 @@ static void read_count(struct umh_refs *r, int64_t *into)
 /* UMOUNT_HELPER_DEBUG=time: what reading the count costs. */
 static void debug_time(const char *what, int64_t since)
 {
-	const char *dbg = getenv("UMOUNT_HELPER_DEBUG");
-	if (dbg && strstr(dbg, "time"))
+	if (umh_debug("time"))
 		fprintf(stderr, "umount-helper: debug: mount count: %s %.1f ms\n", what,
 			(double)(umh_now_ns() - since) / 1e6);
 }

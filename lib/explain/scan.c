@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/debug.h"
 #include "base/grow.h"
 #include "model/mounttab.h"
 #include "base/parse.h"
@@ -74,11 +75,7 @@ const struct umh_scan_mount *umh_scan_mount_for_path(const struct umh_scan *s, c
 
 void umh_scan_debug_time(const char *what, int64_t *t)
 {
-	const char *dbg = getenv("UMOUNT_HELPER_DEBUG");
-	int64_t now = umh_now_ns();
-	if (dbg && strstr(dbg, "time"))
-		fprintf(stderr, "umount-helper: debug: explain: %s %.1f ms\n", what, (double)(now - *t) / 1e6);
-	*t = now;
+	umh_debug_time("explain", what, t);
 }
 
 bool umh_scan_out_of_time(struct umh_scan *s)

@@ -12,6 +12,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "base/debug.h"
 #include "base/cleanup.h"
 #include "base/procfs.h"
 #include "base/str.h"
@@ -27,8 +28,7 @@ static int keep_message(enum libbpf_print_level level, const char *fmt, va_list 
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	const char *debug = getenv("UMOUNT_HELPER_DEBUG");
-	if (debug && strstr(debug, "bpf")) {
+	if (umh_debug("bpf")) {
 		va_list copy;
 		va_copy(copy, ap);
 		fputs("umount-helper: debug: libbpf: ", stderr);

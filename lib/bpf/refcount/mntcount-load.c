@@ -20,6 +20,7 @@
 #include "bpf/mntcount.lskel.h"
 #pragma GCC diagnostic pop
 #include "bpf/percpu.skel.h"
+#include "base/debug.h"
 #include "base/cleanup.h"
 #include "bpf/common/loader.h"
 
@@ -146,8 +147,7 @@ static int load(uint64_t offsets, struct umh_mntcount_lbpf **out, char *why, siz
  * that has both (Debian's). */
 static bool symbol_wanted(void)
 {
-	const char *dbg = getenv("UMOUNT_HELPER_DEBUG");
-	return dbg && strstr(dbg, "percpu-symbol");
+	return umh_debug("percpu-symbol");
 }
 
 int umh_mntcount_open(struct umh_mntcount **out, char *why, size_t size)
