@@ -13,15 +13,11 @@
 #include "base/cleanup.h"
 #include "bpf/common/loader.h"
 #include "bpf/common/pathjoin.h"
-/* The generated loaders are not written for -Wextra -Wshadow. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#include "bpf/common/lskel.h"
+UMH_LSKEL_BEGIN
 #include "bpf/fsview.lskel.h"
 #include "bpf/sbmounts.lskel.h"
-#pragma GCC diagnostic pop
+UMH_LSKEL_END
 
 /* The walk's inputs and outputs, wherever the loaded skeleton keeps them:
  * both programs declare them alike (fsview.bpf.h). */

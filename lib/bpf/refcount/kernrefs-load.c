@@ -10,14 +10,10 @@
 #include "base/cleanup.h"
 #include "bpf/common/loader.h"
 
-/* The generated loader is not written for -Wextra -Wshadow. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#include "bpf/common/lskel.h"
+UMH_LSKEL_BEGIN
 #include "bpf/kernrefs.lskel.h"
-#pragma GCC diagnostic pop
+UMH_LSKEL_END
 
 struct umh_kernrefs {
 	struct umh_kernrefs_lbpf *skel;

@@ -12,13 +12,10 @@
 /* A light skeleton (bpf.mk): an ordinary one had libbpf parse the kernel's
  * BTF in user space first, 25-35 ms of every explain where the count can
  * be read. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#include "bpf/common/lskel.h"
+UMH_LSKEL_BEGIN
 #include "bpf/mntcount.lskel.h"
-#pragma GCC diagnostic pop
+UMH_LSKEL_END
 #include "bpf/percpu.skel.h"
 #include "base/debug.h"
 #include "base/cleanup.h"

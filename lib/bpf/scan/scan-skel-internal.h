@@ -8,15 +8,11 @@
 
 #include "bpf/scan/scan-skel.h"
 
-/* The generated loader is not written for -Wextra -Wshadow. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#include "bpf/common/lskel.h"
+UMH_LSKEL_BEGIN
 #include "bpf/iter.lskel.h"
 #include "bpf/iter-fast.lskel.h"
-#pragma GCC diagnostic pop
+UMH_LSKEL_END
 #include "bpf/iter.id.h"
 
 /* The two builds of iter.bpf.c have the same globals, laid out alike. */
