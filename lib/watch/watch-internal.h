@@ -3,7 +3,7 @@
  *   watch-systemd.c  systemd's cause of a stop, and events waiting for it
  *   watch-table.c    the mount table's changes matched with the calls
  *   watch-setup.c    opening and closing it
- *   watch.c          the loop */
+ *   watch-loop.c     the loop */
 #pragma once
 
 #include "watch/watch.h"
