@@ -1,6 +1,7 @@
 #include "base/json.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include "base/escape.h"
 
@@ -95,4 +96,24 @@ void umh_json_null(struct umh_json *j, const char *key)
 {
 	member(j, key);
 	fputs("null", j->out);
+}
+
+char *umh_json_to_line(void (*write)(struct umh_json *j, const void *arg), const void *arg)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+	if (!f)
+		return NULL;
+	struct umh_json j;
+	umh_json_init(&j, f);
+	write(&j, arg);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	/* A top-level value ends with a newline: a line's reader adds its own. */
+	if (size && buf[size - 1] == '\n')
+		buf[size - 1] = 0;
+	return buf;
 }

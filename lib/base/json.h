@@ -21,6 +21,10 @@ struct umh_json {
 
 void umh_json_init(struct umh_json *j, FILE *out);
 
+/* One value WRITE writes (of ARG), as an allocated line without its newline
+ * (a record's line, a journal field); NULL when memory ran out. */
+char *umh_json_to_line(void (*write)(struct umh_json *j, const void *arg), const void *arg);
+
 /* KEY is NULL for an array element or the top-level value.  A container
  * opened with ONELINE keeps all its members on one line. */
 void umh_json_open_object(struct umh_json *j, const char *key, bool oneline);

@@ -377,22 +377,12 @@ void umh_wevent_write_json(const struct umh_wevent *ev, struct umh_json *j)
 	umh_json_close_object(j);
 }
 
+static void write_event(struct umh_json *j, const void *ev)
+{
+	umh_wevent_write_json(ev, j);
+}
+
 char *umh_wevent_to_line(const struct umh_wevent *ev)
 {
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
-	if (!f)
-		return NULL;
-	struct umh_json j;
-	umh_json_init(&j, f);
-	umh_wevent_write_json(ev, &j);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	/* json.c ends a top-level value with a newline: the record adds its own. */
-	if (size && buf[size - 1] == '\n')
-		buf[size - 1] = 0;
-	return buf;
+	return umh_json_to_line(write_event, ev);
 }

@@ -171,23 +171,14 @@ static void write_holders(struct umh_json *j, const char *key, const struct umh_
 	umh_json_close_array(j);
 }
 
+static void write_all_holders(struct umh_json *j, const void *result)
+{
+	write_holders(j, NULL, result, SIZE_MAX);
+}
+
 static char *holders_json(const struct umh_jnode *result)
 {
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
-	if (!f)
-		return NULL;
-	struct umh_json j;
-	umh_json_init(&j, f);
-	write_holders(&j, NULL, result, SIZE_MAX);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	if (size && buf[size - 1] == '\n')
-		buf[size - 1] = 0;
-	return buf;
+	return umh_json_to_line(write_all_holders, result);
 }
 
 static void int_or_null(struct umh_json *j, const char *key, const struct umh_jnode *from, const char *member)
