@@ -64,6 +64,17 @@ run_capture() {
 	rm -f "$o" "$e"
 }
 
+# strace_tree LOG SYSCALLS COMMAND...: COMMAND under strace, its children
+# included, tracing the comma-separated SYSCALLS into LOG; its stdout and
+# stderr go to LOG.out and LOG.err.  (LeakSanitizer cannot run under
+# ptrace: it would fail the run, and its own thread would count as a
+# process started; leaks are the other tests'.)
+strace_tree() {
+	local log=$1 calls=$2; shift 2
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -o "$log" -e "trace=$calls" "$@" \
+		>"$log.out" 2>"$log.err"
+}
+
 is_mounted() { findmnt -n --mountpoint "$1" >/dev/null; }
 is_unmounted() { ! is_mounted "$1"; }
 

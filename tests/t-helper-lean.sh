@@ -25,13 +25,8 @@ no_library() {
 }
 no_library "the lean helper loads no shared library" "$(ldd "$LEAN" 2>&1 | grep -c '=>')"
 
-# trace LOG COMMAND...: COMMAND under strace, children included.
-# (LeakSanitizer cannot run under ptrace.)
-trace() {
-	local log=$1; shift
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		strace -f -qq -o "$log" -e trace=execve,openat,umount2,clone,clone3,fork,vfork "$@" >"$log.out" 2>"$log.err"
-}
+# trace LOG COMMAND...: COMMAND under strace (strace_tree, dropin-lib.sh).
+trace() { strace_tree "$1" execve,openat,umount2,clone,clone3,fork,vfork "${@:2}"; }
 execs() { grep -c ' execve(' "$1"; }
 umounts() { grep -c ' umount2(' "$1"; }
 
@@ -116,8 +111,7 @@ cp "$LEAN" "$SCRATCH/suid/umount.tmpfs" && cp "$UMH" "$SCRATCH/suid/umount-helpe
 chown root:root "$SCRATCH/suid/umount.tmpfs" && chmod 4755 "$SCRATCH/suid/umount.tmpfs"
 chmod 755 "$SCRATCH/suid"
 F=$(new_tmpfs f-suid)
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -o "$SCRATCH/suid.trace" \
-	-e trace=setresuid,execve "${NOBODY[@]}" "$SCRATCH/suid/umount.tmpfs" "$F" >/dev/null 2>&1
+strace_tree "$SCRATCH/suid.trace" setresuid,execve "${NOBODY[@]}" "$SCRATCH/suid/umount.tmpfs" "$F"
 # What the lean helper's process did, after its own execve, in order.
 lean_calls=$(awk '/execve\(".*suid\/umount.tmpfs"/ { p = $1 } p && $1 == p { print $2 }' "$SCRATCH/suid.trace" |
 	sed 's/(.*//' | tr '\n' ' ')

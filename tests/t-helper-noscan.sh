@@ -13,14 +13,8 @@ make_conf
 command -v strace >/dev/null || { not_ok "strace is installed (tools/packages/bench.txt)"; finish; }
 HELPER=$(link_as umount.tmpfs)
 
-# trace LOG COMMAND...: runs COMMAND under strace, its children included.
-# (LeakSanitizer cannot run under ptrace: it would fail the run, and its
-# own thread would count as a process started; leaks are the other tests'.)
-trace() {
-	local log=$1; shift
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -o "$log" -e trace=clone,clone3,fork,vfork,execve,open,openat,statx,newfstatat,bpf "$@" \
-		>"$log.out" 2>&1
-}
+# trace LOG COMMAND...: COMMAND under strace (strace_tree, dropin-lib.sh).
+trace() { strace_tree "$1" clone,clone3,fork,vfork,execve,open,openat,statx,newfstatat,bpf "${@:2}"; }
 # Processes ROOT (the first pid in LOG) started itself.
 forks_of_root() {
 	awk 'NR == 1 { root = $1 } $1 == root && $2 ~ /^(clone|clone3|fork|vfork)\(/' "$1" | wc -l
