@@ -60,8 +60,11 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# Made anew each time: `ar r` keeps members whose source is gone (a file
+# renamed or split), and the linker may take their stale definitions.
 $(LIBUMH): $(LIB_OBJS)
 	@mkdir -p $(@D)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(PROG): $(PROG_OBJS) $(PROG_EXTRA_OBJS) $(LIBUMH)

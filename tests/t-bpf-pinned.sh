@@ -8,6 +8,8 @@
 # of another user's or mode, objects of another kind, programs of another
 # build) are not used: explain loads its own and says why under
 # UMOUNT_HELPER_DEBUG=time.  A user other than root never reaches them.
+# The same for the mount-count program (count-BUILDID,
+# lib/bpf/refcount/mntcount-pin.c), which readers share without a lock.
 #
 # The test mounts a BPF filesystem of its own, in its mount namespace:
 # nothing another test or watcher on this machine pins is seen here, and
@@ -48,6 +50,10 @@ traced_explain loaded
 loaded=$(cat "$SCRATCH/loaded.json")
 check_json "without a watcher: the BPF scan, every holder" "$loaded" '.scan.method == "bpf" and (.holders | length) == 5'
 check_contains "without a watcher: the scan loads its programs" "$(cat "$SCRATCH/loaded.err")" "not pinned: $PIN_ROOT: No such file"
+check_contains "without a watcher: the count program is loaded too" "$(cat "$SCRATCH/loaded.err")" \
+	"mount count: load and first read (the per-CPU offsets"
+# count JSON: the kernel's count of the target, and what explained it.
+count() { jq -c '[.references.count, .references.explained]' <<<"$1"; }
 
 # --- the watcher pins them ---------------------------------------------------------
 start_watch() {
@@ -55,7 +61,7 @@ start_watch() {
 	"$UMH" watch --no-record --no-journal --duration 300 >"$SCRATCH/w.out" 2>&1 &
 	W_PID=$!
 	STARTED_PIDS+=("$W_PID")
-	wait_for "grep -q 'explain: its BPF scan' '$SCRATCH/w.out'" 100
+	wait_for "grep -q 'explain: its mount-count program' '$SCRATCH/w.out'" 100
 }
 stop_watch() {
 	kill -TERM "$W_PID" 2>/dev/null
@@ -70,16 +76,27 @@ check_eq "$PIN_ROOT: root's, 0700" "root 700" "$(stat -c '%U %a' "$PIN_ROOT")"
 check_eq "the build's directory: root's, 0700" "root 700" "$(stat -c '%U %a' "$pins")"
 check_eq "what it holds" "link_tasks link_unix link_vmas map_bound_found map_bss map_mounts map_rodata map_scm_found map_scm_socks prog_tasks prog_unix prog_vmas" \
 	"$(ls "$pins" | tr '\n' ' ' | sed 's/ $//')"
+check_contains "the watcher says where it keeps the count program" "$(cat "$SCRATCH/w.out")" \
+	"explain: its mount-count program kept loaded, in $PIN_ROOT/count-"
+cpins=$(ls -d "$PIN_ROOT"/count-* 2>/dev/null)
+check_eq "the count program's directory: one, root's, 0700" "1 root 700" "$(wc -w <<<"$cpins") $(stat -c '%U %a' "$cpins")"
+check_eq "what that holds" "map_reads prog_count" "$(ls "$cpins" | tr '\n' ' ' | sed 's/ $//')"
 
 # --- explain uses them ----------------------------------------------------------------
 traced_explain pinned
 pinned=$(cat "$SCRATCH/pinned.json")
 check_contains "with the watcher: explain uses its programs" "$(cat "$SCRATCH/pinned.err")" \
 	"bpf scan: the watcher's pinned programs"
-check_eq "with the watcher: the scan's loader does not run (one light-skeleton loader fewer)" \
-	"$(($(syscall_loaders "$SCRATCH/loaded.trace") - 1))" "$(syscall_loaders "$SCRATCH/pinned.trace")"
+check_contains "with the watcher: explain uses its count program" "$(cat "$SCRATCH/pinned.err")" \
+	"mount count: load and first read (the program the watcher keeps loaded)"
+check_eq "with the watcher: neither the scan's loader nor the count's runs (two light-skeleton loaders fewer)" \
+	"$(($(syscall_loaders "$SCRATCH/loaded.trace") - 2))" "$(syscall_loaders "$SCRATCH/pinned.trace")"
 check_json "with the watcher: the BPF scan, complete" "$pinned" '.scan.method == "bpf" and .complete == true'
 check_eq "with the watcher: the very holders of a scan that loads its own" "$(holders "$loaded")" "$(holders "$pinned")"
+check_eq "with the watcher: the kernel's count as a program of its own reads it, all of it explained" \
+	"$(count "$loaded")" "$(count "$pinned")"
+check_json "the count: known, and every reference explained" "$pinned" \
+	'.references.count != null and .references.count == .references.explained + 1'
 
 # One scan after another, nothing carried over: another mount with holders
 # of its own, ten mounts to look for at once (more than the programs
@@ -106,6 +123,10 @@ explain_debug "$SCRATCH/c2.err" "$M" >"$SCRATCH/c2.json"
 wait "$c1"
 check_eq "two scans at once: both name every holder" "$(holders "$loaded")|$(holders "$loaded")" \
 	"$(holders "$(cat "$SCRATCH/c1.json")")|$(holders "$(cat "$SCRATCH/c2.json")")"
+check_eq "two scans at once: both read the count through the pinned program, each its own" \
+	"$(count "$loaded")|$(count "$loaded")" "$(count "$(cat "$SCRATCH/c1.json")")|$(count "$(cat "$SCRATCH/c2.json")")"
+check_eq "two scans at once: both used the pinned count program" 2 \
+	"$(cat "$SCRATCH/c1.err" "$SCRATCH/c2.err" | grep -c 'first read (the program the watcher keeps loaded)')"
 
 # A user: no way in.  (explain as nobody scans /proc, for its own processes.)
 chmod 755 "$SCRATCH"
@@ -136,6 +157,20 @@ not_used "a directory of another user's" "$pins is not a directory of root's, mo
 chown 0 "$pins" && chmod 0755 "$PIN_ROOT"
 not_used "$PIN_ROOT of mode 0755" "$PIN_ROOT is not a directory of root's, mode 0700"
 chmod 0700 "$PIN_ROOT"
+# The count program's directory of another mode, its pins swapped: its
+# own count program loaded, the same count.
+cpins=$(ls -d "$PIN_ROOT"/count-*)
+count_not_used() { # LABEL
+	local out
+	out=$(explain_debug "$SCRATCH/cnu.err" "$M")
+	check_contains "$1: not used" "$(cat "$SCRATCH/cnu.err")" "mount count: load and first read (the per-CPU offsets"
+	check_eq "$1: the same count" "$(count "$loaded")" "$(count "$out")"
+}
+chmod 0755 "$cpins"
+count_not_used "the count program's directory of mode 0755"
+chmod 0700 "$cpins"
+mv "$cpins/prog_count" "$cpins/prog_x" && mv "$cpins/map_reads" "$cpins/prog_count" && mv "$cpins/prog_x" "$cpins/map_reads"
+count_not_used "the count program's pins swapped"
 # Two pins swapped: a map where a program should be.
 # (bpffs takes no dot in a name.)
 mv "$pins/prog_vmas" "$pins/prog_vmas_x" && mv "$pins/map_bss" "$pins/prog_vmas" && mv "$pins/prog_vmas_x" "$pins/map_bss"

@@ -60,15 +60,21 @@ $(BPF_DIR)/iter.id.h: $(BPF_DIR)/iter.lskel.h $(BPF_DIR)/iter-fast.lskel.h
 	printf '#define UMH_ITER_BUILD_ID "%s"\n' "$$(cat $^ | sha256sum | cut -c1-32)" >$@.tmp
 	mv $@.tmp $@
 
+# The same for the mount-count program (lib/bpf/refcount/mntcount-pin.c).
+$(BPF_DIR)/mntcount.id.h: $(BPF_DIR)/mntcount.lskel.h
+	printf '#define UMH_MNTCOUNT_BUILD_ID "%s"\n' "$$(sha256sum <$< | cut -c1-32)" >$@.tmp
+	mv $@.tmp $@
+
 $(BPF_DIR)/%.lskel.h: $(BPF_DIR)/%.bpf.o
 	$(BPFTOOL) gen skeleton -L $< name umh_$(subst -,_,$*)_lbpf > $@.tmp
 	mv $@.tmp $@
 
 # Any C file may include a skeleton; the first build has no dependency
 # files yet, so every object waits for the skeletons.
-$(LIB_OBJS) $(PROG_OBJS) $(UNIT_SRCS:%.c=$(OBJ)/%.o): | $(BPF_SKELS) $(BPF_LSKELS) $(BPF_DIR)/iter.id.h
+$(LIB_OBJS) $(PROG_OBJS) $(UNIT_SRCS:%.c=$(OBJ)/%.o): | $(BPF_SKELS) $(BPF_LSKELS) $(BPF_DIR)/iter.id.h \
+	$(BPF_DIR)/mntcount.id.h
 
 # Kept: the tests and the QEMU harness load them with bpftool too.
 .SECONDARY: $(BPF_OBJS) $(BPF_DIR)/iter-fast.bpf.o
 .PHONY: bpf
-bpf: $(BPF_SKELS) $(BPF_LSKELS) $(BPF_DIR)/iter.id.h
+bpf: $(BPF_SKELS) $(BPF_LSKELS) $(BPF_DIR)/iter.id.h $(BPF_DIR)/mntcount.id.h

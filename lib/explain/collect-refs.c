@@ -42,9 +42,12 @@ void umh_refs_count_before(struct umh_scan *s)
 	int64_t t = umh_now_ns();
 	struct utsname u;
 	r->children_pin = uname(&u) == 0 ? umh_refs_children_pin(u.release) : -1;
-	if (umh_mntcount_open(&r->counter, r->why, sizeof(r->why)) == 0)
+	char what[160] = "load and first read (no program)";
+	if (umh_mntcount_open(&r->counter, r->why, sizeof(r->why)) == 0) {
+		snprintf(what, sizeof(what), "load and first read (%s)", umh_mntcount_way(r->counter));
 		read_count(r, &r->count_before);
-	debug_time("load and first read", t);
+	}
+	debug_time(what, t);
 }
 
 void umh_refs_count_after(struct umh_scan *s)

@@ -26,6 +26,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "base/procfs.h"
+#include "bpf/refcount/mntcount-load.h"
 #include "bpf/scan/scan-pin.h"
 #include "bpf/umount/umount-load.h"
 #include "base/cleanup.h"
@@ -91,8 +92,8 @@ struct umh_watch {
 
 	/* Explain's BPF scan, kept loaded and pinned while this runs
 	 * (bpf/scan/scan-pin.h), or why not. */
-	struct umh_scan_pins *pins;
-	char pins_why[256];
+	struct umh_pins *pins, *count_pins; /* explain's programs, kept loaded */
+	char pins_why[256], count_pins_why[256];
 
 	struct umh_sd_where sdw_where;
 	bool sd;

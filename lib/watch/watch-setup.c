@@ -239,8 +239,11 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 	if (!w->bpf)
 		snprintf(w->bpf_why, sizeof(w->bpf_why), "umount calls are not traced: %s", why);
 	snprintf(w->pins_why, sizeof(w->pins_why), "--no-bpf was given");
-	if (!cfg->no_bpf)
+	snprintf(w->count_pins_why, sizeof(w->count_pins_why), "--no-bpf was given");
+	if (!cfg->no_bpf) {
 		umh_scan_pin((uint32_t)umh_anon_inode_mnt_id(w->procfd), &w->pins, w->pins_why, sizeof(w->pins_why));
+		umh_mntcount_pin(&w->count_pins, w->count_pins_why, sizeof(w->count_pins_why));
+	}
 
 	/* The first line: what is watched, and with what. */
 	umh_watch_note_line(w, "Watching %s (mnt:[%" PRIu64 "], %zu mounts) for unmounts.\n", w->ns_desc, w->mntns, w->table.n);
@@ -253,9 +256,14 @@ int umh_watch_open(struct umh_watch **ret, const struct umh_watch_cfg *cfg, char
 	else
 		umh_watch_note_line(w, "  failed unmounts: EBUSY, in any mount namespace, counted but not examined (--no-explain)\n");
 	if (w->pins)
-		umh_watch_note_line(w, "  explain: its BPF scan kept loaded, in %s\n", umh_scan_pins_where(w->pins));
+		umh_watch_note_line(w, "  explain: its BPF scan kept loaded, in %s\n", umh_pins_where(w->pins));
 	else
 		umh_watch_note_line(w, "  explain: its BPF scan not kept loaded (%s)\n", w->pins_why);
+	if (w->count_pins)
+		umh_watch_note_line(w, "  explain: its mount-count program kept loaded, in %s\n",
+				    umh_pins_where(w->count_pins));
+	else
+		umh_watch_note_line(w, "  explain: its mount-count program not kept loaded (%s)\n", w->count_pins_why);
 	if (w->sd)
 		umh_watch_note_line(w, "  systemd: asked at %s when it stops a mount unit\n", w->sdw.where);
 	else
@@ -288,7 +296,8 @@ void umh_watch_close(struct umh_watch *w)
 	}
 	free(w->pending);
 	umh_umount_trace_close(&w->trace);
-	umh_scan_unpin(w->pins);
+	umh_pins_release(w->count_pins);
+	umh_pins_release(w->pins);
 	umh_wfailed_free(&w->failed);
 	umh_wcalls_free(&w->calls);
 	if (w->sd)

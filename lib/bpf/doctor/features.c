@@ -170,7 +170,7 @@ static void probe_refcount(struct umh_feature_state *s)
 	_cleanup_(umh_mntcount_closep) struct umh_mntcount *m = NULL;
 	int64_t count;
 	uint32_t children;
-	int r = umh_mntcount_open(&m, why, sizeof(why));
+	int r = umh_mntcount_load(&m, why, sizeof(why));
 	if (r == 0 && (r = umh_mntcount_read(m, (uint32_t)stx.stx_mnt_id, &count, &children, why, sizeof(why))) == 0) {
 		set(s, true, "read through %s: / (mount %llu) has %lld references", umh_mntcount_way(m),
 		    (unsigned long long)stx.stx_mnt_id, (long long)count);

@@ -6,14 +6,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpf/common/pins.h"
+
 struct umh_mntcount;
+
+/* The program the watcher keeps loaded (mntcount-pin.c), else
+ * umh_mntcount_load's.  Returns 0, or a negative errno with WHY set. */
+int umh_mntcount_open(struct umh_mntcount **out, char *why, size_t size);
 
 /* Loads the program and finds the per-CPU offsets.  Returns 0, or a
  * negative errno with WHY set to one sentence (-ENOTSUP: this kernel gives
  * no way to read per-CPU memory). */
-int umh_mntcount_open(struct umh_mntcount **out, char *why, size_t size);
+int umh_mntcount_load(struct umh_mntcount **out, char *why, size_t size);
 
-/* How the per-CPU offsets were found, in words (for doctor). */
+/* The watcher, at its start: loads the program and pins it for explain,
+ * unless this build's is pinned already.  Returns 0 with *OUT set
+ * (umh_pins_release at the watcher's end), or a negative errno with WHY
+ * set. */
+int umh_mntcount_pin(struct umh_pins **out, char *why, size_t size);
+
+/* How the per-CPU offsets were found, in words (for doctor), or that the
+ * watcher's program is used. */
 const char *umh_mntcount_way(const struct umh_mntcount *m);
 
 /* Reads mount MNT_ID, looked up in this process's mount namespace:

@@ -59,8 +59,17 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } percpu_probe SEC(".maps");
-__u32 want_mnt_id = 0;    /* set before each read */
-struct umh_mntcount_result result = {};
+/* One read in progress per reader thread, by its thread id: the mount it
+ * asks for, set by it, and the result, set here.  A map, not globals, so
+ * that the program pinned by the watcher serves readers at the same time
+ * without a lock; least recently used entries make room, so that readers
+ * killed before they removed theirs cannot fill it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, UMH_MNTCOUNT_MAX_READERS);
+	__type(key, __u32);
+	__type(value, struct umh_mntcount_read);
+} reads SEC(".maps");
 
 struct sum {
 	void *pcp; /* mnt_pcp: a per-CPU address */
@@ -129,14 +138,19 @@ SEC("iter/task")
 int read_count(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
-	/* The iterator visits every task; only the reader's own mount
-	 * namespace is the one the id was taken from. */
-	if (!task || task->pid != (__u32)bpf_get_current_pid_tgid())
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	/* The iterator visits the reader's own task (or, where the kernel
+	 * cannot be asked for one task, every task): only the reader's
+	 * mount namespace is the one the id was taken from. */
+	if (!task || task->pid != tid)
+		return 0;
+	struct umh_mntcount_read *read = bpf_map_lookup_elem(&reads, &tid);
+	if (!read)
 		return 0;
 	struct umh_mntcount_result r = { .status = UMH_MNTCOUNT_NOT_FOUND };
-	struct mount *found = umh_find_mount(task, want_mnt_id, UMH_MNTCOUNT_MAX_STEPS, &r.steps);
+	struct mount *found = umh_find_mount(task, read->want_mnt_id, UMH_MNTCOUNT_MAX_STEPS, &r.steps);
 	if (!found) {
-		result = r;
+		read->result = r;
 		return 0;
 	}
 	if (bpf_core_field_exists(struct mount, mnt_pcp)) {
@@ -159,6 +173,6 @@ int read_count(struct bpf_iter__task *ctx)
 	k.next = BPF_CORE_READ(found, mnt_mounts.next);
 	bpf_loop(UMH_MNTCOUNT_MAX_STEPS, count_child, &k, 0);
 	r.children = k.n;
-	result = r;
+	read->result = r;
 	return 0;
 }

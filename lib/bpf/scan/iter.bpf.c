@@ -114,6 +114,11 @@ __u64 tasks_seen = 0; /* processes (thread group leaders) */
  * after those of the tasks before: counted once, by sequence number (plus
  * one: 0 is none yet). */
 __u64 counted_seq = 0;
+/* The mapping walk's last mount not of interest (scan_vmas).  Per scan,
+ * like the rest of this section: an address is only compared while the
+ * mount it was read from may still be alive, and no mount created during
+ * the scan is of interest to it. */
+__u64 vma_last_mnt = 0;
 
 static __always_inline __u32 mnt_id_of(struct vfsmount *vfsmnt)
 {
@@ -642,16 +647,36 @@ int scan_vmas(struct bpf_iter__task_vma *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct vm_area_struct *vma = ctx->vma;
-	/* /proc/PID/maps is the leader's mm; threads share it. */
-	if (!task || !vma || BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+	if (!task || !vma)
 		return 0;
+#ifdef UMH_ITER_FAST
+	/* The iterator's task and mapping are pointers the verifier trusts:
+	 * plain loads, where a helper call for each read was half the walk's
+	 * time (50,000 mappings of 2,000 processes: 6 ms of 11). */
+	bool leader = task->pid == task->tgid;
+	struct file *file = vma->vm_file;
+	struct vfsmount *vfsmnt = file ? file->f_path.mnt : NULL;
+#else
+	bool leader = BPF_CORE_READ(task, pid) == BPF_CORE_READ(task, tgid);
 	struct file *file = BPF_CORE_READ(vma, vm_file);
-	if (!file)
+	struct vfsmount *vfsmnt = file ? BPF_CORE_READ(file, f_path.mnt) : NULL;
+#endif
+	/* /proc/PID/maps is the leader's mm; threads share it.  Most
+	 * mappings are of a few files (libraries, programs) on one mount:
+	 * the last mount found not of interest is known by its address. */
+	if (!leader || !vfsmnt || (__u64)vfsmnt == vma_last_mnt)
 		return 0;
-	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
 	__u32 mnt_id = mnt_id_of(vfsmnt);
-	if (!of_interest(mnt_id))
+	if (!of_interest(mnt_id)) {
+		vma_last_mnt = (__u64)vfsmnt;
 		return 0;
+	}
+#ifdef UMH_ITER_FAST
+	/* Read again as numbers: a cookie mixes the address, which the
+	 * verifier allows of no pointer it typed. */
+	file = BPF_CORE_READ(vma, vm_file);
+	vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+#endif
 	struct task_out t = { .task = (__u64)task, .slot = SLOT_VMAS };
 	ids_of(&t);
 	unsigned long vm_flags = BPF_CORE_READ(vma, vm_flags);

@@ -4,7 +4,8 @@
  * again on every load, was about 20 ms of every explain.
  *
  *   /sys/fs/bpf/umount-helper/scan-BUILDID/   the programs, their iterator
- *       links and the maps explain reads and writes (see scan-pin.c)
+ *       links and the maps explain reads and writes (see scan-pin.c; the
+ *       directories as bpf/common/pins.h has them)
  *
  * BUILDID is the light skeleton's hash (bpf.mk), which the pinned
  * programs also carry in their read-only data: a scan uses only programs
@@ -18,21 +19,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpf/common/pins.h"
 #include "bpf/scan/scan-skel.h"
-
-#define UMH_SCAN_PIN_ROOT "/sys/fs/bpf/umount-helper"
-
-struct umh_scan_pins;
 
 /* The watcher, at its start: loads the programs (ANON_INODE_MNT_ID as for
  * a scan) and pins them, unless the same build is pinned already (by a
- * watcher before it); pins of other builds are removed.  Returns 0, or a
- * negative errno with WHY set to a sentence. */
-int umh_scan_pin(uint32_t anon_inode_mnt_id, struct umh_scan_pins **out, char *why, size_t size);
-/* Where they are (for the watcher's first lines). */
-const char *umh_scan_pins_where(const struct umh_scan_pins *p);
-/* The watcher, at its end: removes the pins it made, and frees P. */
-void umh_scan_unpin(struct umh_scan_pins *p);
+ * watcher before it); pins of other builds are removed.  Returns 0 with
+ * *OUT set (umh_pins_release at the watcher's end), or a negative errno
+ * with WHY set to a sentence. */
+int umh_scan_pin(uint32_t anon_inode_mnt_id, struct umh_pins **out, char *why, size_t size);
 
 /* A scan: the pinned programs of this build, checked, locked for this scan
  * and cleared, in *OUT as umh_scan_skel_load() gives them.  Returns 0, or

@@ -9,6 +9,8 @@
 #include "bpf/common/loader.h"
 #include "base/caps.h"
 #include "base/cleanup.h"
+#include "base/clock.h"
+#include "base/debug.h"
 
 /* What one thread walks, in order. */
 struct plan {
@@ -73,6 +75,7 @@ static void walk(struct walker *w)
 		enum umh_scan_iter which = w->plan->which[i];
 		struct umh_scan_result res = { .finished = true };
 		int fd = TAKE_FD(w->fd[i]);
+		int64_t t = umh_now_ns();
 		if (failed) {
 			res.r = -ECANCELED;
 			if (fd >= 0)
@@ -81,6 +84,8 @@ static void walk(struct walker *w)
 			res.r = fd < 0 ? fd : umh_bpf_read_iter_fd(fd, &res.out, &res.len);
 		}
 		failed = res.r;
+		/* Which walk takes the time (each runs in its own thread). */
+		umh_debug_time("bpf scan: walk", umh_scan_skel_name(which), &t);
 		pthread_mutex_lock(&run->lock);
 		run->live[which] = res;
 		pthread_cond_broadcast(&run->changed);
