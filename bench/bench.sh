@@ -71,6 +71,7 @@ FARM=$BUILD/bench/farm
 NSFARM=$BUILD/bench/nsfarm
 MEASURE=$BUILD/bench/measure
 FLOOR=$BUILD/bench/floor-helper
+BARE=$BUILD/bench/floor-bare # x86-64 only (bench.mk)
 export LC_ALL=C
 
 PROCS=2000 FDS=100 REPS=5 EACH=0 SCALE="200 2000 20000" SCALE_REPS=3 SLOW=10 RESULTS= HELPER=1 HELPER_REPS=50 DENTRIES=100000
@@ -457,7 +458,9 @@ fi
 # scan (no process started, no /proc/PID read, no BPF), t-helper-lean.sh
 # that the lean helper, what /sbin/umount.TYPE links to when installed,
 # loads no library and starts nothing.  The floor: a static program that
-# only calls umount(2) (bench/floor-helper.c), what any helper costs.
+# only calls umount(2) (bench/floor-helper.c), what any helper costs; and
+# on x86-64 the same without the C library (bench/floor-bare.c), what
+# util-linux's fork and the kernel's exec of any helper cost at the least.
 #
 # Paired: HELPER_REPS rounds after an untimed one, every variant once in
 # each round, in turn, /sbin/umount.tmpfs switched between them; "paired"
@@ -473,12 +476,14 @@ if [ "$HELPER" = 1 ]; then
 	[ -L /sbin ] || SBIN=/sbin
 	mount -t overlay overlay -o "lowerdir=$SBIN,upperdir=$W/sbin-up,workdir=$W/sbin-work" "$SBIN" || exit 1
 	HKEYS=(uli ul lean tool floor direct)
+	[ -x "$BARE" ] && HKEYS+=(bare)
 	declare -A HLABEL=(
 		[uli]="umount -i (util-linux, no helper)"
 		[ul]="umount, no umount.tmpfs (util-linux alone)"
 		[lean]="umount, /sbin/umount.tmpfs = umount-helper-lean"
 		[tool]="umount, /sbin/umount.tmpfs = umount-helper"
 		[floor]="umount, /sbin/umount.tmpfs = only umount(2)"
+		[bare]="... the same, without the C library"
 		[direct]="umount-helper-lean as umount.tmpfs, directly"
 	)
 	declare -A HWALLS=() HCPUS=()
@@ -491,6 +496,7 @@ if [ "$HELPER" = 1 ]; then
 		lean | direct) ln -s "$LEAN" "$SBIN/umount.tmpfs" ;;
 		tool) ln -s "$UMH" "$SBIN/umount.tmpfs" ;;
 		floor) ln -s "$FLOOR" "$SBIN/umount.tmpfs" ;;
+		bare) ln -s "$BARE" "$SBIN/umount.tmpfs" ;;
 		esac
 		[ "$key" = direct ] && cmd=("$SBIN/umount.tmpfs")
 		mount -t tmpfs bench-free "$F" || return 1
