@@ -247,7 +247,7 @@ for t in "${TOOLS[@]}"; do
 done
 
 # The watcher, as the package's service runs it, keeping explain's BPF scan
-# loaded (lib/bpf/scan/scan-pin.h); on a BPF filesystem of the benchmark's
+# and its count reader loaded (lib/bpf/common/pins.h); on a BPF filesystem of the benchmark's
 # own, in its mount namespace, so that nothing else on the machine sees its
 # pins or removes them.  Stopped before the helper table: it traces every
 # unmount.
@@ -368,9 +368,12 @@ if [ "$ONLY_NS" = 0 ]; then
 		"$(nproc) CPUs, load average $(loadavg)"
 	if [ -n "$PINS_WHERE" ]; then
 		# Which programs a scan used, as it says itself.
-		used=$(UMOUNT_HELPER_DEBUG=time "$UMH" "${UMH_ARGS[@]}" "$M" 2>&1 >/dev/null | sed -n 's/.*bpf scan: \(the watcher.s pinned programs\|load\).*/\1/p')
-		echo "  umount-helper watch runs, keeping explain's programs loaded in $PINS_WHERE;" \
-			"explain uses $used"
+		dbg=$(UMOUNT_HELPER_DEBUG=time "$UMH" "${UMH_ARGS[@]}" "$M" 2>&1 >/dev/null)
+		used=$(sed -n 's/.*bpf scan: \(the watcher.s pinned programs\|load\).*/\1/p' <<<"$dbg")
+		count_used=$(sed -n 's/.*mount count: load and first read (\(.*\)) .*/\1/p' <<<"$dbg")
+		echo "  umount-helper watch runs, keeping explain's programs loaded in $PINS_WHERE" \
+			"and $(sed -n 's/.*explain: its mount-count program kept loaded, in //p' "$W/watch.out");" \
+			"explain uses $used, and for the count $count_used"
 		result "pinned where=$PINS_WHERE used=$(tr ' ' _ <<<"$used")"
 	fi
 	echo
