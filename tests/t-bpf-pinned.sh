@@ -97,6 +97,14 @@ check_eq "with the watcher: the kernel's count as a program of its own reads it,
 	"$(count "$loaded")" "$(count "$pinned")"
 check_json "the count: known, and every reference explained" "$pinned" \
 	'.references.count != null and .references.count == .references.explained + 1'
+# From a pid namespace of its own (its threads numbered otherwise than the
+# kernel numbers them, and the program's table keyed by the kernel's), and
+# so a mount namespace of its own for its /proc: there the mount is a copy
+# that nothing holds.
+pidns=$(unshare -p -f --mount-proc env UMOUNT_HELPER_DEBUG=time "$UMH" explain --json "$M" 2>"$SCRATCH/pidns.err")
+check_contains "from a pid namespace of its own: the pinned count program" "$(cat "$SCRATCH/pidns.err")" \
+	"first read (the program the watcher keeps loaded)"
+check_json "... the count of its copy of the mount: 1, free" "$pidns" '.references.count == 1 and .verdict == "free"'
 
 # One scan after another, nothing carried over: another mount with holders
 # of its own, ten mounts to look for at once (more than the programs

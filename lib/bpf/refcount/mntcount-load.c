@@ -194,27 +194,56 @@ static int link_for_me(int prog_fd, uint32_t tid)
 	return fd < 0 ? -errno : fd;
 }
 
+/* Runs the program on this thread (TID, as it numbers itself); *KERNEL_TID
+ * is then the number the program wrote, the kernel's (0 if it did not
+ * run).  Returns 0 or a negative errno with WHY set. */
+static int run_once(struct umh_mntcount *m, uint32_t tid, uint32_t *kernel_tid, char *why, size_t size)
+{
+	*kernel_tid = 0;
+	_cleanup_close_ int link = link_for_me(m->prog_fd, tid);
+	if (link < 0) {
+		umh_bpf_describe_error(link, "the mount-count iterator", why, size);
+		return link;
+	}
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = umh_bpf_read_iter(link, &buf, &len);
+	if (r < 0) {
+		snprintf(why, size, "the mount-count iterator did not run: %s", strerror(-r));
+		return r;
+	}
+	if (len == sizeof(*kernel_tid))
+		memcpy(kernel_tid, buf, sizeof(*kernel_tid));
+	return 0;
+}
+
+/* This thread's number as the kernel has it, which keys the program's
+ * table: in a pid namespace of its own, gettid() numbers it otherwise.
+ * Learnt from the program, once a thread (a forked child learns its own). */
+static __thread uint32_t learnt_for, learnt_tid;
+
 int umh_mntcount_read(struct umh_mntcount *m, uint32_t mnt_id, int64_t *count, uint32_t *children, char *why,
 		      size_t size)
 {
-	uint32_t tid = (uint32_t)gettid();
+	uint32_t tid = (uint32_t)gettid(), seen;
+	int r;
+	if (learnt_for != tid) {
+		if ((r = run_once(m, tid, &seen, why, size)) < 0)
+			return r;
+		learnt_for = tid;
+		learnt_tid = seen;
+	}
 	struct umh_mntcount_read rd = { .want_mnt_id = mnt_id };
-	if (bpf_map_update_elem(m->reads_fd, &tid, &rd, BPF_ANY) < 0) {
-		int r = -errno;
+	if (learnt_tid && bpf_map_update_elem(m->reads_fd, &learnt_tid, &rd, BPF_ANY) < 0) {
+		r = -errno;
 		umh_bpf_describe_error(r, "the mount-count program's table", why, size);
 		return r;
 	}
-	int r = 0;
-	_cleanup_close_ int link = link_for_me(m->prog_fd, tid);
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	if (link < 0)
-		umh_bpf_describe_error((r = link), "the mount-count iterator", why, size);
-	else if ((r = umh_bpf_read_iter(link, &buf, &len)) < 0)
-		snprintf(why, size, "the mount-count iterator did not run: %s", strerror(-r));
-	else if (bpf_map_lookup_elem(m->reads_fd, &tid, &rd) < 0)
-		rd.result.status = UMH_MNTCOUNT_NOT_RUN; /* made room for others' */
-	bpf_map_delete_elem(m->reads_fd, &tid);
+	r = learnt_tid ? run_once(m, tid, &seen, why, size) : 0;
+	if (r >= 0 && (!learnt_tid || bpf_map_lookup_elem(m->reads_fd, &learnt_tid, &rd) < 0))
+		rd.result.status = UMH_MNTCOUNT_NOT_RUN; /* or made room for others' */
+	if (learnt_tid)
+		bpf_map_delete_elem(m->reads_fd, &learnt_tid);
 	if (r < 0)
 		return r;
 	const struct umh_mntcount_result *res = &rd.result;

@@ -59,8 +59,9 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } percpu_probe SEC(".maps");
-/* One read in progress per reader thread, by its thread id: the mount it
- * asks for, set by it, and the result, set here.  A map, not globals, so
+/* One read in progress per reader thread, by its thread id (the kernel's
+ * own number, read_count says how the reader knows it): the mount it asks
+ * for, set by it, and the result, set here.  A map, not globals, so
  * that the program pinned by the watcher serves readers at the same time
  * without a lock; least recently used entries make room, so that readers
  * killed before they removed theirs cannot fill it. */
@@ -144,6 +145,10 @@ int read_count(struct bpf_iter__task *ctx)
 	 * mount namespace is the one the id was taken from. */
 	if (!task || task->pid != tid)
 		return 0;
+	/* The reader's thread id as the kernel numbers it, its key in the
+	 * table: a reader in a pid namespace of its own numbers itself
+	 * otherwise, and learns it from here. */
+	bpf_seq_write(ctx->meta->seq, &tid, sizeof(tid));
 	struct umh_mntcount_read *read = bpf_map_lookup_elem(&reads, &tid);
 	if (!read)
 		return 0;
