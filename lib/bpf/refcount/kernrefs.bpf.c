@@ -10,9 +10,14 @@
  *   scan_modules    the loaded modules' writable data (.data, .bss, and
  *                   what is read-only after init), word by word, for a
  *                   struct file * or a struct path on the target, and one
- *                   level further: the objects those words point to.  User
- *                   space opens /sys/module/NAME; its kernfs node leads to
- *                   the module's kobject, and that to struct module
+ *                   level further: the objects those words point to (their
+ *                   first UMH_KREF_OBJ_WORDS words, whatever the object's
+ *                   size: a program cannot learn it without the slab's
+ *                   metadata, so past a small object its neighbours in the
+ *                   slab are read too, and what they point to is taken as
+ *                   the module's).  User space opens /sys/module/NAME; its
+ *                   kernfs node leads to the module's kobject, and that to
+ *                   struct module
  *   walk_dentries   the target's dentries, from its root through the
  *                   dcache, each one's reference count against what
  *                   accounts for it: its children, being a mount point or

@@ -30,10 +30,15 @@ MODULE_PARM_DESC(depth, "allocations between the module's data and the file (def
 
 static struct file *held;
 
-/* One level of the chain: a pointer and padding, as real state has. */
+/* One level of the chain: a pointer and padding, as real state has; in
+ * all larger than the part of an object umount-helper's module scan reads
+ * (UMH_KREF_OBJ_WORDS, 32 words), so that it reads this link alone.  With
+ * smaller links it also read the next ones in the slab, where the freelist
+ * put them after this one, and found the file at depth 2 now and then. */
 struct link {
 	unsigned long pad[4];
 	void *next;
+	unsigned long tail[28];
 };
 static struct link *chain;
 
