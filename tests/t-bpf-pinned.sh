@@ -106,6 +106,22 @@ check_contains "from a pid namespace of its own: the pinned count program" "$(ca
 	"first read (the program the watcher keeps loaded)"
 check_json "... the count of its copy of the mount: 1, free" "$pidns" '.references.count == 1 and .verdict == "free"'
 
+# From another mount namespace (-N PID, as the watcher examines a failed
+# unmount there), whose /sys/fs/bpf is a BPF filesystem of its own that
+# holds nothing: the programs are still found where the watcher pinned
+# them, in the namespace explain started in.  There the mount is a copy
+# nothing holds.
+start_holder "$SCRATCH/otherns" unshare -m --propagation private \
+	sh -c 'mount -t bpf -o mode=0700 bpf /sys/fs/bpf && : >"$1" && exec sleep 1000' - "$SCRATCH/otherns" ||
+	not_ok "a process in a mount namespace with a BPF filesystem of its own"
+otherns=$(explain_debug "$SCRATCH/otherns.err" -N "$HOLDER_PID" "$M")
+check_contains "another mount namespace (-N), its own empty BPF filesystem: the pinned scan" \
+	"$(cat "$SCRATCH/otherns.err")" "bpf scan: the watcher's pinned programs"
+check_contains "... and the pinned count program" "$(cat "$SCRATCH/otherns.err")" \
+	"first read (the program the watcher keeps loaded)"
+check_json "... its copy of the mount: counted 1, free" "$otherns" \
+	'.scan.method == "bpf" and .references.count == 1 and .verdict == "free"'
+
 # One scan after another, nothing carried over: another mount with holders
 # of its own, ten mounts to look for at once (more than the programs
 # compare inline: their map), then the first again.

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "base/caps.h"
+#include "bpf/common/loader.h"
+#include "bpf/common/pins.h"
 #include "base/cleanup-mount.h"
 #include "model/mounttab.h"
 #include "explain/fs.h"
@@ -280,6 +282,11 @@ int umh_explain(const struct umh_explain_opts *o, struct umh_report *r)
 	_cleanup_close_ int procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0)
 		return fail(r, -errno, "/proc is not mounted");
+	/* The watcher's programs are where it pinned them, in this
+	 * namespace's BPF filesystem (where BPF may be used at all). */
+	char no_bpf_why[256];
+	if (o->ns && !o->no_bpf && umh_bpf_precheck(no_bpf_why, sizeof(no_bpf_why)) == 0)
+		umh_pins_keep_root();
 	if (o->ns && (ret = enter_namespace(procfd, o->ns)) < 0)
 		return fail(r, ret, "cannot enter the mount namespace of %s: %s", o->ns, strerror(-ret));
 

@@ -48,9 +48,27 @@ static int open_dir(int at, const char *name, const char *path, char *why, size_
 	return fd;
 }
 
+/* UMH_PINS_ROOT, opened before this process entered another mount
+ * namespace (umh_pins_keep_root), or -1. */
+static int kept_root = -1;
+
+int umh_pins_keep_root(void)
+{
+	char why[256];
+	int fd = open_dir(AT_FDCWD, UMH_PINS_ROOT, UMH_PINS_ROOT, why, sizeof(why));
+	if (fd < 0)
+		return fd;
+	if (kept_root >= 0)
+		close(kept_root);
+	kept_root = fd;
+	return 0;
+}
+
 int umh_pins_open(const char *name, char *why, size_t size)
 {
-	_cleanup_close_ int root = open_dir(AT_FDCWD, UMH_PINS_ROOT, UMH_PINS_ROOT, why, size);
+	/* The kept one is checked again: its mode may have changed since. */
+	_cleanup_close_ int root = kept_root >= 0 ? open_dir(kept_root, ".", UMH_PINS_ROOT, why, size)
+						  : open_dir(AT_FDCWD, UMH_PINS_ROOT, UMH_PINS_ROOT, why, size);
 	if (root < 0)
 		return root;
 	char path[PATH_MAX];

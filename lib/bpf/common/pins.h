@@ -28,6 +28,13 @@
  * root's, 0700, on the BPF filesystem). */
 int umh_pins_open(const char *name, char *why, size_t size);
 
+/* Before entering another mount namespace (explain --ns, the watcher's
+ * examination of a failed unmount there): UMH_PINS_ROOT as this namespace
+ * has it, checked and kept open for umh_pins_open, which would otherwise
+ * look in the other namespace's BPF filesystem (a container's holds none of
+ * the watcher's pins).  Returns 0, or a negative errno with nothing kept. */
+int umh_pins_keep_root(void);
+
 /* The pin FILE of the directory DIR_FD, fetched through that directory
  * itself.  Returns a descriptor or a negative errno. */
 int umh_pins_get(int dir_fd, const char *file);
