@@ -410,17 +410,18 @@ check_eq "... once: not also as a stdout line" 1 \
 	"$(journal _SYSTEMD_UNIT=umount-helper-watch.service | jq -r .MESSAGE | grep -c '/mnt/b (tmpfs, mount id .*) unmounted by systemd')"
 check_json_of "the service's record in /run/umount-helper" "$(tail -n 1 "$SD_ROOT/run/umount-helper/events.jsonl")" \
 	'.event == "unmount" and .mount.target == "/mnt/b" and .by == "systemd" and .systemd.cause == "binds-to-inactive"'
-# Asked up to three times: once in a full run under ASan the answer lacked
-# the sentence (not seen again alone); each miss goes to the log whole,
-# stderr included, so that a sanitizer's report there fails t-sanitizers.
-want="unmounted by systemd (pid 1) via mnt-b.mount: it is bound (BindsTo=) to never-started.service, which is inactive."
-for try in 1 2 3; do
-	out=$(sd_exec "$IN_UMH" explain /mnt/b 2>&1)
-	[[ "$out" == *"$want"* ]] && break
-	diag "explain /mnt/b in the container, try $try: $out"
-	sleep 1
-done
-check_contains "explain inside the container reads the service's record (the default place)" "$out" "$want"
+# The reason as the watcher read it: while systemd's stop job ran, or, on
+# a loaded machine, just after it ended, which the sentence then says
+# (watch-systemd.c); both are the record's.
+want="unmounted by systemd (pid 1) via mnt-b.mount: it is bound (BindsTo=) to never-started.service, which is inactive"
+out=$(sd_exec "$IN_UMH" explain /mnt/b 2>&1)
+if [[ "$out" == *"$want."* || "$out" == *"$want (as systemd still had it after the stop)."* ]]; then
+	ok "explain inside the container reads the service's record (the default place)"
+else
+	not_ok "explain inside the container reads the service's record (the default place)"
+	diag "expected to find: $want. (or: ... after the stop).)"
+	diag "in: $out"
+fi
 # Its sandbox (ProtectSystem=strict, its capabilities) lets it keep
 # explain's BPF scan loaded, in the container's BPF filesystem (where a
 # host's systemd mounts one: container.sh does), and explain there uses it.
