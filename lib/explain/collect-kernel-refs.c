@@ -329,6 +329,13 @@ static int modules(struct umh_scan *s, struct umh_kernrefs *k)
 		r = umh_kernrefs_modules(k, (uint32_t)s->refs.target, fds, n, walk_deadline(s), &hits, &n_hits, &st, why,
 					 sizeof(why));
 		debug_time("module scan", &st, "words of module data");
+		if (umh_debug("time"))
+			fprintf(stderr,
+				"umount-helper: debug: kernel refs: module scan: %llu pointers followed, the objects "
+				"read to their ends (%s), %u of them whole (not in the direct map, or the layout unknown)\n",
+				(unsigned long long)st.followed,
+				st.layout_known ? "the kernel's memory layout known" : "the kernel's memory layout unknown",
+				st.unbounded);
 		if (r < 0 && r != -ENOMEM)
 			r = umh_report_add_skip(s->report, 0, -r, "kernel modules", why);
 		else if (r >= 0 && n_hits) {

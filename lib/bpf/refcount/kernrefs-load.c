@@ -146,6 +146,12 @@ int umh_kernrefs_modules(struct umh_kernrefs *k, uint32_t mnt_id, const int *fds
 	for (size_t i = 0; i < n; i++)
 		k->skel->bss->module_fds[i] = (uint32_t)fds[i];
 	k->skel->bss->n_module_fds = (uint32_t)n;
+	/* Where the kernel's memory layout is, for the bounds of the objects
+	 * module data points to.  Without it (kallsyms without data symbols,
+	 * or hidden) the scan still runs, reading those objects unbounded. */
+	LIBBPF_OPTS(bpf_test_run_opts, once);
+	if (bpf_prog_test_run_opts(k->skel->progs.find_layout.prog_fd, &once) < 0)
+		k->skel->bss->page_offset_base_at = 0;
 	int r = run(k, k->skel->progs.scan_modules.prog_fd, mnt_id, deadline_ns, "the module scan", why, size);
 	if (r < 0)
 		return r;

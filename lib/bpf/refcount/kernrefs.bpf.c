@@ -10,14 +10,20 @@
  *   scan_modules    the loaded modules' writable data (.data, .bss, and
  *                   what is read-only after init), word by word, for a
  *                   struct file * or a struct path on the target, and one
- *                   level further: the objects those words point to (their
- *                   first UMH_KREF_OBJ_WORDS words, whatever the object's
- *                   size: a program cannot learn it without the slab's
- *                   metadata, so past a small object its neighbours in the
- *                   slab are read too, and what they point to is taken as
- *                   the module's).  User space opens /sys/module/NAME; its
- *                   kernfs node leads to the module's kobject, and that to
- *                   struct module
+ *                   level further: the objects those words point to, from
+ *                   the word pointed at to the end of its slab object (at
+ *                   most UMH_KREF_OBJ_WORDS words): what a neighbour in the
+ *                   slab points to is not the module's.  The object's
+ *                   bounds come from the slab's metadata, found through the
+ *                   kernel's memory layout (find_layout); where the layout
+ *                   is not known, the first UMH_KREF_OBJ_WORDS words are
+ *                   read, past the end of a small object, and counted
+ *                   (stats.unbounded).  User space opens /sys/module/NAME;
+ *                   its kernfs node leads to the module's kobject, and that
+ *                   to struct module
+ *   find_layout     (a syscall program, run first) where kallsyms says the
+ *                   direct map's base, the struct page array's and the
+ *                   number of page frames are kept
  *   walk_dentries   the target's dentries, from its root through the
  *                   dcache, each one's reference count against what
  *                   accounts for it: its children, being a mount point or
@@ -72,6 +78,24 @@ struct module_layout___old {
 struct module___old {
 	struct module_layout___old core_layout;
 } __attribute__((preserve_access_index));
+
+/* A page's and a slab's fields as each kernel has them: the flags a word
+ * (6.1) where newer kernels wrap it; whether a page is a slab's, a page
+ * flag (before 6.10) or its page type (6.12 and later; 6.10 and 6.11 spell
+ * it otherwise, and read objects unbounded). */
+struct page___umh {
+	unsigned long flags;
+	unsigned long compound_head;
+	unsigned int page_type;
+} __attribute__((preserve_access_index));
+
+struct slab___umh {
+	struct kmem_cache *slab_cache;
+	unsigned int objects: 15;
+} __attribute__((preserve_access_index));
+
+enum pageflags___umh { PG_slab___umh = 7 };
+enum pagetype___umh { PGTY_slab___umh = 0xf5 };
 
 /* NFS keeps a context per open file on its inode, each with a reference
  * to the file's dentry (alloc_nfs_open_context: dget).  The types are the
@@ -162,6 +186,13 @@ __u32 kid_count = 0;
 __u32 ctx_count = 0;
 __u32 cur_module = 0;
 __u64 region_lo = 0, region_hi = 0;
+
+/* The kernel's memory layout, for the bounds of a slab object: where its
+ * variables are (find_layout, from kallsyms; 0: not found), and their
+ * values (read at the module scan's start; layout_ok once all three are). */
+__u64 page_offset_base_at = 0, vmemmap_base_at = 0, max_pfn_at = 0;
+__u64 direct_map = 0, page_array = 0, n_pfns = 0;
+__u32 layout_ok = 0;
 
 /* As iter.bpf.c makes them: the same objects, the same cookies. */
 static __always_inline __u64 cookie_of(__u64 obj)
@@ -338,10 +369,100 @@ __noinline int hit(__u32 kind, __u64 addr, __u64 file, __u64 holder, __u64 dentr
 	return 0;
 }
 
-/* Word I of the object that the module word at ADDR points to. */
+/* --- the bounds of what module data points to ---------------------------------- */
+
+SEC("syscall")
+int find_layout(void *ctx)
+{
+	static const char pob[] = "page_offset_base", vmm[] = "vmemmap_base", pfns[] = "max_pfn";
+	__u64 a = 0;
+	page_offset_base_at = bpf_kallsyms_lookup_name(pob, sizeof(pob), 0, &a) == 0 ? a : 0;
+	a = 0;
+	vmemmap_base_at = bpf_kallsyms_lookup_name(vmm, sizeof(vmm), 0, &a) == 0 ? a : 0;
+	a = 0;
+	max_pfn_at = bpf_kallsyms_lookup_name(pfns, sizeof(pfns), 0, &a) == 0 ? a : 0;
+	return 0;
+}
+
+static __always_inline void read_layout(void)
+{
+	layout_ok = 0;
+	if (!page_offset_base_at || !vmemmap_base_at || !max_pfn_at ||
+	    bpf_probe_read_kernel(&direct_map, sizeof(direct_map), (void *)page_offset_base_at) < 0 ||
+	    bpf_probe_read_kernel(&page_array, sizeof(page_array), (void *)vmemmap_base_at) < 0 ||
+	    bpf_probe_read_kernel(&n_pfns, sizeof(n_pfns), (void *)max_pfn_at) < 0)
+		return;
+	layout_ok = direct_map && page_array && n_pfns;
+	stats.layout_known = layout_ok;
+}
+
+static __always_inline bool slab_page(struct page___umh *head)
+{
+	if (bpf_core_enum_value_exists(enum pageflags___umh, PG_slab___umh) &&
+	    bpf_core_field_exists(struct page___umh, flags)) {
+		unsigned long flags = BPF_CORE_READ(head, flags);
+		return flags & (1UL << bpf_core_enum_value(enum pageflags___umh, PG_slab___umh));
+	}
+	if (bpf_core_enum_value_exists(enum pagetype___umh, PGTY_slab___umh) &&
+	    bpf_core_field_exists(struct page___umh, page_type))
+		return BPF_CORE_READ(head, page_type) >> 24 == bpf_core_enum_value(enum pagetype___umh, PGTY_slab___umh);
+	return false;
+}
+
+/* How many bytes from P, a pointer module data holds, belong to the object
+ * P points into: up to the end of its slab object, or of its page for
+ * memory the slab allocator did not give out; 0 when P points at a slab's
+ * metadata (between objects).  Bytes past UMH_KREF_OBJ_WORDS words are
+ * not read.  Where the layout is not known, or P is not in the direct map
+ * (vmalloc'd memory), all those words: counted as unbounded. */
+static __always_inline __u32 obj_span(__u64 p)
+{
+	const __u64 most = UMH_KREF_OBJ_WORDS * 8;
+	if (!layout_ok || p < direct_map || ((p - direct_map) >> 12) >= n_pfns) {
+		stats.unbounded++;
+		return most;
+	}
+	__u64 psize = bpf_core_type_size(struct page);
+	__u64 pfn = (p - direct_map) >> 12;
+	struct page___umh *page = (void *)(page_array + pfn * psize);
+	__u64 head = (__u64)page;
+	if (bpf_core_field_exists(struct page___umh, compound_head)) {
+		unsigned long ch = BPF_CORE_READ(page, compound_head);
+		if (ch & 1)
+			head = ch - 1;
+	}
+	struct slab___umh *slab = (void *)head;
+	/* A slab of one object may place it anywhere in its page (KFENCE's
+	 * do, at either end): read to the page's end. */
+	bool one = bpf_core_field_exists(slab->objects) && BPF_CORE_READ_BITFIELD_PROBED(slab, objects) == 1;
+	__u64 end;
+	if (!psize || head < page_array || !slab_page((void *)head) || one) {
+		end = (pfn + 1) << 12;
+		end += direct_map;
+	} else {
+		struct kmem_cache *s = BPF_CORE_READ(slab, slab_cache);
+		__u64 stride = BPF_CORE_READ(s, size), size = BPF_CORE_READ(s, object_size), pad = 0;
+		if (bpf_core_field_exists(s->red_left_pad))
+			pad = BPF_CORE_READ(s, red_left_pad);
+		__u64 base = direct_map + (((head - page_array) / psize) << 12);
+		if (!stride || !size || p < base + pad) {
+			stats.unbounded++;
+			return most;
+		}
+		__u64 start = base + pad + (p - base - pad) / stride * stride;
+		end = start + size;
+	}
+	if (p >= end)
+		return 0;
+	return end - p < most ? end - p : most;
+}
+
+/* Word I of the object that the module word at ADDR points to, of WORDS
+ * read. */
 struct obj_walk {
 	__u64 addr;
 	__u64 obj;
+	__u32 words;
 };
 
 static long obj_step(__u32 i, void *data)
@@ -349,10 +470,10 @@ static long obj_step(__u32 i, void *data)
 	struct obj_walk *o = data;
 	__u32 zero = 0;
 	struct words *w = bpf_map_lookup_elem(&scratch, &zero);
-	if (!w || i >= UMH_KREF_OBJ_WORDS)
+	if (!w || i >= UMH_KREF_OBJ_WORDS || i >= o->words)
 		return 1;
 	__u64 q = w->obj[i & (UMH_KREF_OBJ_WORDS - 1)];
-	if (q == target_mnt && i + 1 < UMH_KREF_OBJ_WORDS) {
+	if (q == target_mnt && i + 1 < o->words) {
 		__u64 d = w->obj[(i + 1) & (UMH_KREF_OBJ_WORDS - 1)];
 		if (dentry_on_target(d))
 			hit(UMH_KREF_HIT_OBJ_PATH, o->addr, 0, o->obj + (__u64)i * 8, d);
@@ -391,10 +512,11 @@ static long word_step(__u32 i, void *data)
 		hit(UMH_KREF_HIT_FILE, addr, p, 0, 0);
 		return 0;
 	}
-	if (bpf_probe_read_kernel(w->obj, sizeof(w->obj), (void *)p) < 0)
+	__u32 span = obj_span(p) & ~7U;
+	if (!span || span > sizeof(w->obj) || bpf_probe_read_kernel(w->obj, span, (void *)p) < 0)
 		return 0;
-	struct obj_walk o = { .addr = addr, .obj = p };
-	bpf_loop(UMH_KREF_OBJ_WORDS, obj_step, &o, 0);
+	struct obj_walk o = { .addr = addr, .obj = p, .words = span / 8 };
+	bpf_loop(o.words, obj_step, &o, 0);
 	return 0;
 }
 
@@ -471,6 +593,7 @@ int scan_modules(struct bpf_iter__task *ctx)
 	if (!own_task(task) || !find_target(task))
 		return 0;
 	__u64 start = bpf_ktime_get_ns();
+	read_layout();
 	struct module_walk mw = { .task = task };
 	bpf_loop(UMH_KREF_MAX_MODULES, module_step, &mw, 0);
 	if (stats.status != UMH_KREF_TIME)

@@ -18,7 +18,7 @@
 /* The dentry walk: two steps a dentry (down, then across or up), and a
  * child counted once more by its parent. */
 #define UMH_KREF_MAX_STEPS (1 << 23)
-#define UMH_KREF_OBJ_WORDS 32     /* words read of an object module data points to */
+#define UMH_KREF_OBJ_WORDS 32     /* words read at most of an object module data points to */
 
 /* Why a program stopped where it did (STATUS). */
 enum umh_kref_status {
@@ -91,11 +91,13 @@ struct umh_kref_stats {
 	__s32 status;
 	__u32 n_out;      /* records written */
 	__u32 lost;       /* records that did not fit */
-	__u32 pad;
+	__u32 unbounded;  /* objects read without their bounds (module scan) */
 	__u64 visited;    /* dentries, or module words */
 	__u64 steps;
 	__u64 followed;   /* module pointers followed */
 	__u64 elapsed_ns;
+	__u32 layout_known; /* the kernel's memory layout, for objects' bounds */
+	__u32 pad;
 };
 
 #endif

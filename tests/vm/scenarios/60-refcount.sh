@@ -5,7 +5,8 @@
 #   seed  a module filp_opens /mnt/dir/file on NFSv3, no ledger: the count
 #         shows a reference no process holds, and the scan of module data
 #         finds the module's struct file (in its data; depth=1: in an object
-#         its data points to); depth=2, deeper than that scan looks: the walk
+#         its data points to); neighbours=1, in an object next to one its
+#         data points to, and depth=2, deeper than that scan looks: the walk
 #         of the mount's dentries names /mnt/dir/file, 1 reference unexplained;
 #   procs cwd, an fd dup'd and inherited by a child (one struct file, four
 #         descriptors) of the very file the module holds, a mapping, a thread
@@ -57,6 +58,21 @@ refs "seed, depth 1" /mnt 2 1 0
 check_eq "seed, depth 1: found in an object its data points to" \
 	"module holdfile /mnt/dir/file an open file (struct file) in an object its data points to (chain)" \
 	"$(jq -r '.holders[] | [.kind, .object, .path, .detail] | join(" ")' <<<"$REFS_JSON")"
+run rmmod holdfile
+
+# The file in a small object that nothing in the module's data points to,
+# right after one in the same slab that its data does: the module scan reads
+# the object it follows to that object's end, not into the next one (it did,
+# 32 words of any object, and blamed the wrong variable for the file).
+run insmod "$VM_KMOD" path=/mnt/dir/file neighbours=1
+check_eq "seed, neighbours: insmod holdfile.ko neighbours=1" 0 "$RUN_RC"
+refs "seed, neighbours" /mnt 2 0 1
+check_eq "seed, neighbours: the object next to the one with the file is not taken for it; the dentry walk names the file" \
+	"kernel-ref /mnt/dir/file 1 reference that nothing found explains" \
+	"$(jq -r '.holders[] | [.kind, .path, .detail] | join(" ")' <<<"$REFS_JSON")"
+UMOUNT_HELPER_DEBUG=time run -t 30 "$UMH" explain /mnt
+check_contains "seed, neighbours: the objects module data points to are read to their ends, the kernel's layout known" \
+	"$RUN_OUT" "the objects read to their ends (the kernel's memory layout known)"
 run rmmod holdfile
 
 run insmod "$VM_KMOD" path=/mnt/dir/file depth=2
