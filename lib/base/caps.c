@@ -36,12 +36,19 @@ static const int bpf_caps[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_CHECKPO
 static const int setup_caps[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_CHECKPOINT_RESTORE,
 				  CAP_SYS_ADMIN, CAP_SYS_CHROOT };
 
+/* The kernel's last capability: read once (it does not change while the
+ * kernel runs), where every phase of every thread asked /proc again, some
+ * twenty times an explain.  Threads that race here read the same number. */
 static int last_cap(void)
 {
+	static int cached = -1;
+	int n = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+	if (n >= 0)
+		return n;
 	_cleanup_fclose_ FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-	int n;
-	if (!f || fscanf(f, "%d", &n) != 1)
+	if (!f || fscanf(f, "%d", &n) != 1 || n < 0)
 		return CAP_LAST_CAP;
+	__atomic_store_n(&cached, n, __ATOMIC_RELAXED);
 	return n;
 }
 
