@@ -6,6 +6,13 @@
 # the filesystem is gone.
 . "$(dirname "$0")/lib.sh"
 enter_private_ns "$@"
+# Tags (LABEL=, UUID=) are resolved by libblkid, as umount(8) resolves them,
+# through its cache (/run/blkid/blkid.tab), where a device probed less than
+# 2 s before is not probed again (BLKID_PROBE_MIN): a loop device that had
+# another filesystem a moment ago (the last case's, another test's) keeps
+# its old label there, and the tag is not found (explain exits 2, as umount
+# would).  Every program here starts with an empty cache instead.
+export BLKID_FILE=/dev/null
 new_scratch
 S=$SCRATCH
 mount_tmpfs "$S" scratch
@@ -112,11 +119,17 @@ mkdir -p "$S/keep"
 mount --bind "$S/keep" "$S/keep" && mount --make-private "$S/keep" && at_exit "umount -l '$S/keep'"
 touch "$S/keep/ns"
 # Binding a namespace file is refused (EINVAL) when the namespace does not
-# look newer than ours (mnt_ns_loop); on this 6.18 kernel, namespaces made
-# on different CPUs are not always numbered in order: a few tries.
-KEEP=
+# look newer than ours (mnt_ns_loop).  On 6.18 a namespace's id comes from a
+# batch of ids its CPU took (gen_cookie_next), so one made on another CPU
+# can look older than ours however late it was made; one made on the CPU
+# that made ours never does.  Each try on the next CPU: tries left to the
+# scheduler failed ten times in a row under a loaded make check.
+KEEP= CPUS=()
+IFS=, read -ra ranges <<<"$(awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status)"
+for r in "${ranges[@]}"; do for ((c = ${r%-*}; c <= ${r#*-}; c++)); do CPUS+=("$c"); done; done
 for try in 1 2 3 4 5 6 7 8 9 10; do
-	start_holder "$READY/nsfs" unshare -m --propagation unchanged bash -c "touch '$READY/nsfs'; exec sleep 600"
+	start_holder "$READY/nsfs" taskset -c "${CPUS[(try - 1) % ${#CPUS[@]}]}" \
+		unshare -m --propagation unchanged bash -c "touch '$READY/nsfs'; exec sleep 600"
 	wait_for "[ \"\$(ns_of $HOLDER_PID)\" != \"\$(ns_of $$)\" ]"
 	if mount --bind "/proc/$HOLDER_PID/ns/mnt" "$S/keep/ns" 2>/dev/null; then
 		KEEP=$HOLDER_PID
