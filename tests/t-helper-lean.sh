@@ -1,10 +1,11 @@
 #!/bin/bash
 # The lean helper (umount-helper/lean/main.c, issue 17): what /sbin/umount.TYPE
 # links to.  An unmount that succeeds costs one process that loads no
-# library, reads no mount table and starts nothing; whatever a bare
-# umount(2) would not do the way util-linux does it goes to the tool, in the
-# same process, with the same arguments; a busy mount's EBUSY is handed over,
-# not tried again.  strace says which process did what; t-helper-native.sh
+# library, reads no mount table and starts nothing; a distribution helper
+# to wrap it runs itself; whatever else a bare umount(2) would not do the
+# way util-linux does it goes to the tool, in the same process, with the
+# same arguments; a busy mount's EBUSY, and the wrapped helper's failure,
+# are handed over, not tried again.  strace says which process did what; t-helper-native.sh
 # and the other helper tests check the words and statuses through it.
 . "$(dirname "$0")/lib.sh"
 enter_private_ns "$@"
@@ -101,6 +102,40 @@ run_capture user_tool as_nobody "$SCRATCH/tool/umount.tmpfs" "$F"
 trace "$SCRATCH/t.log" "${NOBODY[@]}" "$HELPER" "$F"; rc=$?
 check_eq "a user: the tool's words and status" "$user_tool_rc|$user_tool_err" "$rc|$(cat "$SCRATCH/t.log.err")"
 check_eq "a user: the tool does it" 0 "$(awk '/ execve\(/ { n++ } n == 1 && / umount2\(/' "$SCRATCH/t.log" | wc -l)"
+
+# --- a distribution helper to wrap (nfs-utils' umount.nfs, moved aside) ----
+# The lean helper runs it itself, as the tool would: an unmount that
+# succeeds costs that helper and this program, not the tool's start; a
+# failure that may be EBUSY goes to the tool, handed over, which explains it
+# without running the helper again.
+make_fake_original
+W=$(new_tmpfs wrapped-free)
+trace "$SCRATCH/wf.log" "$HELPER" "$W"; rc=$?
+check_eq "wrapped, free: the original unmounted it; exit 0; its output alone" "0|original ran with: $W||yes" \
+	"$rc|$(cat "$SCRATCH/wf.log.out")|$(cat "$SCRATCH/wf.log.err")|$(is_unmounted "$W" && echo yes)"
+check_eq "wrapped, free: the original ran once" 1 "$(grep -c 'execve(".*/umount.tmpfs.distrib"' "$SCRATCH/wf.log")"
+check_eq "wrapped, free: the tool never started" 0 "$(grep -c 'execve(".*/umount-helper"' "$SCRATCH/wf.log")"
+W=$(new_tmpfs wrapped-held)
+start_holder "$SCRATCH/ready-w" "$FIX/holder" "$SCRATCH/ready-w" cwd "$W"
+trace "$SCRATCH/wb.log" "$HELPER" "$W"; rc=$?
+check_eq "wrapped, busy: the original's status" 16 "$rc"
+check_eq "wrapped, busy: the original ran once (the tool did not run it again)" 1 \
+	"$(grep -c 'execve(".*/umount.tmpfs.distrib"' "$SCRATCH/wb.log")"
+check_eq "wrapped, busy: its output, once" "original ran with: $W" "$(cat "$SCRATCH/wb.log.out")"
+check_eq "wrapped, busy: its message first" "umount.fake: $W: device is busy" "$(head -n 1 "$SCRATCH/wb.log.err")"
+check "wrapped, busy: then the tool's explanation names the holder" grep -q "pid $HOLDER_PID holder" "$SCRATCH/wb.log.err"
+lean_pid=$(awk '/execve\(".*bin\/umount.tmpfs"/ { print $1; exit }' "$SCRATCH/wb.log")
+check_eq "wrapped, busy: the tool was exec'd by the lean helper's own process" 1 \
+	"$(awk -v p="$lean_pid" '$1 == p && /execve\(".*\/umount-helper"/' "$SCRATCH/wb.log" | wc -l)"
+check "wrapped, busy: still mounted" is_mounted "$W"
+# The tool itself as the helper, with a verdict in its environment that is
+# not its own process's: ignored, the original runs.
+mkdir -p "$SCRATCH/tool-w"
+ln -s "$UMH" "$SCRATCH/tool-w/umount.tmpfs" && cp "$FAKE" "$SCRATCH/tool-w/umount.tmpfs.distrib"
+run_capture stale env UMOUNT_HELPER_WRAPPED="1 16 1 $W" "$SCRATCH/tool-w/umount.tmpfs" "$W"
+check_eq "the tool, another process's verdict in the environment: ignored, the original runs" \
+	"16|original ran with: $W" "$stale_rc|$stale_out"
+rm "$FAKE"
 
 # --- installed set-user-ID by mistake: the tool never runs privileged ------
 # (It would otherwise run as root without the kernel's secure mode, and read

@@ -117,7 +117,3 @@ bool umh_frontend_explains(void)
 	return !*end && pid > 1 && pid == (long)getppid();
 }
 
-bool umh_helper_status_may_be_busy(int status)
-{
-	return status != EX_OK && status != EX_USAGE && status != EX_EXEC && status != 127;
-}

@@ -52,8 +52,3 @@ void umh_explain_vanished(const char *spec, const char *ns, const struct umh_con
 #define UMH_FRONTEND_ENV "UMOUNT_HELPER_FRONTEND"
 bool umh_frontend_explains(void);
 
-/* Whether a helper's exit STATUS may mean that the unmount was tried and
- * refused: not 0, not 1 (usage: nothing was tried), not 126/127 (it did not
- * run).  nfs-utils exits 16 for every failed umount, so no finer reading is
- * possible. */
-bool umh_helper_status_may_be_busy(int status);

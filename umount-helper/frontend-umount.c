@@ -13,6 +13,7 @@
 #include "after-failure.h"
 #include "base/cleanup-mount.h"
 #include "frontend.h"
+#include "handover.h"
 #include "umount-helper.h"
 #include "umount-message.h"
 

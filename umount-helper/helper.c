@@ -63,6 +63,20 @@ static int run_original(const char *prog, const char *original, char **argv, int
 	return 0;
 }
 
+/* After the wrapped helper exited with STATUS: the explanation, when the
+ * status may mean busy and MNT_ID (noted at MOUNT_POINT before it ran) is
+ * still there. */
+static void explain_wrapped_failure(int status, const char *mount_point, int argc, char **argv, uint64_t mnt_id,
+				    const struct umh_config *c)
+{
+	if (!c->explain || umh_frontend_explains() || !umh_helper_status_may_be_busy(status))
+		return;
+	const char *target, *ns;
+	umh_helper_scan_args(argc, argv, &target, &ns);
+	struct umh_failure f = { .target = mount_point, .ns = ns, .mnt_id = mnt_id, .helper_failed = true };
+	umh_explain_failure(&f, c);
+}
+
 static int wrap(const char *prog, const char *original, int argc, char **argv, const struct umh_config *c)
 {
 	const char *target, *ns;
@@ -87,10 +101,8 @@ static int wrap(const char *prog, const char *original, int argc, char **argv, c
 		return EX_SOFTWARE;
 	}
 	int status = WEXITSTATUS(wstatus);
-	if (explain && umh_helper_status_may_be_busy(status)) {
-		struct umh_failure f = { .target = mount_point, .ns = ns, .mnt_id = mnt_id, .helper_failed = true };
-		umh_explain_failure(&f, c);
-	}
+	if (explain)
+		explain_wrapped_failure(status, mount_point, argc, argv, mnt_id, c);
 	return status;
 }
 
@@ -102,8 +114,12 @@ int helper_main(int argc, char **argv, const char *type)
 	 * (suid.h), before anything else. */
 	bool suid = umh_suid_run();
 	struct umh_env_list *envs = suid ? umh_sanitize_env() : NULL;
-	/* Taken now, so that no process we start inherits it. */
+	/* Taken now, so that no process we start inherits them. */
 	bool umount_said_busy = umh_handover_take_busy();
+	int wrapped_status = 0;
+	uint64_t wrapped_id = 0;
+	_cleanup_free_ char *wrapped_at = NULL;
+	bool wrapped = umh_handover_take_wrapped(&wrapped_status, &wrapped_id, &wrapped_at);
 	struct umh_config c;
 	if (umh_config_load(prog, type, &c) < 0) {
 		fprintf(stderr, "%s: out of memory\n", prog);
@@ -111,6 +127,14 @@ int helper_main(int argc, char **argv, const char *type)
 		return EX_SYSERR;
 	}
 	int status;
+	if (wrapped) {
+		/* The lean helper that was this process ran the helper it
+		 * wraps, which failed: only the explanation is left to do. */
+		explain_wrapped_failure(wrapped_status, wrapped_at, argc, argv, wrapped_id, &c);
+		umh_config_free(&c);
+		umh_env_list_free(envs);
+		return wrapped_status;
+	}
 	_cleanup_free_ char *original = umh_helper_find_original(suid ? NULL : argv[0], type, &c);
 	/* Wrapping needs no privilege: the original runs as the user (set-
 	 * user-ID itself if it needs to be), and so does the explanation. */

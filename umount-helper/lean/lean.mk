@@ -7,7 +7,8 @@
 # table); it uses getopt, stdio and a few system calls of the C library, no
 # NSS, locale or dlopen.  Not under the sanitizers, which need the dynamic
 # loader.
-LEAN_OBJS := $(OBJ)/umount-helper/lean/main.o $(addprefix $(OBJ)/umount-helper/,config.o handover.o helper-find.o)
+LEAN_OBJS := $(addprefix $(OBJ)/umount-helper/lean/,main.o wrap.o) \
+	$(addprefix $(OBJ)/umount-helper/,config.o handover.o helper-args.o helper-find.o)
 LEAN_LDFLAGS := $(if $(filter 1,$(SANITIZE)),,-static-pie)
 
 all: $(LEAN)

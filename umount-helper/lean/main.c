@@ -11,32 +11,40 @@
  * and -t, no /run/mount/utab entries and no /etc/mtab file to update, the
  * conditions under which libmount itself skips the mount table
  * (lookup_umount_fs_by_statfs) -- and there is no distribution helper to
- * wrap, it calls umount(2), and a success ends there.
+ * wrap, it calls umount(2), and a success ends there.  Where there is one
+ * (nfs-utils' umount.nfs, moved aside by the package), run by root, it
+ * runs that helper itself (wrap.h), as the tool would: a success ends
+ * there too, and a failure that may be EBUSY goes to the tool to explain.
  *
  * Everything else goes to the tool, exec'd with the same arguments in the
  * same process (what umount(8) waits for and what a signal reaches stay
- * the same): a helper to wrap, -l, -f, -r, -v, -N, a user, a table to
- * update, and every failure of our own umount(2) but EBUSY: those changed
- * nothing, so the tool starts over through libmount (which finds a device,
- * a tag or a relative path that umount(2) took for a mount point).  EBUSY
- * changed nothing either, but a second try could succeed where umount(8)
- * would have failed: that verdict is handed over (handover.h), and the tool
- * says it in util-linux's words and explains it. */
+ * the same): -l, -f, -r, -v and -N without a helper to wrap, -N with one, a
+ * user, a table to update, and every failure of our own umount(2) but
+ * EBUSY: those changed nothing, so the tool starts over through libmount
+ * (which finds a device, a tag or a relative path that umount(2) took for
+ * a mount point).  EBUSY changed nothing either, but a second try could
+ * succeed where umount(8) would have failed: that verdict is handed over
+ * (handover.h), and the tool says it in util-linux's words and explains
+ * it; so is the wrapped helper's failure, which must not be run again. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
 #include "../config.h"
 #include "../handover.h"
+#include "../helper-args.h"
 #include "../helper-find.h"
 #include "../umount-helper.h"
+#include "wrap.h"
 
 /* libmount's paths, and the variables that move them (as libmount reads
  * them: not in a set-user-ID process). */
@@ -99,25 +107,46 @@ static const char *bare_target(int argc, char **argv, bool *no_mtab)
 	return NULL;
 }
 
-/* Whether umount(2) alone does what the tool would do for ARGV; sets
- * *TARGET. */
-static bool bare_umount_will_do(int argc, char **argv, const char *type, const char **target)
+enum plan {
+	PLAN_TOOL, /* exec the tool */
+	PLAN_BARE, /* umount(2) alone does what the tool would do */
+	PLAN_WRAP, /* run the distribution's helper, as the tool would */
+};
+
+/* What to do for ARGV.  PLAN_BARE sets *TARGET; PLAN_WRAP sets *TARGET (or
+ * NULL), *ORIGINAL (allocated) and *EXPLAIN (the configuration's: whether
+ * a failure is to be explained). */
+static enum plan plan_for(int argc, char **argv, const char *type, const char **target, char **original,
+			  bool *explain)
 {
 	/* libmount's "restricted" (a user, or set-user-ID): permission
 	 * checks in user space first. */
 	if (getuid() != 0 || geteuid() != 0)
-		return false;
+		return PLAN_TOOL;
 	if (getenv("LIBMOUNT_DEBUG"))
-		return false;
-	bool no_mtab;
-	if (!(*target = bare_target(argc, argv, &no_mtab)))
-		return false;
+		return PLAN_TOOL;
 	struct umh_config c;
 	if (umh_config_load(NULL, type, &c) < 0)
-		return false;
-	_cleanup_free_ char *original = umh_helper_find_original(argv[0], type, &c);
+		return PLAN_TOOL;
+	*original = umh_helper_find_original(argv[0], type, &c);
+	*explain = c.explain;
 	umh_config_free(&c);
-	return !original && !tables_to_update(no_mtab);
+	if (*original) {
+		const char *ns;
+		umh_helper_scan_args(argc, argv, target, &ns);
+		/* In another namespace (-N) the mount to note is not ours to
+		 * read here; one of our own programs as the helper to wrap
+		 * is the tool's to refuse. */
+		if (!ns && !umh_helper_is_ours(*original, argv[0]))
+			return PLAN_WRAP;
+		free(*original);
+		*original = NULL;
+		return PLAN_TOOL;
+	}
+	bool no_mtab;
+	if (!(*target = bare_target(argc, argv, &no_mtab)) || tables_to_update(no_mtab))
+		return PLAN_TOOL;
+	return PLAN_BARE;
 }
 
 /* Becomes the tool, with our arguments.  Returns only when it cannot.
@@ -146,13 +175,44 @@ static int exec_tool(char **argv)
 	return r;
 }
 
+/* Runs ORIGINAL (freed) with our arguments, as the tool's helper.c does: its
+ * output and status untouched; a failure that may be EBUSY is handed over
+ * to the tool, with the mount noted at TARGET before it ran, when EXPLAIN. */
+static int wrap(char *original, char **argv, const char *target, bool explain)
+{
+	uint64_t mnt_id = explain && target ? umh_lean_mount_id_at(target) : 0;
+	int wstatus = umh_lean_run(original, argv);
+	free(original);
+	if (wstatus < 0)
+		return EX_EXEC;
+	if (WIFSIGNALED(wstatus)) {
+		/* Die the same death, so that the caller sees the same status. */
+		signal(WTERMSIG(wstatus), SIG_DFL);
+		raise(WTERMSIG(wstatus));
+		return EX_SOFTWARE;
+	}
+	int status = WEXITSTATUS(wstatus);
+	if (explain && umh_helper_status_may_be_busy(status) &&
+	    umh_handover_wrapped(status, mnt_id, mnt_id ? target : NULL) == 0)
+		exec_tool(argv);
+	/* Nothing to explain, or no tool to explain it: the status stands. */
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	base = base ? base + 1 : argc > 0 ? argv[0] : "";
 	umh_handover_clear();
-	const char *target;
-	if (strncmp(base, "umount.", 7) != 0 || !base[7] || !bare_umount_will_do(argc, argv, base + 7, &target)) {
+	const char *target = NULL;
+	char *original = NULL;
+	bool explain = false;
+	enum plan plan = PLAN_TOOL;
+	if (strncmp(base, "umount.", 7) == 0 && base[7])
+		plan = plan_for(argc, argv, base + 7, &target, &original, &explain);
+	if (plan == PLAN_WRAP)
+		return wrap(original, argv, target, explain);
+	if (plan == PLAN_TOOL) {
 		exec_tool(argv);
 		return EX_EXEC;
 	}
