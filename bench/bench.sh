@@ -464,6 +464,10 @@ fi
 # only calls umount(2) (bench/floor-helper.c), what any helper costs; and
 # on x86-64 the same without the C library (bench/floor-bare.c), what
 # util-linux's fork and the kernel's exec of any helper cost at the least.
+# And what the package installs for NFS: the lean helper in front of a
+# distribution's helper (there nfs-utils' umount.nfs, moved aside; here the
+# static floor program as /sbin/umount.tmpfs.distrib), against that helper
+# alone: what wrapping adds to an unmount that succeeds.
 #
 # Paired: HELPER_REPS rounds after an untimed one, every variant once in
 # each round, in turn, /sbin/umount.tmpfs switched between them; "paired"
@@ -478,7 +482,7 @@ if [ "$HELPER" = 1 ]; then
 	SBIN=/usr/sbin # what /sbin links to where /usr is merged
 	[ -L /sbin ] || SBIN=/sbin
 	mount -t overlay overlay -o "lowerdir=$SBIN,upperdir=$W/sbin-up,workdir=$W/sbin-work" "$SBIN" || exit 1
-	HKEYS=(uli ul lean tool floor direct)
+	HKEYS=(uli ul lean tool floor wrap direct)
 	[ -x "$BARE" ] && HKEYS+=(bare)
 	declare -A HLABEL=(
 		[uli]="umount -i (util-linux, no helper)"
@@ -486,6 +490,7 @@ if [ "$HELPER" = 1 ]; then
 		[lean]="umount, /sbin/umount.tmpfs = umount-helper-lean"
 		[tool]="umount, /sbin/umount.tmpfs = umount-helper"
 		[floor]="umount, /sbin/umount.tmpfs = only umount(2)"
+		[wrap]="... wrapped by umount-helper-lean (as umount.nfs)"
 		[bare]="... the same, without the C library"
 		[direct]="umount-helper-lean as umount.tmpfs, directly"
 	)
@@ -493,10 +498,11 @@ if [ "$HELPER" = 1 ]; then
 	# helper_run KEY: one timed unmount of a fresh tmpfs; sets WALL.
 	helper_run() {
 		local key=$1 line rss st cpu cmd=(umount)
-		rm -f "$SBIN/umount.tmpfs"
+		rm -f "$SBIN/umount.tmpfs" "$SBIN/umount.tmpfs.distrib"
 		case $key in
 		uli) cmd=(umount -i) ;;
 		lean | direct) ln -s "$LEAN" "$SBIN/umount.tmpfs" ;;
+		wrap) ln -s "$LEAN" "$SBIN/umount.tmpfs" && ln -s "$FLOOR" "$SBIN/umount.tmpfs.distrib" ;;
 		tool) ln -s "$UMH" "$SBIN/umount.tmpfs" ;;
 		floor) ln -s "$FLOOR" "$SBIN/umount.tmpfs" ;;
 		bare) ln -s "$BARE" "$SBIN/umount.tmpfs" ;;
@@ -510,6 +516,7 @@ if [ "$HELPER" = 1 ]; then
 		CPU=$cpu
 	}
 	declare -A RATIOS=()
+	WRAP_RATIOS=
 	for ((r = 0; r <= HELPER_REPS; r++)); do
 		declare -A round=()
 		for k in "${HKEYS[@]}"; do
@@ -521,8 +528,9 @@ if [ "$HELPER" = 1 ]; then
 		for k in "${HKEYS[@]}"; do
 			RATIOS[$k]+="$(awk -v a="${round[$k]}" -v b="${round[ul]}" 'BEGIN { printf "%.3f", a / b }') "
 		done
+		WRAP_RATIOS+="$(awk -v a="${round[wrap]}" -v b="${round[floor]}" 'BEGIN { printf "%.3f", a / b }') "
 	done
-	rm -f "$SBIN/umount.tmpfs"
+	rm -f "$SBIN/umount.tmpfs" "$SBIN/umount.tmpfs.distrib"
 	umount -l "$SBIN"
 	echo "Helper mode, unmounts that succeed ($(fmt_int "$PROCS") processes running; $HELPER_REPS rounds after an" \
 		"untimed one, each variant once a round, in turn; load average $(loadavg)):"
@@ -539,6 +547,11 @@ if [ "$HELPER" = 1 ]; then
 			"$(awk -v a="$med" -v b="$ul_med" 'BEGIN { printf "%.2fx", a / b }')" "$paired"
 		result "helper $k min_us=$min median_us=$med cpu_us=$cpu ratio_paired=${paired%x} label=$(tr ' ' _ <<<"${HLABEL[$k]}")"
 	done
+	wrap_paired=$(tr ' ' '\n' <<<"$WRAP_RATIOS" | grep . | sort -g |
+		awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+	echo "  Wrapping a distribution's helper, as the package wraps nfs-utils' umount.nfs, costs ${wrap_paired}x" \
+		"that helper alone (paired): the lean helper's exec and one fork more."
+	result "helper-wrap ratio_paired=$wrap_paired"
 	stop_farm
 fi
 

@@ -59,14 +59,16 @@ done
 check_contains "the side-by-side table prints" "$out" "ratio to"
 check_contains "the scale table prints" "$out" "ms per 1,000 fds"
 check_contains "the helper table prints" "$out" "umount, /sbin/umount.tmpfs = umount-helper-lean"
-# (Seven on x86-64: the floor without the C library too.)
-keys="uli lean tool floor direct"
+# (Eight on x86-64: the floor without the C library too.)
+keys="uli lean tool floor wrap direct"
 [ -x "$TOP/$BUILD/bench/floor-bare" ] && keys+=" bare"
 check_eq "helper mode: a timing each, util-linux alone's too" "$(($(wc -w <<<"$keys") + 1))" "$(grep -c '^helper ' "$res")"
 for k in $keys; do
 	check "helper mode, $k: a paired ratio to util-linux alone" \
 		grep -q "^helper $k .*ratio_paired=[0-9][0-9.]* " "$res"
 done
+check "helper mode: wrapping a distribution's helper, a paired ratio to that helper alone" \
+	grep -q "^helper-wrap ratio_paired=[0-9][0-9.]*$" "$res"
 # References held inside the kernel: the walk ran, timed, and named the one
 # file the unread fanotify event keeps.
 check_contains "the kernel-reference table prints" "$out" "held inside the kernel: modules, then the dentry walk"
