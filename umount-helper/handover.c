@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <inttypes.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <string.h>
 
 #include "base/cleanup.h"
@@ -67,4 +69,14 @@ bool umh_handover_take_wrapped(int *status, uint64_t *mnt_id, char **mount_point
 bool umh_helper_status_may_be_busy(int status)
 {
 	return status != EX_OK && status != EX_USAGE && status != EX_EXEC && status != 127;
+}
+
+int umh_helper_pass_status(int wstatus)
+{
+	if (WIFSIGNALED(wstatus)) {
+		signal(WTERMSIG(wstatus), SIG_DFL);
+		raise(WTERMSIG(wstatus));
+		return EX_SOFTWARE;
+	}
+	return WEXITSTATUS(wstatus);
 }

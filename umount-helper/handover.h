@@ -54,3 +54,8 @@ bool umh_handover_take_wrapped(int *status, uint64_t *mnt_id, char **mount_point
  * run).  nfs-utils exits 16 for every failed umount, so no finer reading is
  * possible. */
 bool umh_helper_status_may_be_busy(int status);
+
+/* The exit status to pass on for a wrapped helper that ended with WSTATUS
+ * (waitpid's): its own; for a death by a signal, the same death (raised
+ * here), so that the caller sees the same status. */
+int umh_helper_pass_status(int wstatus);

@@ -15,7 +15,6 @@
  * unmounts through libmount (helper-native.c). */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,13 +93,7 @@ static int wrap(const char *prog, const char *original, int argc, char **argv, c
 		fprintf(stderr, "%s: cannot run %s: %s\n", prog, original, strerror(-r));
 		return EX_EXEC;
 	}
-	if (WIFSIGNALED(wstatus)) {
-		/* Die the same death, so that the caller sees the same status. */
-		signal(WTERMSIG(wstatus), SIG_DFL);
-		raise(WTERMSIG(wstatus));
-		return EX_SOFTWARE;
-	}
-	int status = WEXITSTATUS(wstatus);
+	int status = umh_helper_pass_status(wstatus);
 	if (explain)
 		explain_wrapped_failure(status, mount_point, argc, argv, mnt_id, c);
 	return status;

@@ -31,11 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/mount.h>
 #include <grp.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -185,13 +183,7 @@ static int wrap(char *original, char **argv, const char *target, bool explain)
 	free(original);
 	if (wstatus < 0)
 		return EX_EXEC;
-	if (WIFSIGNALED(wstatus)) {
-		/* Die the same death, so that the caller sees the same status. */
-		signal(WTERMSIG(wstatus), SIG_DFL);
-		raise(WTERMSIG(wstatus));
-		return EX_SOFTWARE;
-	}
-	int status = WEXITSTATUS(wstatus);
+	int status = umh_helper_pass_status(wstatus);
 	if (explain && umh_helper_status_may_be_busy(status) &&
 	    umh_handover_wrapped(status, mnt_id, mnt_id ? target : NULL) == 0)
 		exec_tool(argv);
