@@ -84,6 +84,21 @@ start_holder() {
 	wait_for "test -e $ready" "${HOLDER_WAIT:-50}" || { diag "holder did not get ready: $*"; return 1; }
 }
 
+# cpu_for_try N: the CPU the Nth try runs on, each allowed one in turn.
+# Binding a mount namespace's file is refused (EINVAL) when that namespace
+# does not look newer than the caller's (mnt_ns_loop), and on 6.18 a
+# namespace's id comes from a batch of ids its CPU took (gen_cookie_next):
+# one made on another CPU can look older than ours however late it was
+# made, one made on the CPU that made ours never does.  Tries left to the
+# scheduler failed five and ten times in a row under a loaded make check;
+# made on each CPU in turn, one of the first few binds.
+cpu_for_try() {
+	local ranges r c cpus=()
+	IFS=, read -ra ranges <<<"$(awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status)"
+	for r in "${ranges[@]}"; do for ((c = ${r%-*}; c <= ${r#*-}; c++)); do cpus+=("$c"); done; done
+	echo "${cpus[($1 - 1) % ${#cpus[@]}]}"
+}
+
 # wait_for SHELL-CONDITION [TENTHS]: polls until true, 5 s by default.
 wait_for() {
 	local i

@@ -118,17 +118,11 @@ new_fs nsfs
 mkdir -p "$S/keep"
 mount --bind "$S/keep" "$S/keep" && mount --make-private "$S/keep" && at_exit "umount -l '$S/keep'"
 touch "$S/keep/ns"
-# Binding a namespace file is refused (EINVAL) when the namespace does not
-# look newer than ours (mnt_ns_loop).  On 6.18 a namespace's id comes from a
-# batch of ids its CPU took (gen_cookie_next), so one made on another CPU
-# can look older than ours however late it was made; one made on the CPU
-# that made ours never does.  Each try on the next CPU: tries left to the
-# scheduler failed ten times in a row under a loaded make check.
-KEEP= CPUS=()
-IFS=, read -ra ranges <<<"$(awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status)"
-for r in "${ranges[@]}"; do for ((c = ${r%-*}; c <= ${r#*-}; c++)); do CPUS+=("$c"); done; done
+# Binding a namespace file is refused when the namespace does not look
+# newer than ours: each try on the next CPU (cpu_for_try, lib.sh).
+KEEP=
 for try in 1 2 3 4 5 6 7 8 9 10; do
-	start_holder "$READY/nsfs" taskset -c "${CPUS[(try - 1) % ${#CPUS[@]}]}" \
+	start_holder "$READY/nsfs" taskset -c "$(cpu_for_try "$try")" \
 		unshare -m --propagation unchanged bash -c "touch '$READY/nsfs'; exec sleep 600"
 	wait_for "[ \"\$(ns_of $HOLDER_PID)\" != \"\$(ns_of $$)\" ]"
 	if mount --bind "/proc/$HOLDER_PID/ns/mnt" "$S/keep/ns" 2>/dev/null; then
