@@ -62,16 +62,14 @@ static int run_original(const char *prog, const char *original, char **argv, int
 	return 0;
 }
 
-/* After the wrapped helper exited with STATUS: the explanation, when the
- * status may mean busy and MNT_ID (noted at MOUNT_POINT before it ran) is
- * still there. */
-static void explain_wrapped_failure(int status, const char *mount_point, int argc, char **argv, uint64_t mnt_id,
+/* After the wrapped helper exited with STATUS: the explanation, when C
+ * wants one here, the status may mean busy and MNT_ID (noted at
+ * MOUNT_POINT, in namespace NS, before it ran) is still there. */
+static void explain_wrapped_failure(int status, const char *mount_point, const char *ns, uint64_t mnt_id,
 				    const struct umh_config *c)
 {
 	if (!c->explain || umh_frontend_explains() || !umh_helper_status_may_be_busy(status))
 		return;
-	const char *target, *ns;
-	umh_helper_scan_args(argc, argv, &target, &ns);
 	struct umh_failure f = { .target = mount_point, .ns = ns, .mnt_id = mnt_id, .helper_failed = true };
 	umh_explain_failure(&f, c);
 }
@@ -94,8 +92,7 @@ static int wrap(const char *prog, const char *original, int argc, char **argv, c
 		return EX_EXEC;
 	}
 	int status = umh_helper_pass_status(wstatus);
-	if (explain)
-		explain_wrapped_failure(status, mount_point, argc, argv, mnt_id, c);
+	explain_wrapped_failure(status, mount_point, ns, mnt_id, c);
 	return status;
 }
 
@@ -123,7 +120,9 @@ int helper_main(int argc, char **argv, const char *type)
 	if (wrapped) {
 		/* The lean helper that was this process ran the helper it
 		 * wraps, which failed: only the explanation is left to do. */
-		explain_wrapped_failure(wrapped_status, wrapped_at, argc, argv, wrapped_id, &c);
+		const char *target, *ns;
+		umh_helper_scan_args(argc, argv, &target, &ns);
+		explain_wrapped_failure(wrapped_status, wrapped_at, ns, wrapped_id, &c);
 		umh_config_free(&c);
 		umh_env_list_free(envs);
 		return wrapped_status;
