@@ -189,10 +189,10 @@ __u64 region_lo = 0, region_hi = 0;
 
 /* The kernel's memory layout, for the bounds of a slab object: where its
  * variables are (find_layout, from kallsyms; 0: not found), and their
- * values (read at the module scan's start; layout_ok once all three are). */
+ * values (read at the module scan's start; stats.layout_known once all
+ * three are). */
 __u64 page_offset_base_at = 0, vmemmap_base_at = 0, max_pfn_at = 0;
 __u64 direct_map = 0, page_array = 0, n_pfns = 0;
-__u32 layout_ok = 0;
 
 /* As iter.bpf.c makes them: the same objects, the same cookies. */
 static __always_inline __u64 cookie_of(__u64 obj)
@@ -371,29 +371,33 @@ __noinline int hit(__u32 kind, __u64 addr, __u64 file, __u64 holder, __u64 dentr
 
 /* --- the bounds of what module data points to ---------------------------------- */
 
+/* NAME's address from kallsyms, or 0. */
+#define KSYM_ADDR(name)                                                                 \
+	({                                                                              \
+		static const char n_[] = name;                                          \
+		__u64 a_ = 0;                                                           \
+		bpf_kallsyms_lookup_name(n_, sizeof(n_), 0, &a_) == 0 ? a_ : 0;          \
+	})
+
 SEC("syscall")
 int find_layout(void *ctx)
 {
-	static const char pob[] = "page_offset_base", vmm[] = "vmemmap_base", pfns[] = "max_pfn";
-	__u64 a = 0;
-	page_offset_base_at = bpf_kallsyms_lookup_name(pob, sizeof(pob), 0, &a) == 0 ? a : 0;
-	a = 0;
-	vmemmap_base_at = bpf_kallsyms_lookup_name(vmm, sizeof(vmm), 0, &a) == 0 ? a : 0;
-	a = 0;
-	max_pfn_at = bpf_kallsyms_lookup_name(pfns, sizeof(pfns), 0, &a) == 0 ? a : 0;
+	page_offset_base_at = KSYM_ADDR("page_offset_base");
+	vmemmap_base_at = KSYM_ADDR("vmemmap_base");
+	max_pfn_at = KSYM_ADDR("max_pfn");
 	return 0;
 }
 
+/* stats.layout_known (cleared with the stats before each run) once all
+ * three values are read. */
 static __always_inline void read_layout(void)
 {
-	layout_ok = 0;
 	if (!page_offset_base_at || !vmemmap_base_at || !max_pfn_at ||
 	    bpf_probe_read_kernel(&direct_map, sizeof(direct_map), (void *)page_offset_base_at) < 0 ||
 	    bpf_probe_read_kernel(&page_array, sizeof(page_array), (void *)vmemmap_base_at) < 0 ||
 	    bpf_probe_read_kernel(&n_pfns, sizeof(n_pfns), (void *)max_pfn_at) < 0)
 		return;
-	layout_ok = direct_map && page_array && n_pfns;
-	stats.layout_known = layout_ok;
+	stats.layout_known = direct_map && page_array && n_pfns;
 }
 
 static __always_inline bool slab_page(struct page___umh *head)
@@ -418,7 +422,7 @@ static __always_inline bool slab_page(struct page___umh *head)
 static __always_inline __u32 obj_span(__u64 p)
 {
 	const __u64 most = UMH_KREF_OBJ_WORDS * 8;
-	if (!layout_ok || p < direct_map || ((p - direct_map) >> 12) >= n_pfns) {
+	if (!stats.layout_known || p < direct_map || ((p - direct_map) >> 12) >= n_pfns) {
 		stats.unbounded++;
 		return most;
 	}
@@ -437,8 +441,7 @@ static __always_inline __u32 obj_span(__u64 p)
 	bool one = bpf_core_field_exists(slab->objects) && BPF_CORE_READ_BITFIELD_PROBED(slab, objects) == 1;
 	__u64 end;
 	if (!psize || head < page_array || !slab_page((void *)head) || one) {
-		end = (pfn + 1) << 12;
-		end += direct_map;
+		end = direct_map + ((pfn + 1) << 12);
 	} else {
 		struct kmem_cache *s = BPF_CORE_READ(slab, slab_cache);
 		__u64 stride = BPF_CORE_READ(s, size), size = BPF_CORE_READ(s, object_size), pad = 0;
